@@ -1,0 +1,133 @@
+package dev.modelgate.core;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One backend base URL and its live load: requests outstanding and, after a failure, the time
+ * until which it gets no traffic. The parsed address is immutable; the counters are the only state
+ * that outlives a routing snapshot, so {@link RoutingTable} carries an endpoint object over to the
+ * next snapshot by URL.
+ */
+public final class Endpoint {
+  private final String url;
+  private final boolean ssl;
+  private final String host;
+  private final int port;
+  private final String basePath;
+  private final boolean basePathIsV1;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private volatile long ejectedUntilNanos;
+  private volatile boolean ejected;
+
+  private Endpoint(String url, URI uri) {
+    this.url = url;
+    this.ssl = uri.getScheme().equalsIgnoreCase("https");
+    this.host = uri.getHost();
+    this.port = uri.getPort() >= 0 ? uri.getPort() : (ssl ? 443 : 80);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    this.basePathIsV1 = basePath.endsWith("/v1");
+  }
+
+  /**
+   * Parses a base URL such as {@code http://127.0.0.1:8000} or {@code https://api.example/v1}.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static Endpoint parse(String url) {
+    String problem = urlProblem(url);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    return new Endpoint(url, URI.create(url));
+  }
+
+  /** Why {@code url} cannot be a backend base URL, or {@code null} when it can. */
+  public static String urlProblem(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return "'" + url + "' is not a URL: " + e.getReason();
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return "'" + url + "' (expected: an http:// or https:// base URL)";
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      return "'" + url + "' has no host";
+    }
+    if (uri.getRawUserInfo() != null) {
+      return "'" + url + "' carries credentials (expected: none in the URL; use api_key_env)";
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      return "'" + url + "' has a query or fragment (expected: a base URL only)";
+    }
+    return null;
+  }
+
+  /**
+   * The upstream request path for a client path such as {@code /v1/chat/completions}. A base URL
+   * that already ends in {@code /v1} (the OpenAI SDK convention) does not get a second one.
+   */
+  public String upstreamPath(String clientPath) {
+    if (basePathIsV1 && clientPath.startsWith("/v1/")) {
+      return basePath + clientPath.substring(3);
+    }
+    return basePath + clientPath;
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public boolean ssl() {
+    return ssl;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /** Call when a request is sent here; pair with exactly one {@link #finished()}. */
+  public void started() {
+    outstanding.incrementAndGet();
+  }
+
+  public void finished() {
+    outstanding.decrementAndGet();
+  }
+
+  /** Takes the endpoint out of rotation until {@code untilNanos}. */
+  public void eject(long untilNanos) {
+    ejectedUntilNanos = untilNanos;
+    ejected = true;
+  }
+
+  /** A success puts an ejected endpoint straight back. */
+  public void restore() {
+    if (ejected) {
+      ejected = false;
+    }
+  }
+
+  public boolean isAvailable(long nowNanos) {
+    return !ejected || nowNanos - ejectedUntilNanos >= 0;
+  }
+
+  @Override
+  public String toString() {
+    return url;
+  }
+}

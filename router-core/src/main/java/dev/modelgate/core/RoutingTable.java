@@ -1,0 +1,167 @@
+package dev.modelgate.core;
+
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.InvalidRegistryException;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.registry.RegistryRules;
+import dev.modelgate.core.split.TrafficSplit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * An immutable snapshot of everything a request needs to be routed. Writers build a new table from a
+ * new {@link Registry} and swap it in atomically; a request reads the current table once and routes
+ * on it, so a change never shows half-applied.
+ *
+ * <p>Every accepted spelling of a {@code model} field ({@code name}, {@code name:alias},
+ * {@code name@alias}, {@code name:vN}, {@code name@vN}) is a key of one hash map, so the hot path is
+ * a single lookup; parsing happens only to explain a miss.
+ */
+public final class RoutingTable {
+  public static final RoutingTable EMPTY = new RoutingTable(Registry.EMPTY, Map.of(), Map.of(), List.of());
+  private static final int MAX_ECHOED_CHARS = 160;
+
+  private final Registry registry;
+  private final Map<String, Target> targets;
+  private final Map<String, Endpoint> endpointsByUrl;
+  private final List<String> modelIds;
+
+  private RoutingTable(Registry registry, Map<String, Target> targets, Map<String, Endpoint> endpointsByUrl, List<String> modelIds) {
+    this.registry = registry;
+    this.targets = targets;
+    this.endpointsByUrl = endpointsByUrl;
+    this.modelIds = modelIds;
+  }
+
+  /**
+   * Builds the table for {@code registry}, carrying over the live endpoint state of {@code previous}
+   * for every URL both share.
+   *
+   * @param environment reads environment variables (backend keys named by {@code api_key_env})
+   * @throws InvalidRegistryException listing every rule broken, and every backend key not set
+   */
+  public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment) {
+    List<String> problems = new ArrayList<>(RegistryRules.problems(registry));
+    for (Model model : registry.models().values()) {
+      for (ModelVersion version : model.versions().values()) {
+        String env = version.apiKeyEnv();
+        if (env != null && problems.isEmpty() && isBlank(environment.apply(env))) {
+          problems.add("models." + model.name() + ".versions." + version.id() + ".api_key_env: environment variable " + env + " is not set");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidRegistryException(problems);
+    }
+    Map<String, Target> targets = new HashMap<>();
+    Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    List<String> ids = new ArrayList<>();
+    for (Model model : registry.models().values()) {
+      String name = model.name();
+      ids.add(name);
+      Map<String, VersionRoute> versions = new LinkedHashMap<>();
+      for (ModelVersion version : sortedVersions(model)) {
+        Endpoint[] eps = new Endpoint[version.endpoints().size()];
+        for (int i = 0; i < eps.length; i++) {
+          String url = version.endpoints().get(i);
+          eps[i] = endpoints.computeIfAbsent(url, u -> {
+            Endpoint carried = previous.endpointsByUrl.get(u);
+            return carried != null ? carried : Endpoint.parse(u);
+          });
+        }
+        String key = version.apiKeyEnv() == null ? null : environment.apply(version.apiKeyEnv());
+        VersionRoute route = new VersionRoute(name, version, eps, key == null ? null : "Bearer " + key);
+        versions.put(version.id(), route);
+        PinnedTarget pinned = new PinnedTarget(new RouteDecision(name, null, route, Route.PINNED));
+        targets.put(name + ":" + version.id(), pinned);
+        targets.put(name + "@" + version.id(), pinned);
+      }
+      for (Alias alias : model.aliases().values()) {
+        AliasTarget target = aliasTarget(name, alias, versions);
+        targets.put(name + ":" + alias.name(), target);
+        targets.put(name + "@" + alias.name(), target);
+        if (alias.name().equals(model.defaultAlias())) {
+          targets.put(name, target);
+        }
+        ids.add(name + ":" + alias.name());
+      }
+      for (String version : versions.keySet()) {
+        ids.add(name + ":" + version);
+      }
+    }
+    return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids));
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static List<ModelVersion> sortedVersions(Model model) {
+    List<ModelVersion> versions = new ArrayList<>(model.versions().values());
+    versions.sort(Comparator.comparingInt(v -> Names.versionNumber(v.id())));
+    return versions;
+  }
+
+  private static AliasTarget aliasTarget(String model, Alias alias, Map<String, VersionRoute> versions) {
+    List<RouteDecision> decisions = new ArrayList<>();
+    List<Integer> weights = new ArrayList<>();
+    for (VersionRoute version : versions.values()) {
+      Integer weight = alias.weights().get(version.id());
+      if (weight != null && weight > 0) {
+        Route route = version.id().equals(alias.stable()) ? Route.STABLE : Route.CANARY;
+        decisions.add(new RouteDecision(model, alias.name(), version, route));
+        weights.add(weight);
+      }
+    }
+    int[] w = weights.stream().mapToInt(Integer::intValue).toArray();
+    return new AliasTarget(model, alias, TrafficSplit.of(decisions, w));
+  }
+
+  /** The target a {@code model} field names exactly, or {@code null}. */
+  public Target lookup(String model) {
+    return targets.get(model);
+  }
+
+  /** A message for a {@code model} field that {@link #lookup} did not find. */
+  public String whyNotFound(String text) {
+    String echoed = text.length() > MAX_ECHOED_CHARS ? text.substring(0, MAX_ECHOED_CHARS) + "…" : text;
+    ModelRef ref;
+    try {
+      ref = ModelRef.parse(text);
+    } catch (ModelRef.InvalidModelRefException e) {
+      return "The model '" + echoed + "' does not exist: " + e.getMessage() + ".";
+    }
+    Model model = registry.models().get(ref.name());
+    if (model == null) {
+      return "The model '" + echoed + "' does not exist.";
+    }
+    if (ref.isPinned()) {
+      return "The model '" + ref.name() + "' has no version '" + ref.version() + "'.";
+    }
+    String alias = ref.alias() == null ? model.defaultAlias() : ref.alias();
+    return "The model '" + ref.name() + "' has no alias '" + alias + "'.";
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  /** Every id {@code GET /v1/models} lists: each model, {@code model:alias} and {@code model:vN}. */
+  public List<String> modelIds() {
+    return modelIds;
+  }
+
+  /** Every distinct endpoint of the table. */
+  public Collection<Endpoint> endpoints() {
+    return endpointsByUrl.values();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Pure routing logic of modelgate: no I/O, no clocks, no Vert.x.
+ *
+ * <p>Start at {@link dev.modelgate.core.RoutingTable} (the immutable snapshot a request routes on),
+ * {@link dev.modelgate.core.ModelRef} (what a {@code model} field may say) and
+ * {@link dev.modelgate.core.split.TrafficSplit} (the weighted, sticky-capable pick). The registry
+ * records and their one validation path live in {@code dev.modelgate.core.registry}.
+ */
+package dev.modelgate.core;
