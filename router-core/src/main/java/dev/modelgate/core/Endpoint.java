@@ -60,6 +60,9 @@ public final class Endpoint {
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       return "'" + url + "' has no host";
     }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      return "'" + url + "' has port " + uri.getPort() + " (expected: 1 to 65535)";
+    }
     if (uri.getRawUserInfo() != null) {
       return "'" + url + "' carries credentials (expected: none in the URL; use api_key_env)";
     }

@@ -71,10 +71,25 @@ public final class Names {
         return "alias has the character " + describe(c) + " (expected: A-Z a-z 0-9 . _ -)";
       }
     }
-    if (isVersionId(alias)) {
+    if (looksLikeVersionId(alias)) {
       return "alias '" + alias + "' looks like a version id (expected: a name that is not v<number>)";
     }
     return null;
+  }
+
+  // Wider than isVersionId: v01 or a ten-digit v1234567890 is no version, but as an alias it would
+  // read as one (name:v01 next to name:v1), so the alias rule refuses every v<digits>.
+  private static boolean looksLikeVersionId(String s) {
+    if (s.length() < 2 || s.charAt(0) != 'v') {
+      return false;
+    }
+    for (int i = 1; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Why {@code version} is not a valid version id ({@code v1}, {@code v2}, …), or {@code null}. */

@@ -47,14 +47,16 @@ public final class RoutingTable {
    * for every URL both share.
    *
    * @param environment reads environment variables (backend keys named by {@code api_key_env})
-   * @throws InvalidRegistryException listing every rule broken, and every backend key not set
+   * @throws InvalidRegistryException listing every rule broken or, when the rules hold, every backend
+   *     key not set
    */
   public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment) {
     List<String> problems = new ArrayList<>(RegistryRules.problems(registry));
+    boolean rulesHold = problems.isEmpty();
     for (Model model : registry.models().values()) {
       for (ModelVersion version : model.versions().values()) {
         String env = version.apiKeyEnv();
-        if (env != null && problems.isEmpty() && isBlank(environment.apply(env))) {
+        if (env != null && rulesHold && isBlank(environment.apply(env))) {
           problems.add("models." + model.name() + ".versions." + version.id() + ".api_key_env: environment variable " + env + " is not set");
         }
       }

@@ -21,8 +21,8 @@ public final class RegistryRules {
   /** Every problem with {@code registry}; empty when it is valid. */
   public static List<String> problems(Registry registry) {
     List<String> problems = new ArrayList<>();
-    for (Model model : registry.models().values()) {
-      check(model, problems);
+    for (Map.Entry<String, Model> e : registry.models().entrySet()) {
+      check(e.getKey(), e.getValue(), problems);
     }
     return problems;
   }
@@ -36,9 +36,12 @@ public final class RegistryRules {
     return registry;
   }
 
-  private static void check(Model model, List<String> problems) {
-    String path = "models." + model.name();
-    note(problems, path, Names.modelNameProblem(model.name()));
+  private static void check(String key, Model model, List<String> problems) {
+    String path = "models." + key;
+    note(problems, path, Names.modelNameProblem(key));
+    if (!key.equals(model.name())) {
+      problems.add(path + ": declared as '" + key + "' but names itself '" + model.name() + "'");
+    }
     note(problems, path + ".default_alias", Names.aliasNameProblem(model.defaultAlias()));
     for (Map.Entry<String, ModelVersion> e : model.versions().entrySet()) {
       check(path + ".versions." + e.getKey(), e.getKey(), e.getValue(), problems);
