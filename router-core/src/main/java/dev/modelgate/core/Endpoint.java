@@ -25,7 +25,9 @@ public final class Endpoint {
   private Endpoint(String url, URI uri) {
     this.url = url;
     this.ssl = uri.getScheme().equalsIgnoreCase("https");
-    this.host = uri.getHost();
+    String literal = uri.getHost();
+    // Vert.x wants an IPv6 literal without the brackets a URL needs.
+    this.host = literal.startsWith("[") ? literal.substring(1, literal.length() - 1) : literal;
     this.port = uri.getPort() >= 0 ? uri.getPort() : (ssl ? 443 : 80);
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
@@ -58,7 +60,10 @@ public final class Endpoint {
       return "'" + url + "' (expected: an http:// or https:// base URL)";
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      return "'" + url + "' has no host";
+      String authority = uri.getRawAuthority();
+      return authority != null && authority.indexOf('_') >= 0
+          ? "'" + url + "' has a host name with '_', which URLs do not allow (expected: letters, digits, '-' and '.')"
+          : "'" + url + "' has no host";
     }
     if (uri.getPort() == 0 || uri.getPort() > 65535) {
       return "'" + url + "' has port " + uri.getPort() + " (expected: 1 to 65535)";

@@ -56,8 +56,15 @@ public final class RoutingTable {
     for (Model model : registry.models().values()) {
       for (ModelVersion version : model.versions().values()) {
         String env = version.apiKeyEnv();
-        if (env != null && rulesHold && isBlank(environment.apply(env))) {
-          problems.add("models." + model.name() + ".versions." + version.id() + ".api_key_env: environment variable " + env + " is not set");
+        if (env == null || !rulesHold) {
+          continue;
+        }
+        String key = environment.apply(env);
+        String path = "models." + model.name() + ".versions." + version.id() + ".api_key_env";
+        if (isBlank(key)) {
+          problems.add(path + ": environment variable " + env + " is not set");
+        } else if (!isHeaderSafe(key.strip())) {
+          problems.add(path + ": environment variable " + env + " holds characters a header cannot carry (expected: visible ASCII)");
         }
       }
     }
@@ -69,7 +76,9 @@ public final class RoutingTable {
     List<String> ids = new ArrayList<>();
     for (Model model : registry.models().values()) {
       String name = model.name();
-      ids.add(name);
+      if (model.aliases().containsKey(model.defaultAlias())) {
+        ids.add(name);
+      }
       Map<String, VersionRoute> versions = new LinkedHashMap<>();
       for (ModelVersion version : sortedVersions(model)) {
         Endpoint[] eps = new Endpoint[version.endpoints().size()];
@@ -81,7 +90,7 @@ public final class RoutingTable {
           });
         }
         String key = version.apiKeyEnv() == null ? null : environment.apply(version.apiKeyEnv());
-        VersionRoute route = new VersionRoute(name, version, eps, key == null ? null : "Bearer " + key);
+        VersionRoute route = new VersionRoute(name, version, eps, key == null ? null : "Bearer " + key.strip());
         versions.put(version.id(), route);
         PinnedTarget pinned = new PinnedTarget(new RouteDecision(name, null, route, Route.PINNED));
         targets.put(name + ":" + version.id(), pinned);
@@ -101,6 +110,16 @@ public final class RoutingTable {
       }
     }
     return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids));
+  }
+
+  private static boolean isHeaderSafe(String key) {
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isBlank(String s) {

@@ -79,6 +79,19 @@ class EndpointTest {
   }
 
   @Test
+  void givesAnIpv6HostWithoutItsBrackets() {
+    Endpoint e = Endpoint.parse("http://[::1]:9001/v1");
+
+    assertThat(e.host()).isEqualTo("::1");
+    assertThat(e.port()).isEqualTo(9001);
+  }
+
+  @Test
+  void explainsWhyAHostWithAnUnderscoreIsRefused() {
+    assertThat(Endpoint.urlProblem("http://my_backend:8000")).contains("'_'");
+  }
+
+  @Test
   void countsOutstandingRequests() {
     Endpoint e = Endpoint.parse("http://h:1");
     e.started();

@@ -145,6 +145,7 @@ class RoutingTableTest {
 
     assertThat(table.lookup("m")).isNull();
     assertThat(table.whyNotFound("m")).isEqualTo("The model 'm' has no alias 'production'.");
+    assertThat(table.modelIds()).containsExactly("m:staging", "m:v1");
   }
 
   @Test
@@ -293,6 +294,14 @@ class RoutingTableTest {
         .asInstanceOf(type(InvalidRegistryException.class))
         .extracting(InvalidRegistryException::problems)
         .isEqualTo(List.of("models.support-agent.versions.v7.api_key_env: environment variable V7_KEY is not set"));
+  }
+
+  @Test
+  void refusesABackendKeyThatCouldSplitAHeader() {
+    assertThatThrownBy(() -> RoutingTable.build(keyed("V7_KEY", null), RoutingTable.EMPTY, Map.of("V7_KEY", "sk-1\r\nx-evil: 1")::get))
+        .asInstanceOf(type(InvalidRegistryException.class))
+        .extracting(InvalidRegistryException::problems)
+        .isEqualTo(List.of("models.support-agent.versions.v7.api_key_env: environment variable V7_KEY holds characters a header cannot carry (expected: visible ASCII)"));
   }
 
   @Test
