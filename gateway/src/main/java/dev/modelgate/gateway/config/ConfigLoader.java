@@ -1,0 +1,71 @@
+package dev.modelgate.gateway.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.registry.RegistryRules;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Reads a config file (SPEC §8) into a {@link GatewayConfig}, or fails with every problem in it.
+ *
+ * <p>Three passes, each collecting rather than stopping: YAML to a tree ({@link YamlTree}: syntax,
+ * duplicate keys, aliases), the tree to records ({@link SettingsReader}, {@link RegistryReader}:
+ * unknown keys, types, durations, required keys, defaults), and the registry through {@link
+ * RegistryRules}, the validation path the admin API and the ledger replay share, for everything
+ * about names, weights and versions.
+ */
+public final class ConfigLoader {
+  private ConfigLoader() {}
+
+  /** Loads {@code file}, UTF-8. */
+  public static GatewayConfig load(Path file) throws ConfigException {
+    requireNonNull(file, "file");
+    String yaml;
+    try {
+      yaml = Files.readString(file);
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(file.toString(), List.of("the file is not UTF-8 text"));
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), List.of("cannot be read: " + e));
+    }
+    return parse(yaml, file.toString());
+  }
+
+  /**
+   * Parses config text.
+   *
+   * @param sourceName what the problems are reported against, usually the file name
+   */
+  public static GatewayConfig parse(String yaml, String sourceName) throws ConfigException {
+    requireNonNull(yaml, "yaml");
+    requireNonNull(sourceName, "sourceName");
+    Problems problems = new Problems();
+    JsonNode root = YamlTree.read(yaml, problems);
+    if (root != null && !root.isObject()) {
+      problems.addUnplaced("the top level is " + (root.isNull() ? "empty" : Fields.describe(root))
+          + " (expected: a mapping with at least a 'models' key)");
+    }
+    if (root == null || !root.isObject()) {
+      throw new ConfigException(sourceName, problems.list());
+    }
+    Fields top = Fields.of(root, "", "a mapping", problems);
+    ServerConfig server = SettingsReader.server(top.mapping("server", "a mapping"));
+    StateConfig state = SettingsReader.state(top);
+    AuthConfig auth = SettingsReader.auth(top);
+    String accessLog = SettingsReader.accessLog(top);
+    List<WebhookConfig> webhooks = SettingsReader.webhooks(top);
+    Registry registry = RegistryReader.registry(top);
+    top.finish();
+    problems.addRegistryProblems(RegistryRules.problems(registry));
+    if (!problems.isEmpty()) {
+      throw new ConfigException(sourceName, problems.list());
+    }
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry);
+  }
+}

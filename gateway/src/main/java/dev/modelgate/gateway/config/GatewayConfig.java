@@ -1,0 +1,35 @@
+package dev.modelgate.gateway.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.modelgate.core.registry.Registry;
+import java.util.List;
+
+/**
+ * A validated config file (SPEC §8). Built only by {@link ConfigLoader}, which applies every
+ * default, so no field is {@code null}.
+ *
+ * @param accessLog a file path, {@code "-"} for stdout, or {@code "off"}
+ * @param registry the models, versions and aliases the file seeds, aliases at revision 1
+ */
+public record GatewayConfig(
+    ServerConfig server,
+    StateConfig state,
+    AuthConfig auth,
+    String accessLog,
+    List<WebhookConfig> webhooks,
+    Registry registry) {
+
+  public static final String ACCESS_LOG_STDOUT = "-";
+  public static final String ACCESS_LOG_OFF = "off";
+  public static final String DEFAULT_ACCESS_LOG = "./data/access.jsonl";
+
+  public GatewayConfig {
+    requireNonNull(server, "server");
+    requireNonNull(state, "state");
+    requireNonNull(auth, "auth");
+    requireNonNull(accessLog, "accessLog");
+    webhooks = List.copyOf(webhooks);
+    requireNonNull(registry, "registry");
+  }
+}

@@ -1,0 +1,98 @@
+package dev.modelgate.gateway.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every problem found in one config text, in the order found, each named by its dotted path.
+ *
+ * <p>The walk keeps going after a problem so the user sees them all at once, which means it builds
+ * the registry from placeholders (an empty artifact, an empty endpoint list, a {@code null}
+ * weight) where the text was wrong. {@link dev.modelgate.core.registry.RegistryRules} would then
+ * report those placeholders a second time, so its problems at or below a path already reported, or
+ * at a path marked with {@link #spoil}, are dropped: each mistake is reported once, where it is.
+ */
+final class Problems {
+  static final int MAX_QUOTED = 80;
+
+  private final List<String> messages = new ArrayList<>();
+  private final Set<String> reported = new HashSet<>();
+
+  /** Records {@code path: what}, unless a problem at {@code path} is already recorded. */
+  void add(String path, String what) {
+    if (reported.add(path)) {
+      messages.add(path + ": " + what);
+    }
+  }
+
+  /** Records a problem that has a place in the text but no path, such as a YAML syntax error. */
+  void addUnplaced(String what) {
+    messages.add(what);
+  }
+
+  /** Marks {@code path} as already explained by a problem recorded elsewhere. */
+  void spoil(String path) {
+    reported.add(path);
+  }
+
+  /** Appends the registry rules' problems that do not repeat one already recorded. */
+  void addRegistryProblems(List<String> found) {
+    for (String problem : found) {
+      if (!repeatsReported(problem)) {
+        messages.add(problem);
+      }
+    }
+  }
+
+  private boolean repeatsReported(String problem) {
+    for (String path : reported) {
+      if (problem.startsWith(path + ": ") || problem.startsWith(path + ".") || problem.startsWith(path + "[")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean isEmpty() {
+    return messages.isEmpty();
+  }
+
+  List<String> list() {
+    return List.copyOf(messages);
+  }
+
+  /**
+   * {@code text} in single quotes for a message: control characters escaped so a problem stays on
+   * one line, and cut short so a pasted blob does not drown the others.
+   */
+  static String quote(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_QUOTED) + 8).append('\'');
+    for (int i = 0; i < text.length(); i++) {
+      if (i == MAX_QUOTED) {
+        out.append("…");
+        break;
+      }
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        default:
+          if (Character.isISOControl(c)) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+      }
+    }
+    return out.append('\'').toString();
+  }
+}

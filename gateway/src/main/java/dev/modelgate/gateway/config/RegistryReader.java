@@ -1,0 +1,226 @@
+package dev.modelgate.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.HealthCheck;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.core.slo.SloPolicy;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@code models} into router-core records. It checks only what the YAML can get wrong (keys,
+ * types, durations, required keys); names, weight ranges and sums, endpoints URLs and references
+ * to versions are {@link dev.modelgate.core.registry.RegistryRules}' to judge.
+ */
+final class RegistryReader {
+  /** Aliases from the file start at revision 1; every later change adds one. */
+  static final long CONFIG_REVISION = 1;
+
+  private static final String WEIGHT = "an integer from 0 to 100";
+
+  private RegistryReader() {}
+
+  static Registry registry(Fields top) {
+    if (!top.has("models")) {
+      top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
+      return Registry.EMPTY;
+    }
+    Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
+    Map<String, Model> byName = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : models.entries()) {
+      String name = e.getKey();
+      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems())));
+    }
+    return new Registry(byName);
+  }
+
+  private static Model model(String name, Fields f) {
+    String defaultAlias = f.text("default_alias", Model.DEFAULT_ALIAS);
+    String description = f.text("description", null);
+    String owner = f.text("owner", null);
+    List<String> tags = f.texts("tags", List.of());
+    Fields versionsField = f.mapping("versions", "a mapping of version id to version, e.g. {v7: {artifact: …}}");
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : versionsField.entries()) {
+      String id = e.getKey();
+      versions.put(id, version(id, Fields.of(e.getValue(), versionsField.path(id), "a mapping with artifact, served_model and endpoints", f.problems())));
+    }
+    Fields aliasesField = f.mapping("aliases", "a mapping of alias name to alias, e.g. {production: {weights: {v7: 100}}}");
+    Map<String, Alias> aliases = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : aliasesField.entries()) {
+      String alias = e.getKey();
+      aliases.put(alias, alias(alias, Fields.of(e.getValue(), aliasesField.path(alias), "a mapping with weights and stable", f.problems())));
+    }
+    f.finish();
+    return new Model(name, defaultAlias, description, owner, tags, versions, aliases);
+  }
+
+  private static ModelVersion version(String id, Fields f) {
+    String artifact = f.requiredText("artifact", "the URI of the exact binary, e.g. wandb-artifact://acme/llm/support-agent:v8");
+    String servedModel = f.requiredText("served_model", "the name the backend serves this version under");
+    List<String> endpoints = f.texts("endpoints", null);
+    if (endpoints == null) {
+      if (!f.has("endpoints")) {
+        f.missing("endpoints", "a list of base URLs, e.g. [http://127.0.0.1:9001]");
+      }
+      endpoints = List.of();
+    }
+    String apiKeyEnv = f.text("api_key_env", null);
+    Map<String, Object> lineage = lineage(f);
+    HealthCheck healthCheck = null;
+    if (f.has("health_check")) {
+      Fields h = f.mapping("health_check", "a mapping such as {path: /health, interval: 5s, timeout: 1s}");
+      healthCheck = new HealthCheck(
+          h.text("path", HealthCheck.DEFAULT_PATH),
+          h.duration("interval", HealthCheck.DEFAULT_INTERVAL),
+          h.duration("timeout", HealthCheck.DEFAULT_TIMEOUT));
+      h.finish();
+    }
+    f.finish();
+    return new ModelVersion(id, artifact, servedModel, endpoints, apiKeyEnv, lineage, healthCheck);
+  }
+
+  private static Alias alias(String name, Fields f) {
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    boolean weightsRead = weights(f, weights);
+    String stable = f.text("stable", null);
+    if (stable == null) {
+      stable = inferStable(f, weights, weightsRead);
+    }
+    StickyKey sticky = null;
+    String stickyText = f.text("sticky", null);
+    if (stickyText != null) {
+      try {
+        sticky = StickyKey.parse(stickyText);
+      } catch (IllegalArgumentException e) {
+        f.problems().add(f.path("sticky"), e.getMessage());
+      }
+    }
+    SloPolicy slo = f.has("slo") ? slo(f.mapping("slo", "a mapping such as {max_error_rate: 0.05, max_p99_latency: 2s}")) : null;
+    f.finish();
+    return new Alias(name, weights, stable, CONFIG_REVISION, slo, sticky);
+  }
+
+  /**
+   * Fills {@code weights}; false when they could not all be read, so that neither the sum nor the
+   * stable version can be judged from them.
+   */
+  private static boolean weights(Fields f, Map<String, Integer> weights) {
+    if (!f.has("weights")) {
+      f.missing("weights", "version weights summing to 100, e.g. {v7: 90, v8: 10}");
+      f.problems().spoil(f.path("stable"));
+      return false;
+    }
+    Fields w = f.mapping("weights", "version weights summing to 100, e.g. {v7: 90, v8: 10}");
+    boolean allRead = f.value("weights").isObject();
+    for (Map.Entry<String, JsonNode> e : w.entries()) {
+      JsonNode value = e.getValue();
+      if (value.isIntegralNumber() && value.canConvertToInt()) {
+        weights.put(e.getKey(), value.intValue());
+      } else {
+        // Kept as null so RegistryRules still checks the version name; its range complaint is dropped.
+        weights.put(e.getKey(), null);
+        f.problems().add(w.path(e.getKey()), Fields.describe(value) + " (expected: " + WEIGHT + ")");
+        allRead = false;
+      }
+    }
+    if (!allRead) {
+      f.problems().spoil(w.path());
+      f.problems().spoil(f.path("stable"));
+    }
+    return allRead;
+  }
+
+  private static String inferStable(Fields f, Map<String, Integer> weights, boolean weightsRead) {
+    List<String> full = new ArrayList<>();
+    weights.forEach((version, weight) -> {
+      if (weight != null && weight == 100) {
+        full.add(version);
+      }
+    });
+    if (full.size() == 1) {
+      return full.get(0);
+    }
+    // Empty weights are RegistryRules' to report; a missing stable would only echo them.
+    if (weightsRead && !weights.isEmpty()) {
+      f.missing("stable", "the version a rollback sends 100 % to; it may be left out only when one version has weight 100");
+    }
+    return "";
+  }
+
+  private static SloPolicy slo(Fields f) {
+    int intMax = Integer.MAX_VALUE;
+    SloPolicy slo = new SloPolicy(
+        f.duration("window", SloPolicy.DEFAULT_WINDOW),
+        f.duration("evaluation_interval", SloPolicy.DEFAULT_EVALUATION_INTERVAL),
+        (int) f.integer("min_requests", Integer.MIN_VALUE, intMax, SloPolicy.DEFAULT_MIN_REQUESTS, "an integer, e.g. 50"),
+        f.number("max_error_rate", SloPolicy.DEFAULT_MAX_ERROR_RATE),
+        f.duration("max_p99_latency", SloPolicy.DEFAULT_MAX_P99_LATENCY),
+        f.number("relative_to_stable", null),
+        (int) f.integer("breaches_to_revert", Integer.MIN_VALUE, intMax, SloPolicy.DEFAULT_BREACHES_TO_REVERT, "an integer, e.g. 2"),
+        f.duration("cooldown", SloPolicy.DEFAULT_COOLDOWN));
+    f.finish();
+    return slo;
+  }
+
+  /** Free provenance metadata, as plain Java values: String, Number, Boolean, List and Map. */
+  private static Map<String, Object> lineage(Fields f) {
+    JsonNode value = f.value("lineage");
+    if (value == null) {
+      return Map.of();
+    }
+    Object plain = plain(value, f.path("lineage"), f.problems());
+    if (!(plain instanceof Map)) {
+      if (plain != null) {
+        f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
+      }
+      return Map.of();
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = (Map<String, Object>) plain;
+    return map;
+  }
+
+  /** {@code value} as a plain Java value, or {@code null} for a null or unsupported one (reported). */
+  private static Object plain(JsonNode value, String path, Problems problems) {
+    if (value.isTextual()) {
+      return value.textValue();
+    }
+    if (value.isNumber()) {
+      return value.numberValue();
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    if (value.isArray()) {
+      List<Object> list = new ArrayList<>(value.size());
+      for (int i = 0; i < value.size(); i++) {
+        Object item = plain(value.get(i), path + "[" + i + "]", problems);
+        if (item != null) {
+          list.add(item);
+        }
+      }
+      return Collections.unmodifiableList(list);
+    }
+    if (value.isObject()) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : value.properties()) {
+        Object item = plain(e.getValue(), path + "." + e.getKey(), problems);
+        if (item != null) {
+          map.put(e.getKey(), item);
+        }
+      }
+      return Collections.unmodifiableMap(map);
+    }
+    // Null: the registry's records hold no nulls, and "unknown" is better written out.
+    problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
+    return null;
+  }
+}

@@ -1,0 +1,267 @@
+package dev.modelgate.gateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.modelgate.gateway.config.AuthConfig.AdminToken;
+import dev.modelgate.gateway.config.AuthConfig.Role;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Reads every top-level section but {@code models}: server, state, auth, access_log, webhooks. */
+final class SettingsReader {
+  private static final String PORT = "an integer from 0 to 65535";
+  // The data plane reads the whole body to find "model", so it must fit one buffer.
+  private static final long MAX_BODY_BYTES_LIMIT = Integer.MAX_VALUE;
+  private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
+
+  private SettingsReader() {}
+
+  static ServerConfig server(Fields f) {
+    int port = (int) f.integer("port", 0, 65535, ServerConfig.DEFAULT_PORT, PORT);
+    int adminPort = (int) f.integer("admin_port", 0, 65535, ServerConfig.DEFAULT_ADMIN_PORT, PORT);
+    String host = host(f, "host", ServerConfig.DEFAULT_HOST);
+    String adminHost = host(f, "admin_host", ServerConfig.DEFAULT_ADMIN_HOST);
+    if (port == adminPort && port != 0 && (host.equals(adminHost) || isWildcard(host) || isWildcard(adminHost))) {
+      f.problems().add(f.path("admin_port"), port + " is also server.port (expected: a port of its own)");
+    }
+    Duration ssePing = positive(f, "sse_ping_interval", ServerConfig.DEFAULT_SSE_PING_INTERVAL);
+    Duration drain = f.duration("drain_timeout", ServerConfig.DEFAULT_DRAIN_TIMEOUT);
+    long maxBody = f.integer("max_body_bytes", 1, MAX_BODY_BYTES_LIMIT, ServerConfig.DEFAULT_MAX_BODY_BYTES,
+        "a number of bytes from 1 to " + MAX_BODY_BYTES_LIMIT);
+    Duration upstream = positive(f, "upstream_timeout", ServerConfig.DEFAULT_UPSTREAM_TIMEOUT);
+    Duration connect = positive(f, "connect_timeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT);
+    f.finish();
+    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect);
+  }
+
+  static StateConfig state(Fields top) {
+    JsonNode value = top.value("state");
+    if (value != null && value.isValueNode()) {
+      // SPEC §5 says "state: postgres" in prose; the file form is a mapping, so show it.
+      top.problems().add(top.path("state"), Fields.describe(value)
+          + " (expected: a mapping such as {kind: file, dir: ./data} or {kind: postgres, url: postgresql://…})");
+      return StateConfig.defaults();
+    }
+    Fields f = top.mapping("state", "a mapping such as {kind: file, dir: ./data}");
+    String kind = f.text("kind", StateConfig.FILE);
+    boolean hasDir = f.has("dir");
+    String dirText = f.text("dir", StateConfig.DEFAULT_DIR.toString());
+    boolean hasUrl = f.has("url");
+    String url = f.text("url", null);
+    f.finish();
+    switch (kind) {
+      case StateConfig.FILE:
+        if (hasUrl) {
+          f.problems().add(f.path("url"), "is only for kind: postgres (expected: no url, or kind: postgres)");
+        }
+        Path dir = null;
+        if (dirText.isBlank()) {
+          f.problems().add(f.path("dir"), "is empty (expected: a directory, e.g. ./data)");
+        } else {
+          dir = path(f, "dir", dirText);
+        }
+        return new StateConfig(StateConfig.FILE, dir == null ? StateConfig.DEFAULT_DIR : dir, null);
+      case StateConfig.POSTGRES:
+        if (hasDir) {
+          f.problems().add(f.path("dir"), "is only for kind: file (expected: no dir, or kind: file)");
+        }
+        if (url == null) {
+          f.missing("url", "a postgresql:// URL when kind is postgres");
+        } else if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+          f.problems().add(f.path("url"), Problems.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
+        }
+        return new StateConfig(StateConfig.POSTGRES, null, url == null ? "" : url);
+      default:
+        f.problems().add(f.path("kind"), Problems.quote(kind) + " (expected: file or postgres)");
+        return StateConfig.defaults();
+    }
+  }
+
+  static AuthConfig auth(Fields top) {
+    if (!top.has("auth")) {
+      return AuthConfig.none();
+    }
+    Fields f = top.mapping("auth", "a mapping such as {admin_tokens: [{token_env: MODELGATE_ADMIN_TOKEN, role: admin}]}");
+    List<AdminToken> tokens = f.has("admin_tokens") ? adminTokens(f) : AuthConfig.DEFAULT_ADMIN_TOKENS;
+    List<String> clientKeysEnv = f.texts("client_keys_env", List.of());
+    for (int i = 0; i < clientKeysEnv.size(); i++) {
+      String at = f.path("client_keys_env") + "[" + i + "]";
+      envName(f.problems(), at, clientKeysEnv.get(i));
+      if (clientKeysEnv.indexOf(clientKeysEnv.get(i)) < i) {
+        f.problems().add(at, clientKeysEnv.get(i) + " is listed twice");
+      }
+    }
+    f.finish();
+    return new AuthConfig(tokens, clientKeysEnv);
+  }
+
+  private static List<AdminToken> adminTokens(Fields auth) {
+    JsonNode list = auth.value("admin_tokens");
+    String path = auth.path("admin_tokens");
+    if (!list.isArray()) {
+      auth.problems().add(path, Fields.describe(list) + " (expected: a list such as [{token_env: MODELGATE_ADMIN_TOKEN, role: admin}])");
+      return List.of();
+    }
+    List<AdminToken> tokens = new ArrayList<>();
+    Set<String> envs = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      Fields f = Fields.of(list.get(i), path + "[" + i + "]", "a mapping such as {token_env: MODELGATE_ADMIN_TOKEN, role: admin}", auth.problems());
+      String env = f.requiredText("token_env", "the environment variable holding the token, e.g. MODELGATE_ADMIN_TOKEN");
+      String roleText = f.requiredText("role", "viewer, operator or admin");
+      f.finish();
+      if (!env.isEmpty()) {
+        envName(f.problems(), f.path("token_env"), env);
+        if (!envs.add(env)) {
+          f.problems().add(f.path("token_env"), env + " is listed twice (expected: one role per token)");
+        }
+      }
+      Role role = role(f, roleText);
+      if (!env.isEmpty() && role != null) {
+        tokens.add(new AdminToken(env, role));
+      }
+    }
+    return tokens;
+  }
+
+  private static Role role(Fields f, String text) {
+    for (Role role : Role.values()) {
+      if (role.name().toLowerCase(Locale.ROOT).equals(text)) {
+        return role;
+      }
+    }
+    if (!text.isEmpty()) {
+      f.problems().add(f.path("role"), Problems.quote(text) + " (expected: viewer, operator or admin)");
+    }
+    return null;
+  }
+
+  static String accessLog(Fields top) {
+    JsonNode value = top.value("access_log");
+    String path = top.path("access_log");
+    String expected = " (expected: a file path, \"-\" for stdout, or off)";
+    if (value == null) {
+      return GatewayConfig.DEFAULT_ACCESS_LOG;
+    }
+    if (value.isBoolean() && !value.booleanValue()) {
+      return GatewayConfig.ACCESS_LOG_OFF;
+    }
+    if (!value.isTextual() || value.textValue().isBlank()) {
+      top.problems().add(path, Fields.describe(value) + expected);
+      return GatewayConfig.DEFAULT_ACCESS_LOG;
+    }
+    String text = value.textValue();
+    if (!text.equals(GatewayConfig.ACCESS_LOG_STDOUT) && !text.equals(GatewayConfig.ACCESS_LOG_OFF)) {
+      path(top, "access_log", text);
+    }
+    return text;
+  }
+
+  static List<WebhookConfig> webhooks(Fields top) {
+    JsonNode list = top.value("webhooks");
+    String path = top.path("webhooks");
+    if (list == null) {
+      return List.of();
+    }
+    if (!list.isArray()) {
+      top.problems().add(path, Fields.describe(list) + " (expected: a list of {url, secret_env, events})");
+      return List.of();
+    }
+    List<WebhookConfig> webhooks = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      Fields f = Fields.of(list.get(i), path + "[" + i + "]", "a mapping such as {url: https://…, secret_env: HOOK_SECRET}", top.problems());
+      String url = f.requiredText("url", "an http:// or https:// URL");
+      String secretEnv = f.requiredText("secret_env", "the environment variable holding the signing secret");
+      List<String> events = f.texts("events", WebhookConfig.EVENTS);
+      f.finish();
+      if (!url.isEmpty()) {
+        webhookUrl(f, url);
+      }
+      if (!secretEnv.isEmpty()) {
+        envName(f.problems(), f.path("secret_env"), secretEnv);
+      }
+      events(f, events);
+      webhooks.add(new WebhookConfig(url, secretEnv, events));
+    }
+    return webhooks;
+  }
+
+  private static void webhookUrl(Fields f, String url) {
+    String problem;
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      problem = (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null ? null : "";
+    } catch (URISyntaxException e) {
+      problem = ": " + e.getReason();
+    }
+    if (problem != null) {
+      f.problems().add(f.path("url"), Problems.quote(url) + " (expected: an http:// or https:// URL with a host" + problem + ")");
+    }
+  }
+
+  private static void events(Fields f, List<String> events) {
+    String path = f.path("events");
+    if (events.isEmpty()) {
+      f.problems().add(path, "is empty (expected: some of " + String.join(", ", WebhookConfig.EVENTS) + "; leave it out for all)");
+    }
+    for (int i = 0; i < events.size(); i++) {
+      String event = events.get(i);
+      String at = path + "[" + i + "]";
+      if (!WebhookConfig.EVENTS.contains(event)) {
+        f.problems().add(at, Problems.quote(event) + " is not an audit action " + Fields.suggestion(event, WebhookConfig.EVENTS));
+      } else if (events.indexOf(event) < i) {
+        f.problems().add(at, event + " is listed twice");
+      }
+    }
+  }
+
+  private static String host(Fields f, String key, String fallback) {
+    String host = f.text(key, fallback);
+    if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ')) {
+      f.problems().add(f.path(key), Problems.quote(host) + " (expected: a host name or IP address, e.g. 127.0.0.1)");
+      return fallback;
+    }
+    return host;
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+  }
+
+  private static Duration positive(Fields f, String key, Duration fallback) {
+    Duration d = f.duration(key, fallback);
+    if (d.isZero()) {
+      f.problems().add(f.path(key), "0s (expected: a positive duration such as " + Durations.format(fallback) + ")");
+      return fallback;
+    }
+    return d;
+  }
+
+  /** {@code text} as a path, or {@code null} when the platform cannot name a file so (reported). */
+  private static Path path(Fields f, String key, String text) {
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) {
+      f.problems().add(f.path(key), Problems.quote(text) + " (expected: a file path: " + e.getReason() + ")");
+      return null;
+    }
+  }
+
+  private static void envName(Problems problems, String path, String name) {
+    boolean valid = !name.isEmpty() && !(name.charAt(0) >= '0' && name.charAt(0) <= '9');
+    for (int i = 0; valid && i < name.length(); i++) {
+      char c = name.charAt(i);
+      valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    if (!valid) {
+      problems.add(path, Problems.quote(name) + " is not an environment variable name (expected: " + ENV_NAME + ")");
+    }
+  }
+}

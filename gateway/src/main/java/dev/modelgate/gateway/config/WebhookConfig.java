@@ -1,0 +1,23 @@
+package dev.modelgate.gateway.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * One entry of {@code webhooks}: every audit event whose action is in {@code events} is POSTed to
+ * {@code url}, signed with the secret in environment variable {@code secretEnv}.
+ *
+ * @param events audit actions, a subset of {@link #EVENTS}; all of them unless configured
+ */
+public record WebhookConfig(String url, String secretEnv, List<String> events) {
+  /** Every audit action (SPEC §4), in the order the SPEC lists them. */
+  public static final List<String> EVENTS =
+      List.of("register_version", "set_weights", "promote", "rollback", "auto_rollback", "config");
+
+  public WebhookConfig {
+    requireNonNull(url, "url");
+    requireNonNull(secretEnv, "secretEnv");
+    events = List.copyOf(events);
+  }
+}
