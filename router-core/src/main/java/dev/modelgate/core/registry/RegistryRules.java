@@ -90,6 +90,7 @@ public final class RegistryRules {
       problems.add(path + ".weights: is empty (expected: version weights summing to 100, e.g. {v7: 90, v8: 10})");
     }
     long sum = 0;
+    boolean inRange = true;
     for (Map.Entry<String, Integer> w : alias.weights().entrySet()) {
       String weightPath = path + ".weights." + w.getKey();
       Integer weight = w.getValue();
@@ -98,11 +99,13 @@ public final class RegistryRules {
       }
       if (weight == null || weight < 0 || weight > 100) {
         problems.add(weightPath + ": " + weight + " (expected: an integer from 0 to 100)");
+        inRange = false;
       } else {
         sum += weight;
       }
     }
-    if (!alias.weights().isEmpty() && sum != 100) {
+    // A sum over out-of-range weights would only restate the range problem, misleadingly.
+    if (!alias.weights().isEmpty() && inRange && sum != 100) {
       problems.add(path + ".weights: sum is " + sum + " (expected: 100)");
     }
     if (!model.versions().containsKey(alias.stable())) {
