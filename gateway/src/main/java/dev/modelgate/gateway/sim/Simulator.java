@@ -2,11 +2,11 @@ package dev.modelgate.gateway.sim;
 
 import static java.util.Objects.requireNonNull;
 
-import io.vertx.core.DeploymentOptions;
+import dev.modelgate.gateway.server.Listeners;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -31,17 +30,11 @@ import java.util.function.Consumer;
  * failing or slows down); a change applies to requests arriving after it. Everything else is fixed
  * by the {@link SimOptions} it started with.
  *
- * <p>So that a benchmark measures the gateway and not its backend, one listener runs per core, each
- * on its own event loop, all sharing one port. Vert.x shares a port among servers that ask for the
- * same one; for an ephemeral port, that means the same negative port number, a key Vert.x binds to
- * one random port. Each simulator takes its own key, so two in one Vert.x instance (the demo's
- * stable and canary) never share a port.
+ * <p>So that a benchmark measures the gateway and not its backend, one listener runs per core, all
+ * sharing one port ({@link Listeners}).
  */
 public final class Simulator {
   private static final int LISTENERS = Runtime.getRuntime().availableProcessors();
-
-  /** Far from -1, the key other code would pick, so no one else joins a simulator's port. */
-  private static final AtomicInteger NEXT_SHARED_EPHEMERAL_PORT = new AtomicInteger(-10_000);
 
   private final Vertx vertx;
   private final SimOptions options;
@@ -66,39 +59,12 @@ public final class Simulator {
     requireNonNull(options, "options");
     Simulator simulator = new Simulator(vertx, options);
     SimHandler handler = new SimHandler(vertx, simulator, options);
-    int listenPort =
-        options.port() == 0 ? NEXT_SHARED_EPHEMERAL_PORT.getAndDecrement() : options.port();
-    return vertx
-        .deployVerticle(
-            () -> new Listener(simulator, handler, listenPort),
-            new DeploymentOptions().setInstances(LISTENERS))
-        .map(
-            id -> {
-              simulator.deploymentId = id;
-              return simulator;
-            });
-  }
-
-  /** One event loop's server; undeploying the listeners closes them all. */
-  private static final class Listener extends VerticleBase {
-    private final Simulator simulator;
-    private final SimHandler handler;
-    private final int listenPort;
-
-    Listener(Simulator simulator, SimHandler handler, int listenPort) {
-      this.simulator = simulator;
-      this.handler = handler;
-      this.listenPort = listenPort;
-    }
-
-    @Override
-    public Future<?> start() {
-      return vertx
-          .createHttpServer()
-          .requestHandler(handler)
-          .listen(listenPort, simulator.options.host())
-          .onSuccess(server -> simulator.port = server.actualPort());
-    }
+    HttpServerOptions listen = new HttpServerOptions().setHost(options.host()).setPort(options.port());
+    return Listeners.deploy(vertx, listen, handler, LISTENERS).map(deployed -> {
+      simulator.deploymentId = deployed.deploymentId();
+      simulator.port = deployed.port();
+      return simulator;
+    });
   }
 
   /** The port it listens on: the one asked for, or the one picked for port 0. */

@@ -1,0 +1,39 @@
+package dev.modelgate.gateway.cli;
+
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Blocking waits for the CLI's main thread, which is never an event loop. */
+final class Await {
+  private Await() {}
+
+  static <T> T result(Future<T> future, Duration timeout) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("gave up after " + timeout.toSeconds() + " s", e);
+    }
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then runs {@code shutdown} on the
+   * shutdown hook and waits for it, so the process exits only once it has finished.
+   */
+  static void untilShutdown(Runnable shutdown) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        shutdown.run();
+      } finally {
+        stopped.countDown();
+      }
+    }, "modelgate-shutdown"));
+    stopped.await();
+  }
+}

@@ -1,0 +1,161 @@
+package dev.modelgate.gateway.cli;
+
+import dev.modelgate.gateway.config.ConfigLoader;
+import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.sim.SimOptions;
+import dev.modelgate.gateway.sim.Simulator;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code modelgate demo}: the gateway from {@code config/demo.yaml} in front of two simulated
+ * backends (v7 stable, v8 canary), with a little traffic of its own and a line a second showing how
+ * the alias splits it, so a newcomer sees routing happen with nothing else set up. Partway through,
+ * the canary starts failing.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Run the gateway in front of two simulated backends and watch the canary split.")
+final class DemoCommand implements Callable<Integer> {
+  private static final String DEMO_CONFIG = "/dev/modelgate/gateway/demo/demo.yaml";
+  private static final int STABLE_PORT = 9001;
+  private static final int CANARY_PORT = 9002;
+  private static final Duration REQUEST_EVERY = Duration.ofMillis(50);
+
+  @Option(names = "--canary-fails-after", defaultValue = "15s", description = "When the canary starts failing (default: ${DEFAULT-VALUE}).")
+  Duration canaryFailsAfter;
+
+  @Option(names = "--duration", description = "Stop after this long (default: run until Ctrl-C).")
+  Duration duration;
+
+  private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
+  private final AtomicLong failures = new AtomicLong();
+  private volatile String lastHeaders = "";
+
+  @Override
+  public Integer call() throws Exception {
+    Path stateDir = Files.createTempDirectory("modelgate-demo-");
+    GatewayConfig loaded = ConfigLoader.parse(readDemoConfig(), "demo.yaml");
+    GatewayConfig config = new GatewayConfig(loaded.server(), new StateConfig("file", stateDir, null), loaded.auth(),
+        stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry());
+
+    Vertx vertx = Gateway.newVertx();
+    Simulator stable;
+    Simulator canary;
+    Gateway gateway;
+    try {
+      SimOptions sim = SimOptions.defaults().withModel("support-agent").withTtft(Duration.ofMillis(30))
+          .withInterTokenLatency(Duration.ofMillis(5)).withTokens(12);
+      stable = Await.result(Simulator.start(vertx, sim.withPort(STABLE_PORT)), Duration.ofSeconds(10));
+      canary = Await.result(Simulator.start(vertx, sim.withPort(CANARY_PORT)), Duration.ofSeconds(10));
+      gateway = Await.result(Gateway.start(vertx, config, System::getenv), Duration.ofSeconds(10));
+    } catch (Exception e) {
+      vertx.close();
+      System.err.println("modelgate demo: could not start: " + e.getMessage()
+          + " (the demo needs 127.0.0.1 ports " + STABLE_PORT + ", " + CANARY_PORT + " and "
+          + config.server().port() + ", " + config.server().adminPort() + " free)");
+      return ModelgateCommand.FAILED;
+    }
+    banner(gateway, stateDir);
+
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+    long start = System.nanoTime();
+    vertx.setPeriodic(REQUEST_EVERY.toMillis(), id -> sendOne(client, gateway.port()));
+    vertx.setPeriodic(1000, id -> report(start));
+    vertx.setTimer(canaryFailsAfter.toMillis(), id -> {
+      canary.errorRate(0.5);
+      System.out.println();
+      System.out.println(">>> canary v8 starts failing: half its answers are now HTTP 500");
+      System.out.println();
+    });
+    Runnable stop = () -> {
+      try {
+        Await.result(gateway.close().transform(v -> vertx.close()), Duration.ofSeconds(10));
+      } catch (Exception e) {
+        System.err.println("modelgate demo: shutdown incomplete: " + e.getMessage());
+      }
+    };
+    if (duration != null) {
+      Thread.sleep(duration.toMillis());
+      stop.run();
+      return 0;
+    }
+    Await.untilShutdown(stop);
+    return 0;
+  }
+
+  private static String readDemoConfig() throws IOException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream(DEMO_CONFIG)) {
+      if (in == null) {
+        throw new IOException("demo.yaml is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static void banner(Gateway gateway, Path stateDir) {
+    int port = gateway.port();
+    System.out.println("""
+        modelgate demo
+          gateway   http://127.0.0.1:%d/v1   (admin and /metrics on http://127.0.0.1:%d)
+          backends  v7 (stable) http://127.0.0.1:%d    v8 (canary) http://127.0.0.1:%d
+          alias     support-agent:production  ->  v7 80%%  v8 20%%
+          access log %s
+
+        Try it yourself while it runs:
+          curl -i http://127.0.0.1:%d/v1/chat/completions -H 'content-type: application/json' \\
+            -d '{"model":"support-agent","messages":[{"role":"user","content":"hello"}]}'
+
+        The demo sends 20 requests a second; every second it shows which version answered them:
+        """.formatted(port, gateway.adminPort(), STABLE_PORT, CANARY_PORT, stateDir.resolve("access.jsonl"), port));
+  }
+
+  private void sendOne(HttpClient client, int port) {
+    Buffer body = Buffer.buffer("{\"model\":\"support-agent\",\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order?\"}]}");
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
+    client.request(options)
+        .compose(req -> req.send(body))
+        .compose(resp -> resp.body().map(b -> resp))
+        .onSuccess(resp -> {
+          String version = resp.getHeader("x-modelgate-version");
+          String route = resp.getHeader("x-modelgate-route");
+          String key = (version == null ? "-" : version) + " (" + (route == null ? "-" : route) + ")";
+          servedBy.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+          if (resp.statusCode() >= 400) {
+            failures.incrementAndGet();
+          }
+          lastHeaders = "x-modelgate-version: " + version + ", x-modelgate-route: " + route + ", status " + resp.statusCode();
+        })
+        .onFailure(e -> failures.incrementAndGet());
+  }
+
+  private void report(long start) {
+    long seconds = Math.round((System.nanoTime() - start) / 1e9);
+    Map<String, Long> counts = new TreeMap<>();
+    servedBy.forEach((k, v) -> counts.put(k, v.get()));
+    long total = counts.values().stream().mapToLong(Long::longValue).sum();
+    StringBuilder line = new StringBuilder(String.format("[%3ds] ", seconds));
+    counts.forEach((version, n) -> line.append(String.format("%s: %5d (%4.1f%%)   ", version, n, total == 0 ? 0.0 : 100.0 * n / total)));
+    line.append(String.format("errors: %d   last answer: %s", failures.get(), lastHeaders));
+    System.out.println(line);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.modelgate.gateway.cli;
+
+import dev.modelgate.gateway.config.ConfigException;
+import dev.modelgate.gateway.config.ConfigLoader;
+import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.server.Gateway;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code modelgate serve --config FILE}: run the gateway until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
+final class ServeCommand implements Callable<Integer> {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    GatewayConfig loaded;
+    try {
+      loaded = ConfigLoader.load(config);
+    } catch (ConfigException e) {
+      System.err.println("modelgate: invalid configuration, nothing started.");
+      System.err.println(e.getMessage());
+      return ModelgateCommand.USAGE;
+    }
+    Gateway gateway;
+    try {
+      gateway = Await.result(Gateway.start(loaded, System::getenv), START_TIMEOUT);
+    } catch (IllegalArgumentException e) {
+      System.err.println("modelgate: invalid configuration, nothing started.");
+      System.err.println(config + ": " + e.getMessage());
+      return ModelgateCommand.USAGE;
+    } catch (Exception e) {
+      System.err.println("modelgate: could not start: " + e.getMessage());
+      return ModelgateCommand.FAILED;
+    }
+    Duration drain = loaded.server().drainTimeout();
+    Await.untilShutdown(() -> {
+      try {
+        Await.result(gateway.close(), drain.plusSeconds(5));
+      } catch (Exception e) {
+        System.err.println("modelgate: shutdown incomplete: " + e.getMessage());
+      }
+    });
+    return 0;
+  }
+}

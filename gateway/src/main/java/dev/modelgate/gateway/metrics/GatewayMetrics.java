@@ -1,0 +1,116 @@
+package dev.modelgate.gateway.metrics;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelgate.core.RouteDecision;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's meters. Meters are resolved once per route decision and cached by the decision's
+ * identity (weak keys: a replaced routing table's decisions fall away), so a request increments
+ * pre-built meters and never builds tag lists. Label values come from the registry only; requests
+ * for unknown models share one fixed series.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+  static final String UNKNOWN = "unknown";
+  static final String NONE = "";
+  // LLM latencies run from tens of milliseconds to minutes; a short fixed ladder keeps series few.
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Cache<RouteDecision, RouteMeters> routes = Caffeine.newBuilder().weakKeys().build();
+  private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
+  private final RouteMeters unrouted;
+
+  public GatewayMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    unrouted = new RouteMeters(UNKNOWN, NONE, NONE, NONE);
+  }
+
+  /** The meters of one route decision; {@code null} means the request was never routed. */
+  public RouteMeters route(RouteDecision decision) {
+    if (decision == null) {
+      return unrouted;
+    }
+    return routes.get(decision, d -> new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header()));
+  }
+
+  /** The Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    registry.close();
+  }
+
+  /** Pre-built meters of one route: a request only increments. */
+  public final class RouteMeters {
+    private final Counter[] requests = new Counter[Outcome.values().length];
+    private final Timer duration;
+    private final AtomicInteger inflight;
+
+    RouteMeters(String model, String alias, String version, String route) {
+      for (Outcome outcome : Outcome.values()) {
+        requests[outcome.ordinal()] = Counter.builder("modelgate_requests")
+            .description("Requests answered, by route and outcome")
+            .tags("model", model, "alias", alias, "version", version, "route", route, "outcome", outcome.label())
+            .register(registry);
+      }
+      duration = Timer.builder("modelgate_request_duration")
+          .description("Full response time as the client sees it")
+          .tags("model", model, "alias", alias, "version", version)
+          .serviceLevelObjectives(LATENCY_BUCKETS)
+          .register(registry);
+      inflight = inflightGauge(model, version);
+    }
+
+    public void started() {
+      inflight.incrementAndGet();
+    }
+
+    public void stopped() {
+      inflight.decrementAndGet();
+    }
+
+    public void record(Outcome outcome, long durationNanos) {
+      requests[outcome.ordinal()].increment();
+      duration.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  // One gauge per version, shared by the routes (alias or pinned) that reach it.
+  private AtomicInteger inflightGauge(String model, String version) {
+    return inflightByVersion.computeIfAbsent(model + '\u0000' + version, key -> {
+      AtomicInteger count = new AtomicInteger();
+      Gauge.builder("modelgate_inflight_requests", count, AtomicInteger::get)
+          .description("Requests in flight")
+          .tags("model", model, "version", version)
+          .register(registry);
+      return count;
+    });
+  }
+}

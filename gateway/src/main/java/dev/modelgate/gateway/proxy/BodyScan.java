@@ -1,0 +1,99 @@
+package dev.modelgate.gateway.proxy;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import java.io.IOException;
+
+/**
+ * One streaming pass over a request body that finds the top-level {@code model}, {@code stream}
+ * and sticky-key fields, with the byte range of the {@code model} value so it can be replaced by a
+ * splice instead of re-serialising the whole body. Every other value is skipped unread, but the
+ * pass still checks that the body is one well-formed JSON object.
+ *
+ * <p>A second top-level {@code model} is rejected: the gateway would route on one and the backend
+ * might read the other.
+ */
+final class BodyScan {
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+      .build();
+
+  String model;
+  /** Offset of the opening quote of the {@code model} value. */
+  int modelStart;
+  /** Offset just past the closing quote of the {@code model} value. */
+  int modelEnd;
+  boolean stream;
+  String stickyValue;
+  /** Why the body was refused, or {@code null}. */
+  String problem;
+  /** The parameter the problem is about, or {@code null}. */
+  String problemParam;
+
+  private BodyScan() {}
+
+  static BodyScan scan(byte[] body, int length, String stickyField) {
+    BodyScan scan = new BodyScan();
+    try (JsonParser parser = JSON.createParser(body, 0, length)) {
+      scan.read(parser, stickyField);
+    } catch (IOException | RuntimeException e) {
+      scan.refuse("We could not parse the JSON body of your request: " + firstLine(e.getMessage()), null);
+    }
+    return scan;
+  }
+
+  private void read(JsonParser parser, String stickyField) throws IOException {
+    if (parser.nextToken() != JsonToken.START_OBJECT) {
+      refuse("The request body must be a JSON object.", null);
+      return;
+    }
+    boolean seenModel = false;
+    JsonToken token;
+    while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      if (field.equals("model")) {
+        if (seenModel) {
+          refuse("The request body has more than one 'model' field.", "model");
+          return;
+        }
+        seenModel = true;
+        if (value != JsonToken.VALUE_STRING) {
+          refuse("'model' must be a string.", "model");
+          return;
+        }
+        modelStart = (int) parser.currentTokenLocation().getByteOffset();
+        model = parser.getText();
+        modelEnd = (int) parser.currentLocation().getByteOffset();
+      } else if (field.equals("stream")) {
+        stream = value == JsonToken.VALUE_TRUE;
+      } else if (field.equals(stickyField) && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
+        stickyValue = parser.getText();
+      } else {
+        parser.skipChildren();
+      }
+    }
+    if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+      refuse("We could not parse the JSON body of your request: unexpected content after the object.", null);
+      return;
+    }
+    if (!seenModel) {
+      refuse("You must provide a model parameter.", "model");
+    }
+  }
+
+  private void refuse(String message, String param) {
+    problem = message;
+    problemParam = param;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "malformed JSON";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

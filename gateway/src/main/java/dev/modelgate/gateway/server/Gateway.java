@@ -1,0 +1,188 @@
+package dev.modelgate.gateway.server;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.modelgate.gateway.admin.AdminHandler;
+import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.config.ServerConfig;
+import dev.modelgate.gateway.log.AccessLog;
+import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.proxy.ProxyHandler;
+import dev.modelgate.gateway.proxy.ProxySettings;
+import dev.modelgate.gateway.state.RoutingState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * A running gateway: the data plane on one server per event loop, the admin port, the pooled
+ * upstream client, the routing root, metrics and the access log. The only place they are assembled.
+ */
+public final class Gateway {
+  private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
+  // Backends are few and close: allow many keep-alive connections each rather than queueing.
+  private static final int UPSTREAM_CONNECTIONS_PER_ENDPOINT = 1024;
+  private static final Duration EJECTION_TIME = Duration.ofSeconds(5);
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+  private static final int MAX_REQUEST_LINE = 8 * 1024;
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final RoutingState routing;
+  private final GatewayMetrics metrics;
+  private final AccessLog accessLog;
+  private final HttpClient client;
+  private final List<String> clientKeys;
+  private final List<String> deployments = new ArrayList<>();
+  private volatile int port;
+  private volatile int adminPort;
+  private volatile boolean ready;
+
+  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    // Everything that can refuse the config comes before anything that opens a resource.
+    this.routing = new RoutingState(environment);
+    routing.replace(config.registry());
+    this.clientKeys = clientKeys(config, environment);
+    this.metrics = new GatewayMetrics();
+    this.accessLog = AccessLog.open(config.accessLog());
+    this.client = vertx.createHttpClient(
+        new HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_1_1)
+            .setKeepAlive(true)
+            .setKeepAliveTimeout(60)
+            .setPipelining(false)
+            .setDecompressionSupported(false)
+            .setTcpNoDelay(true)
+            .setConnectTimeout((int) config.server().connectTimeout().toMillis())
+            .setName("modelgate-upstream"),
+        new PoolOptions().setHttp1MaxSize(UPSTREAM_CONNECTIONS_PER_ENDPOINT).setMaxWaitQueueSize(-1));
+  }
+
+  private static List<String> clientKeys(GatewayConfig config, Function<String, String> environment) {
+    List<String> keys = new ArrayList<>();
+    List<String> names = config.auth().clientKeysEnv();
+    for (int i = 0; i < names.size(); i++) {
+      String key = environment.apply(names.get(i));
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException("auth.client_keys_env[" + i + "]: environment variable " + names.get(i) + " is not set");
+      }
+      keys.add(key.trim());
+    }
+    return keys;
+  }
+
+  /** A Vert.x instance sized for the gateway: one event loop per core, native transport when available. */
+  public static Vertx newVertx() {
+    return Vertx.vertx(new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** Starts a gateway on its own Vert.x instance. */
+  public static Future<Gateway> start(GatewayConfig config, Function<String, String> environment) {
+    return start(newVertx(), true, config, environment);
+  }
+
+  /** Starts a gateway on {@code vertx}, which the caller keeps and closes. */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Function<String, String> environment) {
+    return start(vertx, false, config, environment);
+  }
+
+  private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
+    requireNonNull(config, "config");
+    Gateway gateway;
+    try {
+      gateway = new Gateway(vertx, ownsVertx, config, environment);
+    } catch (RuntimeException e) {
+      return (ownsVertx ? vertx.close() : Future.<Void>succeededFuture()).transform(v -> Future.failedFuture(e));
+    }
+    return gateway.listen(config.server()).transform(ar -> {
+      if (ar.succeeded()) {
+        gateway.ready = true;
+        LOG.info(() -> "modelgate listening: data plane " + config.server().host() + ":" + gateway.port
+            + ", admin " + config.server().adminHost() + ":" + gateway.adminPort
+            + (vertx.isNativeTransportEnabled() ? " (native transport)" : ""));
+        return Future.succeededFuture(gateway);
+      }
+      return gateway.close().transform(v -> Future.failedFuture(ar.cause()));
+    });
+  }
+
+  private Future<Void> listen(ServerConfig server) {
+    ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), EJECTION_TIME, clientKeys);
+    ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics);
+    int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops)
+        .compose(data -> {
+          deployments.add(data.deploymentId());
+          port = data.port();
+          return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready), 1);
+        })
+        .map(admin -> {
+          deployments.add(admin.deploymentId());
+          adminPort = admin.port();
+          return null;
+        });
+  }
+
+  private static HttpServerOptions serverOptions(String host, int port) {
+    return new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        .setMaxHeaderSize(MAX_HEADER_BYTES)
+        .setMaxInitialLineLength(MAX_REQUEST_LINE);
+  }
+
+  /** The data plane's bound port. */
+  public int port() {
+    return port;
+  }
+
+  /** The admin port's bound port. */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public RoutingState routing() {
+    return routing;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Stops listening, closes upstream connections, flushes the access log. */
+  public Future<Void> close() {
+    ready = false;
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : deployments) {
+      undeployed.add(vertx.undeploy(id));
+    }
+    return Future.join(undeployed)
+        .transform(v -> client.close())
+        .transform(v -> {
+          accessLog.close();
+          metrics.close();
+          return ownsVertx ? vertx.close() : Future.<Void>succeededFuture();
+        });
+  }
+
+  @Override
+  public String toString() {
+    return "Gateway[port=" + port + ", admin=" + adminPort + "]";
+  }
+}

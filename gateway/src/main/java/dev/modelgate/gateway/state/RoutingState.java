@@ -1,0 +1,40 @@
+package dev.modelgate.gateway.state;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.modelgate.core.RoutingTable;
+import dev.modelgate.core.registry.Registry;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * The one mutable root of routing: the current {@link RoutingTable}. Requests read it once, without
+ * locks; writers (config load, admin API, SLO guard) build the next table off to the side and swap
+ * it in atomically, so a request sees either the old routing or the new, never a mix.
+ */
+public final class RoutingState {
+  private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
+  private final Function<String, String> environment;
+
+  public RoutingState(Function<String, String> environment) {
+    this.environment = requireNonNull(environment, "environment");
+  }
+
+  /** The table to route one request on. Read it once per request. */
+  public RoutingTable table() {
+    return current.get();
+  }
+
+  /**
+   * Validates {@code registry}, builds its table and swaps it in. Writers are serialised so that
+   * each new table carries over the endpoint state of the one it replaces.
+   *
+   * @throws dev.modelgate.core.registry.InvalidRegistryException when the registry is invalid;
+   *     the current table is then unchanged
+   */
+  public synchronized RoutingTable replace(Registry registry) {
+    RoutingTable next = RoutingTable.build(registry, current.get(), environment);
+    current.set(next);
+    return next;
+  }
+}

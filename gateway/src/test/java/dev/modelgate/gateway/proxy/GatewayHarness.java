@@ -1,0 +1,91 @@
+package dev.modelgate.gateway.proxy;
+
+import dev.modelgate.gateway.config.ConfigLoader;
+import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.sim.SimOptions;
+import dev.modelgate.gateway.sim.Simulator;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A real gateway on ephemeral loopback ports, configured from YAML text exactly as a user would,
+ * plus helpers to start simulated backends and to call the gateway over HTTP.
+ */
+final class GatewayHarness implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  final Vertx vertx = Vertx.vertx();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+  Gateway gateway;
+
+  Simulator sim(SimOptions options) {
+    return await(Simulator.start(vertx, options));
+  }
+
+  /** Starts the gateway from YAML, as {@code modelgate serve} would, with the given environment. */
+  Gateway start(String yaml, Map<String, String> environment) throws Exception {
+    GatewayConfig config = ConfigLoader.parse(yaml, "test.yaml");
+    Function<String, String> env = environment::get;
+    gateway = await(Gateway.start(vertx, config, env));
+    return gateway;
+  }
+
+  Gateway start(String yaml) throws Exception {
+    return start(yaml, Map.of());
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + gateway.port() + path);
+  }
+
+  URI adminUri(String path) {
+    return URI.create("http://127.0.0.1:" + gateway.adminPort() + path);
+  }
+
+  HttpResponse<String> post(String path, String json, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(WAIT)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String chat(String model) {
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+  }
+
+  static String url(Simulator sim) {
+    return "http://127.0.0.1:" + sim.port();
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (gateway != null) {
+      await(gateway.close());
+    }
+    await(vertx.close());
+  }
+}
