@@ -78,15 +78,18 @@ final class DemoCommand implements Callable<Integer> {
 
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
     long start = System.nanoTime();
-    vertx.setPeriodic(REQUEST_EVERY.toMillis(), id -> sendOne(client, gateway.port()));
-    vertx.setPeriodic(1000, id -> report(start));
-    vertx.setTimer(canaryFailsAfter.toMillis(), id -> {
+    long traffic = vertx.setPeriodic(REQUEST_EVERY.toMillis(), id -> sendOne(client, gateway.port()));
+    long reports = vertx.setPeriodic(1000, id -> report(start));
+    long failing = vertx.setTimer(canaryFailsAfter.toMillis(), id -> {
       canary.errorRate(0.5);
       System.out.println();
       System.out.println(">>> canary v8 starts failing: half its answers are now HTTP 500");
       System.out.println();
     });
     Runnable stop = () -> {
+      vertx.cancelTimer(traffic);
+      vertx.cancelTimer(reports);
+      vertx.cancelTimer(failing);
       try {
         Await.result(gateway.close().transform(v -> vertx.close()), Duration.ofSeconds(10));
       } catch (Exception e) {

@@ -1,6 +1,6 @@
 package dev.modelgate.gateway.cli;
 
-import dev.modelgate.gateway.config.Durations;
+import dev.modelgate.core.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

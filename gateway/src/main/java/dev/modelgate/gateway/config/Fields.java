@@ -1,5 +1,7 @@
 package dev.modelgate.gateway.config;
 
+import dev.modelgate.core.Messages;
+import dev.modelgate.core.Durations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -192,7 +194,7 @@ final class Fields {
   /** A value as a message shows it: text in quotes, numbers as read, containers by kind. */
   static String describe(JsonNode value) {
     if (value.isTextual()) {
-      return Problems.quote(value.textValue());
+      return Messages.quote(value.textValue());
     }
     if (value.isObject()) {
       return "a mapping";
@@ -201,7 +203,7 @@ final class Fields {
       return "a list";
     }
     String text = value.asText();
-    return text.length() > Problems.MAX_QUOTED ? text.substring(0, Problems.MAX_QUOTED) + "…" : text;
+    return text.length() > Messages.MAX_QUOTED ? text.substring(0, Messages.MAX_QUOTED) + "…" : text;
   }
 
   // '8080' in quotes is a string; the message would otherwise read as if 8080 were refused.

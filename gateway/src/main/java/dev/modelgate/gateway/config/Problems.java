@@ -15,8 +15,6 @@ import java.util.Set;
  * at a path marked with {@link #spoil}, are dropped: each mistake is reported once, where it is.
  */
 final class Problems {
-  static final int MAX_QUOTED = 80;
-
   private final List<String> messages = new ArrayList<>();
   private final Set<String> reported = new HashSet<>();
 
@@ -61,38 +59,5 @@ final class Problems {
 
   List<String> list() {
     return List.copyOf(messages);
-  }
-
-  /**
-   * {@code text} in single quotes for a message: control characters escaped so a problem stays on
-   * one line, and cut short so a pasted blob does not drown the others.
-   */
-  static String quote(String text) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_QUOTED) + 8).append('\'');
-    for (int i = 0; i < text.length(); i++) {
-      if (i == MAX_QUOTED) {
-        out.append("…");
-        break;
-      }
-      char c = text.charAt(i);
-      switch (c) {
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        default:
-          if (Character.isISOControl(c)) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-      }
-    }
-    return out.append('\'').toString();
   }
 }

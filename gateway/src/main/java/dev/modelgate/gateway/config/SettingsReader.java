@@ -1,5 +1,7 @@
 package dev.modelgate.gateway.config;
 
+import dev.modelgate.core.Messages;
+import dev.modelgate.core.Durations;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
@@ -75,11 +77,11 @@ final class SettingsReader {
         if (url == null) {
           f.missing("url", "a postgresql:// URL when kind is postgres");
         } else if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
-          f.problems().add(f.path("url"), Problems.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
+          f.problems().add(f.path("url"), Messages.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
         }
         return new StateConfig(StateConfig.POSTGRES, null, url == null ? "" : url);
       default:
-        f.problems().add(f.path("kind"), Problems.quote(kind) + " (expected: file or postgres)");
+        f.problems().add(f.path("kind"), Messages.quote(kind) + " (expected: file or postgres)");
         return StateConfig.defaults();
     }
   }
@@ -137,7 +139,7 @@ final class SettingsReader {
       }
     }
     if (!text.isEmpty()) {
-      f.problems().add(f.path("role"), Problems.quote(text) + " (expected: viewer, operator or admin)");
+      f.problems().add(f.path("role"), Messages.quote(text) + " (expected: viewer, operator or admin)");
     }
     return null;
   }
@@ -202,7 +204,7 @@ final class SettingsReader {
       problem = ": " + e.getReason();
     }
     if (problem != null) {
-      f.problems().add(f.path("url"), Problems.quote(url) + " (expected: an http:// or https:// URL with a host" + problem + ")");
+      f.problems().add(f.path("url"), Messages.quote(url) + " (expected: an http:// or https:// URL with a host" + problem + ")");
     }
   }
 
@@ -215,7 +217,7 @@ final class SettingsReader {
       String event = events.get(i);
       String at = path + "[" + i + "]";
       if (!WebhookConfig.EVENTS.contains(event)) {
-        f.problems().add(at, Problems.quote(event) + " is not an audit action " + Fields.suggestion(event, WebhookConfig.EVENTS));
+        f.problems().add(at, Messages.quote(event) + " is not an audit action " + Fields.suggestion(event, WebhookConfig.EVENTS));
       } else if (events.indexOf(event) < i) {
         f.problems().add(at, event + " is listed twice");
       }
@@ -225,7 +227,7 @@ final class SettingsReader {
   private static String host(Fields f, String key, String fallback) {
     String host = f.text(key, fallback);
     if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ')) {
-      f.problems().add(f.path(key), Problems.quote(host) + " (expected: a host name or IP address, e.g. 127.0.0.1)");
+      f.problems().add(f.path(key), Messages.quote(host) + " (expected: a host name or IP address, e.g. 127.0.0.1)");
       return fallback;
     }
     return host;
@@ -249,7 +251,7 @@ final class SettingsReader {
     try {
       return Path.of(text);
     } catch (InvalidPathException e) {
-      f.problems().add(f.path(key), Problems.quote(text) + " (expected: a file path: " + e.getReason() + ")");
+      f.problems().add(f.path(key), Messages.quote(text) + " (expected: a file path: " + e.getReason() + ")");
       return null;
     }
   }
@@ -261,7 +263,7 @@ final class SettingsReader {
       valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
     if (!valid) {
-      problems.add(path, Problems.quote(name) + " is not an environment variable name (expected: " + ENV_NAME + ")");
+      problems.add(path, Messages.quote(name) + " is not an environment variable name (expected: " + ENV_NAME + ")");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.modelgate.core.registry;
 
+import dev.modelgate.core.Durations;
 import dev.modelgate.core.Endpoint;
 import dev.modelgate.core.Names;
 import dev.modelgate.core.slo.SloPolicy;
@@ -124,7 +125,7 @@ public final class RegistryRules {
     positive(path + ".evaluation_interval", slo.evaluationInterval(), problems);
     positive(path + ".max_p99_latency", slo.maxP99Latency(), problems);
     if (slo.cooldown().isNegative()) {
-      problems.add(path + ".cooldown: " + slo.cooldown() + " (expected: 0 or more)");
+      problems.add(path + ".cooldown: " + Durations.format(slo.cooldown()) + " (expected: 0 or more)");
     }
     if (slo.minRequests() < 1) {
       problems.add(path + ".min_requests: " + slo.minRequests() + " (expected: 1 or more)");
@@ -142,7 +143,7 @@ public final class RegistryRules {
 
   private static void positive(String path, Duration d, List<String> problems) {
     if (d.isZero() || d.isNegative()) {
-      problems.add(path + ": " + d + " (expected: a positive duration such as 5s)");
+      problems.add(path + ": " + Durations.format(d) + " (expected: a positive duration such as 5s)");
     }
   }
 

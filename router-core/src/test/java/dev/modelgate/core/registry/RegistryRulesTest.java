@@ -260,8 +260,8 @@ class RegistryRulesTest {
 
     assertThat(problems(withVersion(v))).containsExactly(
         V7 + ".health_check.path: 'health' (expected: a path starting with /)",
-        V7 + ".health_check.interval: PT0S (expected: a positive duration such as 5s)",
-        V7 + ".health_check.timeout: PT-1S (expected: a positive duration such as 5s)");
+        V7 + ".health_check.interval: 0s (expected: a positive duration such as 5s)",
+        V7 + ".health_check.timeout: -1s (expected: a positive duration such as 5s)");
   }
 
   private static SloPolicy policy(Duration window, Duration interval, int minRequests, double maxErrorRate, Duration p99,
@@ -273,17 +273,17 @@ class RegistryRulesTest {
     SloPolicy d = slo();
     Duration s5 = Duration.ofSeconds(5);
     return Stream.of(
-        arguments(policy(Duration.ZERO, s5, 50, 0.05, s5, null, 2, s5), "window: PT0S (expected: a positive duration such as 5s)"),
-        arguments(policy(s5, Duration.ofMillis(-1), 50, 0.05, s5, null, 2, s5), "evaluation_interval: PT-0.001S (expected: a positive duration such as 5s)"),
+        arguments(policy(Duration.ZERO, s5, 50, 0.05, s5, null, 2, s5), "window: 0s (expected: a positive duration such as 5s)"),
+        arguments(policy(s5, Duration.ofMillis(-1), 50, 0.05, s5, null, 2, s5), "evaluation_interval: -1ms (expected: a positive duration such as 5s)"),
         arguments(policy(s5, s5, 0, 0.05, s5, null, 2, s5), "min_requests: 0 (expected: 1 or more)"),
         arguments(policy(s5, s5, 50, -0.01, s5, null, 2, s5), "max_error_rate: -0.01 (expected: a fraction from 0 to 1, e.g. 0.05)"),
         arguments(policy(s5, s5, 50, 1.5, s5, null, 2, s5), "max_error_rate: 1.5 (expected: a fraction from 0 to 1, e.g. 0.05)"),
         arguments(policy(s5, s5, 50, Double.NaN, s5, null, 2, s5), "max_error_rate: NaN (expected: a fraction from 0 to 1, e.g. 0.05)"),
-        arguments(policy(s5, s5, 50, 0.05, Duration.ZERO, null, 2, s5), "max_p99_latency: PT0S (expected: a positive duration such as 5s)"),
+        arguments(policy(s5, s5, 50, 0.05, Duration.ZERO, null, 2, s5), "max_p99_latency: 0s (expected: a positive duration such as 5s)"),
         arguments(policy(s5, s5, 50, 0.05, s5, 0.5, 2, s5), "relative_to_stable: 0.5 (expected: a factor of 1 or more, e.g. 2.0)"),
         arguments(policy(s5, s5, 50, 0.05, s5, Double.NaN, 2, s5), "relative_to_stable: NaN (expected: a factor of 1 or more, e.g. 2.0)"),
         arguments(policy(s5, s5, 50, 0.05, s5, null, 0, s5), "breaches_to_revert: 0 (expected: 1 or more)"),
-        arguments(policy(s5, s5, 50, 0.05, s5, null, 2, Duration.ofMinutes(-10)), "cooldown: PT-10M (expected: 0 or more)"),
+        arguments(policy(s5, s5, 50, 0.05, s5, null, 2, Duration.ofMinutes(-10)), "cooldown: -10m (expected: 0 or more)"),
         arguments(new SloPolicy(d.window(), d.evaluationInterval(), -5, d.maxErrorRate(), d.maxP99Latency(), null, d.breachesToRevert(), d.cooldown()),
             "min_requests: -5 (expected: 1 or more)"));
   }

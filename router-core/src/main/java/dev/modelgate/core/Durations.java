@@ -1,4 +1,4 @@
-package dev.modelgate.gateway.config;
+package dev.modelgate.core;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,7 +22,8 @@ import java.time.Duration;
  * (about 292 years) are rejected.
  */
 public final class Durations {
-  static final String EXPECTED = "a number and a unit (ms, s, m or h), e.g. 250ms, 5s, 1.5m or 1h30m";
+  /** What a duration looks like, for "expected: …" in messages. */
+  public static final String EXPECTED = "a number and a unit (ms, s, m or h), e.g. 250ms, 5s, 1.5m or 1h30m";
 
   private static final int MAX_LENGTH = 64;
   private static final String[] UNITS = {"h", "m", "s", "ms"};
@@ -72,17 +73,17 @@ public final class Durations {
       }
       if (unit <= previousUnit) {
         throw new IllegalArgumentException(
-            Problems.quote(text) + " is not a duration (expected: each unit once, from the largest to the smallest, e.g. 1h30m)");
+            Messages.quote(text) + " is not a duration (expected: each unit once, from the largest to the smallest, e.g. 1h30m)");
       }
       previousUnit = unit;
       i += UNITS[unit].length();
       nanos = nanos.add(amount.multiply(BigDecimal.valueOf(UNIT_NANOS[unit])));
     }
     if (nanos.compareTo(MAX_NANOS) > 0) {
-      throw new IllegalArgumentException(Problems.quote(text) + " is too long (expected: at most " + Long.MAX_VALUE / UNIT_NANOS[0] + "h)");
+      throw new IllegalArgumentException(Messages.quote(text) + " is too long (expected: at most " + Long.MAX_VALUE / UNIT_NANOS[0] + "h)");
     }
     if (nanos.stripTrailingZeros().scale() > 0) {
-      throw new IllegalArgumentException(Problems.quote(text) + " is finer than a nanosecond (expected: " + EXPECTED + ")");
+      throw new IllegalArgumentException(Messages.quote(text) + " is finer than a nanosecond (expected: " + EXPECTED + ")");
     }
     return Duration.ofNanos(nanos.longValueExact());
   }
@@ -131,6 +132,6 @@ public final class Durations {
   }
 
   private static IllegalArgumentException notADuration(String text) {
-    return new IllegalArgumentException(Problems.quote(text) + " is not a duration (expected: " + EXPECTED + ")");
+    return new IllegalArgumentException(Messages.quote(text) + " is not a duration (expected: " + EXPECTED + ")");
   }
 }

@@ -1,4 +1,4 @@
-package dev.modelgate.gateway.config;
+package dev.modelgate.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
