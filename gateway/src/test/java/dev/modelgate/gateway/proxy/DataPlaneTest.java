@@ -205,6 +205,20 @@ class DataPlaneTest {
   }
 
   @Test
+  void answersAClientThatWaitsFor100ContinueWithoutDelay() throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(harness.uri("/v1/chat/completions")).timeout(Duration.ofMillis(800))
+        .expectContinue(true)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(chat("support-agent:v7")))
+        .build();
+
+    HttpResponse<String> response = harness.http.send(request, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("x-modelgate-version")).hasValue("v7");
+  }
+
+  @Test
   void listsEveryModelAliasAndVersion() throws Exception {
     HttpResponse<String> response = harness.get(harness.uri("/v1/models"));
 
