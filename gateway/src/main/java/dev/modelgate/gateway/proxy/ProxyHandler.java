@@ -127,6 +127,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private long lastActivityNanos;
     private long timerId = -1;
     private boolean finished;
+    private boolean inference;
 
     Exchange(HttpServerRequest request) {
       this.request = request;
@@ -149,7 +150,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         }
         return;
       }
-      if (!FORWARDED_PATHS.contains(path)) {
+      inference = FORWARDED_PATHS.contains(path);
+      if (!inference) {
         refuse(ErrorKind.UNKNOWN_URL, "Invalid URL (" + request.method() + " " + path + ").", null);
         return;
       }
@@ -490,7 +492,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (meters != null) {
         meters.stopped();
       }
-      metrics.route(decision).record(outcome, elapsed);
+      // Request metrics describe inference traffic; model listings and stray paths would skew them.
+      if (inference) {
+        metrics.route(decision).record(outcome, elapsed);
+      }
       accessLog.record(new AccessRecord(
           System.currentTimeMillis(),
           requestId,
