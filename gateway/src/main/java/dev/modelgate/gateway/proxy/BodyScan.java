@@ -45,6 +45,11 @@ final class BodyScan {
   }
 
   private void read(JsonParser parser, String stickyField) throws IOException {
+    // Jackson decodes UTF-16 and UTF-32 bodies through a reader that has no byte offsets to splice at.
+    if (parser.currentLocation().getByteOffset() < 0) {
+      refuse("The request body must be JSON encoded as UTF-8.", null);
+      return;
+    }
     if (parser.nextToken() != JsonToken.START_OBJECT) {
       refuse("The request body must be a JSON object.", null);
       return;

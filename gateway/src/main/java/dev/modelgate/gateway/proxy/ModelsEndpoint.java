@@ -32,13 +32,23 @@ final class ModelsEndpoint {
       response.end(list(table));
       return;
     }
-    String id = URLDecoder.decode(path.substring("/v1/models/".length()), StandardCharsets.UTF_8);
-    if (!table.modelIds().contains(id)) {
+    String raw = path.substring("/v1/models/".length());
+    String id = decodeOrNull(raw);
+    if (id == null || !table.modelIds().contains(id)) {
       response.setStatusCode(ErrorKind.MODEL_NOT_FOUND.status())
-          .end(Buffer.buffer(OpenAiError.json(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(id), "model")));
+          .end(Buffer.buffer(OpenAiError.json(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(id == null ? raw : id), "model")));
       return;
     }
     response.end(Buffer.buffer(render(gen -> writeModel(gen, id))));
+  }
+
+  // A broken escape such as "%zz" names no model; URLDecoder throws on it.
+  private static String decodeOrNull(String raw) {
+    try {
+      return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private Buffer list(RoutingTable table) {

@@ -168,6 +168,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         refuseBody();
         return;
       }
+      // Without the interim answer, clients such as curl hold the body back for a second or more.
+      if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+        response.writeContinue();
+      }
       body = new byte[(int) Math.max(declared, INITIAL_BODY_CAPACITY)];
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
@@ -468,6 +472,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       byte[] json = OpenAiError.json(kind, message, param);
+      // A backend that failed after its head may have left its content-length here, which would
+      // make the client wait for bytes that never come.
+      response.headers().remove(HttpHeaders.CONTENT_LENGTH);
       response.setStatusCode(kind.status())
           .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
           .end(Buffer.buffer(json));

@@ -1,0 +1,118 @@
+package dev.modelgate.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.MultiMap;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ForwardedHeadersTest {
+
+  private static MultiMap headers(String... namesAndValues) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      headers.add(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    return headers;
+  }
+
+  private static MultiMap upstream(MultiMap from) {
+    MultiMap to = MultiMap.caseInsensitiveMultiMap();
+    ForwardedHeaders.copyUpstream(from, to);
+    return to;
+  }
+
+  private static MultiMap downstream(MultiMap from) {
+    MultiMap to = MultiMap.caseInsensitiveMultiMap();
+    ForwardedHeaders.copyDownstream(from, to);
+    return to;
+  }
+
+  @Test
+  void keepsTheClientsCredentialsCookiesAndEncodingPreferencesFromTheBackend() {
+    MultiMap sent = upstream(headers(
+        "Authorization", "Bearer client-key", "Cookie", "session=1", "Accept-Encoding", "gzip, br",
+        "Proxy-Authorization", "Basic eA==", "Host", "gateway:8080", "Content-Length", "42", "Expect", "100-continue",
+        "X-Request-Id", "client-id"));
+
+    assertThat(sent.isEmpty()).isTrue();
+  }
+
+  @Test
+  void dropsHopByHopHeadersUpstream() {
+    MultiMap sent = upstream(headers(
+        "Connection", "keep-alive", "Keep-Alive", "timeout=5", "Proxy-Connection", "keep-alive", "Transfer-Encoding", "chunked",
+        "TE", "trailers", "Trailer", "x-checksum", "Upgrade", "h2c"));
+
+    assertThat(sent.isEmpty()).isTrue();
+  }
+
+  @Test
+  void dropsEveryGatewayHeaderAClientTriesToSetWhateverItsCase() {
+    MultiMap sent = upstream(headers(
+        "x-modelgate-version", "v7", "X-ModelGate-Route", "stable", "X-MODELGATE-ALIAS", "production", "x-modelgate-anything", "1"));
+
+    assertThat(sent.isEmpty()).isTrue();
+  }
+
+  @Test
+  void matchesNamesWithoutRegardToCase() {
+    for (String name : List.of("authorization", "AUTHORIZATION", "aUtHoRiZaTiOn", "cookie", "COOKIE", "transfer-encoding", "TRANSFER-ENCODING",
+        "accept-encoding", "ACCEPT-ENCODING", "connection", "CONNECTION")) {
+      assertThat(upstream(headers(name, "x")).isEmpty()).as(name).isTrue();
+    }
+  }
+
+  @Test
+  void passesEveryOtherClientHeaderWithAllItsValues() {
+    MultiMap sent = upstream(headers(
+        "Content-Type", "application/json", "User-Agent", "OpenAI/Python 1.0", "X-Stainless-Lang", "python",
+        "OpenAI-Organization", "org-1", "X-Session-Id", "s-1", "X-Multi", "a", "X-Multi", "b", "Accept", "text/event-stream",
+        "x-modelgate", "not-the-prefix"));
+
+    assertThat(sent.get("content-type")).isEqualTo("application/json");
+    assertThat(sent.get("user-agent")).isEqualTo("OpenAI/Python 1.0");
+    assertThat(sent.get("x-stainless-lang")).isEqualTo("python");
+    assertThat(sent.get("openai-organization")).isEqualTo("org-1");
+    assertThat(sent.get("x-session-id")).isEqualTo("s-1");
+    assertThat(sent.getAll("x-multi")).containsExactly("a", "b");
+    assertThat(sent.get("accept")).isEqualTo("text/event-stream");
+    assertThat(sent.get("x-modelgate")).isEqualTo("not-the-prefix");
+    assertThat(sent.names()).hasSize(8);
+  }
+
+  @Test
+  void dropsTheBackendsRequestIdCookiesHopByHopAndGatewayHeadersDownstream() {
+    MultiMap relayed = downstream(headers(
+        "X-Request-Id", "backend-id", "Set-Cookie", "a=1", "SET-COOKIE", "b=2", "Connection", "close", "Keep-Alive", "timeout=5",
+        "Transfer-Encoding", "chunked", "Trailer", "x", "Upgrade", "websocket", "Proxy-Authenticate", "Basic",
+        "X-Modelgate-Version", "forged", "x-modelgate-route", "forged"));
+
+    assertThat(relayed.isEmpty()).isTrue();
+  }
+
+  @Test
+  void relaysTheBackendsOtherHeaders() {
+    MultiMap relayed = downstream(headers(
+        "Content-Type", "text/event-stream", "Content-Length", "120", "OpenAI-Processing-Ms", "17",
+        "X-RateLimit-Remaining-Requests", "99", "Cache-Control", "no-cache"));
+
+    assertThat(relayed.get("content-type")).isEqualTo("text/event-stream");
+    assertThat(relayed.get("content-length")).isEqualTo("120");
+    assertThat(relayed.get("openai-processing-ms")).isEqualTo("17");
+    assertThat(relayed.get("x-ratelimit-remaining-requests")).isEqualTo("99");
+    assertThat(relayed.get("cache-control")).isEqualTo("no-cache");
+    assertThat(relayed.names()).hasSize(5);
+  }
+
+  @Test
+  void addsToTheHeadersAlreadyThere() {
+    MultiMap to = headers("x-request-id", "gateway-id", "x-modelgate-version", "v7");
+
+    ForwardedHeaders.copyDownstream(headers("x-request-id", "backend-id", "content-type", "application/json"), to);
+
+    assertThat(to.getAll("x-request-id")).containsExactly("gateway-id");
+    assertThat(to.getAll("x-modelgate-version")).containsExactly("v7");
+    assertThat(to.get("content-type")).isEqualTo("application/json");
+  }
+}
