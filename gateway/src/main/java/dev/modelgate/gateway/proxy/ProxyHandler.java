@@ -62,6 +62,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final CharSequence APPLICATION_JSON = HttpHeaderValues.APPLICATION_JSON;
   private static final List<String> FORWARDED_PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
   private static final int INITIAL_BODY_CAPACITY = 4096;
+  // A declared length is a promise, not bytes: never reserve more than this before they arrive.
+  private static final int MAX_UP_FRONT_BODY_CAPACITY = 64 * 1024;
 
   private final Vertx vertx;
   private final HttpClient client;
@@ -125,6 +127,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private boolean eventStream;
     private long firstByteNanos = -1;
     private long lastActivityNanos;
+    private boolean waitingForClient;
     private long timerId = -1;
     private boolean finished;
     private boolean inference;
@@ -172,7 +175,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
         response.writeContinue();
       }
-      body = new byte[(int) Math.max(declared, INITIAL_BODY_CAPACITY)];
+      body = new byte[(int) Math.min(Math.max(declared, INITIAL_BODY_CAPACITY), MAX_UP_FRONT_BODY_CAPACITY)];
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
       request.endHandler(v -> guarded(this::bodyComplete));
@@ -393,7 +396,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       response.write(chunk);
       if (response.writeQueueFull()) {
         upstreamResponse.pause();
-        response.drainHandler(v -> upstreamResponse.resume());
+        waitingForClient = true;
+        response.drainHandler(v -> {
+          waitingForClient = false;
+          lastActivityNanos = System.nanoTime();
+          upstreamResponse.resume();
+        });
       }
     }
 
@@ -409,8 +417,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       long silentNanos = System.nanoTime() - lastActivityNanos;
       long timeoutNanos = settings.upstreamTimeout().toNanos();
-      if (streaming && silentNanos < timeoutNanos) {
-        timerId = vertx.setTimer(Math.max(1, (timeoutNanos - silentNanos) / 1_000_000), id -> upstreamDeadline());
+      // A slow reader pausing the backend is not the backend falling silent.
+      if (streaming && (waitingForClient || silentNanos < timeoutNanos)) {
+        long waitNanos = waitingForClient ? timeoutNanos : timeoutNanos - silentNanos;
+        timerId = vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> upstreamDeadline());
         return;
       }
       // Answer first: resetting the upstream fires its exception handler, which must find us finished.
@@ -439,7 +449,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         response.write(OpenAiError.sseEvent(kind, message));
       }
       finish(kind.status(), outcome, message);
-      request.connection().close();
+      // Resetting ends just this exchange: on HTTP/1.1 it closes the connection, on HTTP/2 only the stream.
+      response.reset();
     }
 
     private void clientGone() {

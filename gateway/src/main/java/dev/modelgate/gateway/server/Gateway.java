@@ -143,8 +143,6 @@ public final class Gateway {
         .setPort(port)
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
-        // curl sends "Expect: 100-continue" for bodies over 1 KiB and would otherwise wait a second.
-        .setHandle100ContinueAutomatically(true)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
         .setMaxInitialLineLength(MAX_REQUEST_LINE);
   }
