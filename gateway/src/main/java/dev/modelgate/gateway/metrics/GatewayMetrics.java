@@ -3,8 +3,13 @@ package dev.modelgate.gateway.metrics;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelgate.core.RouteDecision;
+import dev.modelgate.core.RoutingTable;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.Model;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -15,6 +20,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,10 +41,17 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
       Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
 
+  private static final Duration[] OVERHEAD_BUCKETS = {
+      Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25)};
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Cache<RouteDecision, RouteMeters> routes = Caffeine.newBuilder().weakKeys().build();
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
+  private final Timer overhead;
+  private final MultiGauge aliasWeights;
+  private final MultiGauge aliasRevisions;
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -47,6 +61,12 @@ public final class GatewayMetrics implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     unrouted = new RouteMeters(UNKNOWN, NONE, NONE, NONE);
+    overhead = Timer.builder("modelgate_overhead")
+        .description("Time the gateway itself adds to a request, beyond the exchange with the backend")
+        .serviceLevelObjectives(OVERHEAD_BUCKETS)
+        .register(registry);
+    aliasWeights = MultiGauge.builder("modelgate_alias_weight").description("Weight of each version in each alias, 0-100").register(registry);
+    aliasRevisions = MultiGauge.builder("modelgate_alias_revision").description("Revision of each alias").register(registry);
   }
 
   /** The meters of one route decision; {@code null} means the request was never routed. */
@@ -70,7 +90,11 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Pre-built meters of one route: a request only increments. */
   public final class RouteMeters {
     private final Counter[] requests = new Counter[Outcome.values().length];
+    private final Counter[] upstreamErrors = new Counter[UpstreamError.values().length];
     private final Timer duration;
+    private final Timer timeToFirstToken;
+    private final Counter promptTokens;
+    private final Counter completionTokens;
     private final AtomicInteger inflight;
 
     RouteMeters(String model, String alias, String version, String route) {
@@ -80,12 +104,32 @@ public final class GatewayMetrics implements AutoCloseable {
             .tags("model", model, "alias", alias, "version", version, "route", route, "outcome", outcome.label())
             .register(registry);
       }
+      for (UpstreamError kind : UpstreamError.values()) {
+        upstreamErrors[kind.ordinal()] = Counter.builder("modelgate_upstream_errors")
+            .description("Failed exchanges with backends, by kind")
+            .tags("model", model, "version", version, "kind", kind.label())
+            .register(registry);
+      }
       duration = Timer.builder("modelgate_request_duration")
           .description("Full response time as the client sees it")
           .tags("model", model, "alias", alias, "version", version)
           .serviceLevelObjectives(LATENCY_BUCKETS)
           .register(registry);
+      timeToFirstToken = Timer.builder("modelgate_time_to_first_token")
+          .description("Time from the request to the first streamed event")
+          .tags("model", model, "alias", alias, "version", version)
+          .serviceLevelObjectives(LATENCY_BUCKETS)
+          .register(registry);
+      promptTokens = tokens(model, version, "prompt");
+      completionTokens = tokens(model, version, "completion");
       inflight = inflightGauge(model, version);
+    }
+
+    private Counter tokens(String model, String version, String kind) {
+      return Counter.builder("modelgate_tokens")
+          .description("Tokens the backends reported in usage")
+          .tags("model", model, "version", version, "kind", kind)
+          .register(registry);
     }
 
     public void started() {
@@ -100,6 +144,46 @@ public final class GatewayMetrics implements AutoCloseable {
       requests[outcome.ordinal()].increment();
       duration.record(durationNanos, TimeUnit.NANOSECONDS);
     }
+
+    public void firstToken(long nanos) {
+      timeToFirstToken.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts reported usage; {@code null} means not reported. */
+    public void tokens(Long prompt, Long completion) {
+      if (prompt != null) {
+        promptTokens.increment(prompt);
+      }
+      if (completion != null) {
+        completionTokens.increment(completion);
+      }
+    }
+
+    public void upstreamError(UpstreamError kind) {
+      upstreamErrors[kind.ordinal()].increment();
+    }
+  }
+
+  /** Time the gateway's own work added to one request, beyond the exchange with the backend. */
+  public void overhead(long nanos) {
+    overhead.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Publishes the weights and revision of every alias of a new routing table. */
+  public void routingChanged(RoutingTable table) {
+    List<MultiGauge.Row<?>> weights = new ArrayList<>();
+    List<MultiGauge.Row<?>> revisions = new ArrayList<>();
+    for (Model model : table.registry().models().values()) {
+      for (Alias alias : model.aliases().values()) {
+        revisions.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name()), alias.revision()));
+        for (String version : model.versions().keySet()) {
+          int weight = alias.weights().getOrDefault(version, 0);
+          weights.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name(), "version", version), weight));
+        }
+      }
+    }
+    aliasWeights.register(weights, true);
+    aliasRevisions.register(revisions, true);
   }
 
   // One gauge per version, shared by the routes (alias or pinned) that reach it.

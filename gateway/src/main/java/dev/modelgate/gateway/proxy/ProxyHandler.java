@@ -14,8 +14,10 @@ import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.log.AccessRecord;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.metrics.Outcome;
+import dev.modelgate.gateway.metrics.UpstreamError;
 import dev.modelgate.gateway.openai.ErrorKind;
 import dev.modelgate.gateway.openai.OpenAiError;
+import dev.modelgate.gateway.openai.UsageReader;
 import dev.modelgate.gateway.state.RoutingState;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
@@ -126,6 +128,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private boolean streaming;
     private boolean eventStream;
     private long firstByteNanos = -1;
+    private long bodyReadNanos;
+    private long upstreamStartNanos;
+    private long upstreamEndNanos;
+    private UsageReader usage;
     private long lastActivityNanos;
     private boolean waitingForClient;
     private long timerId = -1;
@@ -232,6 +238,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (finished) {
         return;
       }
+      bodyReadNanos = System.nanoTime();
       RoutingTable table = routing.table();
       BodyScan scan = BodyScan.scan(body, bodyLength, null);
       if (scan.problem != null) {
@@ -298,6 +305,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       endpoint = chosen;
       endpoint.started();
       endpointHeld = true;
+      if (upstreamStartNanos == 0) {
+        upstreamStartNanos = System.nanoTime();
+      }
       if (timerId < 0) {
         lastActivityNanos = System.nanoTime();
         timerId = vertx.setTimer(settings.upstreamTimeout().toMillis(), id -> upstreamDeadline());
@@ -332,6 +342,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         // Nothing reached the backend, so another endpoint of the same version may take it.
         releaseEndpoint();
         target.eject(System.nanoTime() + settings.ejectionTime().toNanos());
+        meters.upstreamError(UpstreamError.CONNECT);
         if (!finished) {
           forward(payload, target);
         }
@@ -365,6 +376,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ForwardedHeaders.copyDownstream(up.headers(), response.headers());
       String contentType = up.getHeader(HttpHeaders.CONTENT_TYPE);
       eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
+      usage = UsageReader.forContentType(contentType);
       if (eventStream) {
         response.putHeader(X_ACCEL_BUFFERING, NO);
         response.putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
@@ -374,11 +386,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (status < 500) {
         endpoint.restore();
+      } else {
+        meters.upstreamError(UpstreamError.STATUS_5XX);
       }
       up.handler(this::relay);
       up.exceptionHandler(this::upstreamFailed);
       up.endHandler(v -> {
         if (!finished) {
+          upstreamEndNanos = System.nanoTime();
           response.end();
           finish(status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
         }
@@ -392,6 +407,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (finished) {
         return;
+      }
+      if (usage != null) {
+        usage.feed(chunk.getBytes());
       }
       response.write(chunk);
       if (response.writeQueueFull()) {
@@ -435,6 +453,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       boolean timeout = cause instanceof TimeoutException;
+      meters.upstreamError(timeout ? UpstreamError.TIMEOUT : UpstreamError.BROKEN);
       ErrorKind kind = timeout ? ErrorKind.UPSTREAM_TIMEOUT : ErrorKind.UPSTREAM_FAILED;
       Outcome outcome = timeout ? Outcome.TIMEOUT : Outcome.UPSTREAM_ERROR;
       String message = timeout
@@ -507,8 +526,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       long end = System.nanoTime();
       long elapsed = end - startNanos;
+      Long promptTokens = usage == null ? null : usage.promptTokens();
+      Long completionTokens = usage == null ? null : usage.completionTokens();
       if (meters != null) {
         meters.stopped();
+        meters.tokens(promptTokens, completionTokens);
+        if (eventStream && firstByteNanos >= 0) {
+          meters.firstToken(firstByteNanos - startNanos);
+        }
+        // Scan, route, splice and header work before the upstream exchange, and the wrap-up after it.
+        if (upstreamEndNanos > 0) {
+          metrics.overhead((upstreamStartNanos - bodyReadNanos) + (end - upstreamEndNanos));
+        }
       }
       // Request metrics describe inference traffic; model listings and stray paths would skew them.
       if (inference) {
@@ -528,8 +557,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           status,
           elapsed / 1e6,
           firstByteNanos < 0 ? null : (firstByteNanos - startNanos) / 1e6,
-          null,
-          null,
+          promptTokens,
+          completionTokens,
           error));
     }
   }

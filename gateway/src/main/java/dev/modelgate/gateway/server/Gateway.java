@@ -51,11 +51,16 @@ public final class Gateway {
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
-    // Everything that can refuse the config comes before anything that opens a resource.
-    this.routing = new RoutingState(environment);
-    routing.replace(config.registry());
+    // Everything that can refuse the config comes before anything that holds a thread or a file.
     this.clientKeys = clientKeys(config, environment);
     this.metrics = new GatewayMetrics();
+    this.routing = new RoutingState(environment, metrics::routingChanged);
+    try {
+      routing.replace(config.registry());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
     this.accessLog = AccessLog.open(config.accessLog());
     this.client = vertx.createHttpClient(
         new HttpClientOptions()

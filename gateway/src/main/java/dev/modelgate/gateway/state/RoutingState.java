@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.registry.Registry;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -15,9 +16,14 @@ import java.util.function.Function;
 public final class RoutingState {
   private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
   private final Function<String, String> environment;
+  private final Consumer<RoutingTable> onChange;
 
-  public RoutingState(Function<String, String> environment) {
+  /**
+   * @param onChange told of every new table after it is swapped in (metrics); runs on the writer's thread
+   */
+  public RoutingState(Function<String, String> environment, Consumer<RoutingTable> onChange) {
     this.environment = requireNonNull(environment, "environment");
+    this.onChange = requireNonNull(onChange, "onChange");
   }
 
   /** The table to route one request on. Read it once per request. */
@@ -35,6 +41,7 @@ public final class RoutingState {
   public synchronized RoutingTable replace(Registry registry) {
     RoutingTable next = RoutingTable.build(registry, current.get(), environment);
     current.set(next);
+    onChange.accept(next);
     return next;
   }
 }

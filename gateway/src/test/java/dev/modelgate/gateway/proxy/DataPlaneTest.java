@@ -395,6 +395,8 @@ class DataPlaneTest {
     assertThat(record.path("status").asInt()).isEqualTo(200);
     assertThat(record.path("endpoint").asText()).isEqualTo(url(v8));
     assertThat(record.path("latency_ms").asDouble()).isPositive();
+    assertThat(record.path("completion_tokens").asLong()).isEqualTo(4);
+    assertThat(record.path("prompt_tokens").asLong()).isPositive();
     assertThat(record.has("time")).isTrue();
   }
 

@@ -1,0 +1,78 @@
+package dev.modelgate.gateway.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class UsageReaderTest {
+  private static final String CHAT = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\","
+      + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a \\\"usage\\\": {\\\"prompt_tokens\\\": 99}\"}}],"
+      + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":34,\"total_tokens\":46,\"prompt_tokens_details\":{\"cached_tokens\":5}}}";
+
+  private static UsageReader fedInPieces(String contentType, String body, long seed) {
+    UsageReader reader = UsageReader.forContentType(contentType);
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    Random random = new Random(seed);
+    int at = 0;
+    while (at < bytes.length) {
+      int n = Math.min(bytes.length - at, 1 + random.nextInt(17));
+      byte[] piece = new byte[n];
+      System.arraycopy(bytes, at, piece, 0, n);
+      reader.feed(piece);
+      at += n;
+    }
+    return reader;
+  }
+
+  @Test
+  void readsTheTopLevelUsageOfAJsonAnswerHoweverItIsChunked() {
+    for (long seed = 0; seed < 50; seed++) {
+      UsageReader reader = fedInPieces("application/json", CHAT, seed);
+      assertThat(reader.promptTokens()).isEqualTo(12);
+      assertThat(reader.completionTokens()).isEqualTo(34);
+    }
+  }
+
+  @Test
+  void readsTheResponsesApiInputAndOutputTokens() {
+    String body = "{\"id\":\"resp_1\",\"object\":\"response\",\"output\":[],\"usage\":{\"input_tokens\":7,\"output_tokens\":9,\"total_tokens\":16}}";
+    UsageReader reader = fedInPieces("application/json; charset=utf-8", body, 1);
+
+    assertThat(reader.promptTokens()).isEqualTo(7);
+    assertThat(reader.completionTokens()).isEqualTo(9);
+  }
+
+  @Test
+  void readsTheFinalUsageChunkOfAChatStream() {
+    String stream = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n"
+        + "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n"
+        + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}\n\n"
+        + "data: [DONE]\n\n";
+    for (long seed = 0; seed < 50; seed++) {
+      UsageReader reader = fedInPieces("text/event-stream", stream, seed);
+      assertThat(reader.promptTokens()).isEqualTo(3);
+      assertThat(reader.completionTokens()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void readsTheUsageOfAResponsesApiCompletedEvent() {
+    String stream = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n"
+        + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"usage\":{\"input_tokens\":4,\"output_tokens\":6}}}\n\n";
+    UsageReader reader = fedInPieces("text/event-stream", stream, 3);
+
+    assertThat(reader.promptTokens()).isEqualTo(4);
+    assertThat(reader.completionTokens()).isEqualTo(6);
+  }
+
+  @Test
+  void reportsNothingForAnAnswerWithoutUsageOrNotJson() {
+    assertThat(fedInPieces("application/json", "{\"data\":[1,2,3]}", 1).promptTokens()).isNull();
+    assertThat(fedInPieces("application/json", "<html>502 Bad Gateway</html>", 1).completionTokens()).isNull();
+    assertThat(fedInPieces("text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 1).promptTokens()).isNull();
+    assertThat(UsageReader.forContentType("text/html")).isNull();
+    assertThat(UsageReader.forContentType(null)).isNull();
+  }
+}
