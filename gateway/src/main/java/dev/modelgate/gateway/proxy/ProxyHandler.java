@@ -61,6 +61,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final CharSequence X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
   private static final CharSequence NO = AsciiString.cached("no");
   private static final CharSequence NO_CACHE = AsciiString.cached("no-cache");
+  private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.US_ASCII);
   private static final CharSequence APPLICATION_JSON = HttpHeaderValues.APPLICATION_JSON;
   private static final List<String> FORWARDED_PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
   private static final int INITIAL_BODY_CAPACITY = 4096;
@@ -135,6 +136,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private long lastActivityNanos;
     private boolean waitingForClient;
     private long timerId = -1;
+    private long pingTimerId = -1;
     private boolean finished;
     private boolean inference;
 
@@ -383,6 +385,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (up.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
         response.setChunked(true);
+        if (eventStream && status < 400) {
+          pingTimerId = vertx.setPeriodic(settings.ssePingInterval().toMillis(), id -> ping());
+        }
       }
       if (status < 500) {
         endpoint.restore();
@@ -400,10 +405,30 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       });
     }
 
+    /**
+     * A comment line keeps proxies and load balancers from closing a stream whose backend has sent
+     * its headers but is still working on the first token; SSE clients ignore it.
+     */
+    private void ping() {
+      if (finished || firstByteNanos >= 0) {
+        stopPinging();
+        return;
+      }
+      response.write(Buffer.buffer(PING));
+    }
+
+    private void stopPinging() {
+      if (pingTimerId >= 0) {
+        vertx.cancelTimer(pingTimerId);
+        pingTimerId = -1;
+      }
+    }
+
     private void relay(Buffer chunk) {
       lastActivityNanos = System.nanoTime();
       if (firstByteNanos < 0) {
         firstByteNanos = lastActivityNanos;
+        stopPinging();
       }
       if (finished) {
         return;
@@ -524,6 +549,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         vertx.cancelTimer(timerId);
         timerId = -1;
       }
+      stopPinging();
       long end = System.nanoTime();
       long elapsed = end - startNanos;
       Long promptTokens = usage == null ? null : usage.promptTokens();

@@ -126,7 +126,8 @@ public final class Gateway {
   }
 
   private Future<Void> listen(ServerConfig server) {
-    ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), EJECTION_TIME, clientKeys);
+    ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), server.ssePingInterval(),
+        EJECTION_TIME, clientKeys);
     ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
     return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops)
