@@ -1,5 +1,7 @@
 package dev.modelgate.gateway.cli;
 
+import dev.modelgate.core.Durations;
+import dev.modelgate.core.registry.Alias;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.StateConfig;
@@ -49,6 +51,7 @@ final class DemoCommand implements Callable<Integer> {
   private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
   private final AtomicLong failures = new AtomicLong();
   private volatile String lastHeaders = "";
+  private long lastRevision;
 
   @Override
   public Integer call() throws Exception {
@@ -74,12 +77,13 @@ final class DemoCommand implements Callable<Integer> {
           + config.server().port() + ", " + config.server().adminPort() + " free)");
       return ModelgateCommand.FAILED;
     }
-    banner(gateway, stateDir);
+    banner(gateway, stateDir, canaryFailsAfter);
 
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
     long start = System.nanoTime();
     long traffic = vertx.setPeriodic(REQUEST_EVERY.toMillis(), id -> sendOne(client, gateway.port()));
-    long reports = vertx.setPeriodic(1000, id -> report(start));
+    lastRevision = gateway.routing().table().registry().models().get("support-agent").aliases().get("production").revision();
+    long reports = vertx.setPeriodic(1000, id -> report(start, gateway));
     long failing = vertx.setTimer(canaryFailsAfter.toMillis(), id -> {
       canary.errorRate(0.5);
       System.out.println();
@@ -114,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void banner(Gateway gateway, Path stateDir) {
+  private static void banner(Gateway gateway, Path stateDir, Duration failAfter) {
     int port = gateway.port();
     System.out.println("""
         modelgate demo
@@ -127,8 +131,9 @@ final class DemoCommand implements Callable<Integer> {
           curl -i http://127.0.0.1:%d/v1/chat/completions -H 'content-type: application/json' \\
             -d '{"model":"support-agent","messages":[{"role":"user","content":"hello"}]}'
 
-        The demo sends 20 requests a second; every second it shows which version answered them:
-        """.formatted(port, gateway.adminPort(), STABLE_PORT, CANARY_PORT, stateDir.resolve("access.jsonl"), port));
+        The demo sends 20 requests a second and shows, every second, which version answered them.
+        After %s the canary starts failing, and the SLO guard rolls production back to v7:
+        """.formatted(port, gateway.adminPort(), STABLE_PORT, CANARY_PORT, stateDir.resolve("access.jsonl"), port, Durations.format(failAfter)));
   }
 
   private void sendOne(HttpClient client, int port) {
@@ -151,14 +156,23 @@ final class DemoCommand implements Callable<Integer> {
         .onFailure(e -> failures.incrementAndGet());
   }
 
-  private void report(long start) {
+  // Counts of the last second, not totals: a rollback shows as the canary's share dropping to zero.
+  private void report(long start, Gateway gateway) {
     long seconds = Math.round((System.nanoTime() - start) / 1e9);
     Map<String, Long> counts = new TreeMap<>();
-    servedBy.forEach((k, v) -> counts.put(k, v.get()));
+    servedBy.forEach((k, v) -> counts.put(k, v.getAndSet(0)));
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
-    StringBuilder line = new StringBuilder(String.format("[%3ds] ", seconds));
-    counts.forEach((version, n) -> line.append(String.format("%s: %5d (%4.1f%%)   ", version, n, total == 0 ? 0.0 : 100.0 * n / total)));
-    line.append(String.format("errors: %d   last answer: %s", failures.get(), lastHeaders));
+    StringBuilder line = new StringBuilder(String.format("[%3ds] last second: ", seconds));
+    counts.forEach((version, n) -> line.append(String.format("%s %3d (%3.0f%%)   ", version, n, total == 0 ? 0.0 : 100.0 * n / total)));
+    line.append(String.format("errors %3d   last answer: %s", failures.getAndSet(0), lastHeaders));
     System.out.println(line);
+    Alias production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
+    if (production.revision() != lastRevision) {
+      lastRevision = production.revision();
+      System.out.println();
+      System.out.println(">>> support-agent:production is now " + production.weights() + " (revision " + production.revision()
+          + "): the SLO guard rolled the failing canary back; the line above this one says why");
+      System.out.println();
+    }
   }
 }

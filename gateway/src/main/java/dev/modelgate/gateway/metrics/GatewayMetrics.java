@@ -169,6 +169,18 @@ public final class GatewayMetrics implements AutoCloseable {
     overhead.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Counts one rollback of an alias; {@code trigger} is {@code auto} (the SLO guard) or {@code manual}. */
+  public void rollback(String model, String alias, String trigger) {
+    rollbacks(model, alias, trigger).increment();
+  }
+
+  private Counter rollbacks(String model, String alias, String trigger) {
+    return Counter.builder("modelgate_rollbacks")
+        .description("Rollbacks of an alias to its stable version")
+        .tags("model", model, "alias", alias, "trigger", trigger)
+        .register(registry);
+  }
+
   /** Publishes the weights and revision of every alias of a new routing table. */
   public void routingChanged(RoutingTable table) {
     List<MultiGauge.Row<?>> weights = new ArrayList<>();
@@ -176,6 +188,9 @@ public final class GatewayMetrics implements AutoCloseable {
     for (Model model : table.registry().models().values()) {
       for (Alias alias : model.aliases().values()) {
         revisions.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name()), alias.revision()));
+        // Zero series from the start, so a dashboard's rate() sees the first rollback.
+        rollbacks(model.name(), alias.name(), "auto");
+        rollbacks(model.name(), alias.name(), "manual");
         for (String version : model.versions().keySet()) {
           int weight = alias.weights().getOrDefault(version, 0);
           weights.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name(), "version", version), weight));

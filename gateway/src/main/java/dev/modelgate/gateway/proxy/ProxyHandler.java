@@ -18,6 +18,7 @@ import dev.modelgate.gateway.metrics.UpstreamError;
 import dev.modelgate.gateway.openai.ErrorKind;
 import dev.modelgate.gateway.openai.OpenAiError;
 import dev.modelgate.gateway.openai.UsageReader;
+import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.state.RoutingState;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
@@ -74,16 +75,19 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final ProxySettings settings;
   private final AccessLog accessLog;
   private final GatewayMetrics metrics;
+  private final SloGuard sloGuard;
   private final ModelsEndpoint models;
   private final byte[][] clientKeys;
 
-  public ProxyHandler(Vertx vertx, HttpClient client, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics) {
+  public ProxyHandler(Vertx vertx, HttpClient client, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics,
+      SloGuard sloGuard) {
     this.vertx = requireNonNull(vertx, "vertx");
     this.client = requireNonNull(client, "client");
     this.routing = requireNonNull(routing, "routing");
     this.settings = requireNonNull(settings, "settings");
     this.accessLog = requireNonNull(accessLog, "accessLog");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.sloGuard = requireNonNull(sloGuard, "sloGuard");
     this.models = new ModelsEndpoint();
     this.clientKeys = settings.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
   }
@@ -535,6 +539,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           .end(Buffer.buffer(json));
     }
 
+    // The SLO guard judges what the version did: a client that left or was refused says nothing about it.
+    private void judge(Outcome outcome, long end) {
+      if (outcome == Outcome.CANCELLED || outcome == Outcome.CLIENT_ERROR || outcome == Outcome.GATEWAY_ERROR) {
+        return;
+      }
+      long latency = (eventStream && firstByteNanos >= 0 ? firstByteNanos : end) - startNanos;
+      sloGuard.record(decision, latency, outcome.countsAgainstVersion());
+    }
+
     private void releaseEndpoint() {
       if (endpointHeld) {
         endpointHeld = false;
@@ -555,6 +568,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Long promptTokens = usage == null ? null : usage.promptTokens();
       Long completionTokens = usage == null ? null : usage.completionTokens();
       if (meters != null) {
+        judge(outcome, end);
         meters.stopped();
         meters.tokens(promptTokens, completionTokens);
         if (eventStream && firstByteNanos >= 0) {

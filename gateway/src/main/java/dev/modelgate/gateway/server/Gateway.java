@@ -2,6 +2,7 @@ package dev.modelgate.gateway.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.Ticker;
 import dev.modelgate.gateway.admin.AdminHandler;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
@@ -9,8 +10,12 @@ import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
+import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.state.RoutingState;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -22,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +45,7 @@ public final class Gateway {
   private final Vertx vertx;
   private final boolean ownsVertx;
   private final RoutingState routing;
+  private final SloGuard sloGuard;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final HttpClient client;
@@ -55,6 +62,7 @@ public final class Gateway {
     this.clientKeys = clientKeys(config, environment);
     this.metrics = new GatewayMetrics();
     this.routing = new RoutingState(environment, metrics::routingChanged);
+    this.sloGuard = new SloGuard(routing, metrics, Ticker.system());
     try {
       routing.replace(config.registry());
     } catch (RuntimeException e) {
@@ -128,7 +136,7 @@ public final class Gateway {
   private Future<Void> listen(ServerConfig server) {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), server.ssePingInterval(),
         EJECTION_TIME, clientKeys);
-    ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics);
+    ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
     return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops)
         .compose(data -> {
@@ -136,11 +144,40 @@ public final class Gateway {
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready), 1);
         })
-        .map(admin -> {
+        .compose(admin -> {
           deployments.add(admin.deploymentId());
           adminPort = admin.port();
+          return vertx.deployVerticle(new ControlLoop(sloGuard), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
+        })
+        .map(control -> {
+          deployments.add(control);
           return null;
         });
+  }
+
+  /**
+   * The one control context (a worker, so building a routing table never stalls an event loop):
+   * runs the SLO guard's evaluations, each alias at its own interval.
+   */
+  private static final class ControlLoop extends VerticleBase {
+    private static final long TICK_MILLIS = 100;
+    private final SloGuard sloGuard;
+
+    ControlLoop(SloGuard sloGuard) {
+      this.sloGuard = sloGuard;
+    }
+
+    @Override
+    public Future<?> start() {
+      vertx.setPeriodic(TICK_MILLIS, id -> {
+        try {
+          sloGuard.evaluateDue();
+        } catch (RuntimeException e) {
+          LOG.log(Level.SEVERE, "SLO evaluation failed; the guard keeps running", e);
+        }
+      });
+      return Future.succeededFuture();
+    }
   }
 
   private static HttpServerOptions serverOptions(String host, int port) {

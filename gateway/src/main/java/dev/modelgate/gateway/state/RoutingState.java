@@ -7,6 +7,7 @@ import dev.modelgate.core.registry.Registry;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The one mutable root of routing: the current {@link RoutingTable}. Requests read it once, without
@@ -39,6 +40,22 @@ public final class RoutingState {
    *     the current table is then unchanged
    */
   public synchronized RoutingTable replace(Registry registry) {
+    return swapIn(registry);
+  }
+
+  /**
+   * Applies {@code change} to the current registry and swaps the result in, atomically with respect
+   * to every other writer: a change computed from a registry another writer has since replaced is
+   * never applied.
+   *
+   * @throws dev.modelgate.core.registry.InvalidRegistryException when the result is invalid; the
+   *     current table is then unchanged
+   */
+  public synchronized RoutingTable update(UnaryOperator<Registry> change) {
+    return swapIn(change.apply(current.get().registry()));
+  }
+
+  private RoutingTable swapIn(Registry registry) {
     RoutingTable next = RoutingTable.build(registry, current.get(), environment);
     current.set(next);
     onChange.accept(next);

@@ -30,4 +30,11 @@ public record Model(
     versions = Collections.unmodifiableMap(new LinkedHashMap<>(versions));
     aliases = Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
   }
+
+  /** This model with {@code alias} added or replacing the alias of the same name. */
+  public Model withAlias(Alias alias) {
+    Map<String, Alias> next = new LinkedHashMap<>(aliases);
+    next.put(alias.name(), alias);
+    return new Model(name, defaultAlias, description, owner, tags, versions, next);
+  }
 }

@@ -11,4 +11,11 @@ public record Registry(Map<String, Model> models) {
   public Registry {
     models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
   }
+
+  /** This registry with {@code model} added or replacing the model of the same name. */
+  public Registry withModel(Model model) {
+    Map<String, Model> next = new LinkedHashMap<>(models);
+    next.put(model.name(), model);
+    return new Registry(next);
+  }
 }
