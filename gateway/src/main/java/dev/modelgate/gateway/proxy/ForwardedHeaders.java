@@ -2,6 +2,7 @@ package dev.modelgate.gateway.proxy;
 
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import java.util.Map;
 
 /**
@@ -23,9 +24,10 @@ final class ForwardedHeaders {
 
   /** Copies the client's headers that may go upstream. */
   static void copyUpstream(MultiMap from, MultiMap to) {
+    String connection = from.get(HttpHeaders.CONNECTION);
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey();
-      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_UPSTREAM) && !isGatewayHeader(name)) {
+      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_UPSTREAM) && !isGatewayHeader(name) && !namedIn(connection, name)) {
         to.add(name, header.getValue());
       }
     }
@@ -33,12 +35,26 @@ final class ForwardedHeaders {
 
   /** Copies the backend's headers that may go back to the client. */
   static void copyDownstream(MultiMap from, MultiMap to) {
+    String connection = from.get(HttpHeaders.CONNECTION);
     for (Map.Entry<String, String> header : from) {
       String name = header.getKey();
-      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_DOWNSTREAM) && !isGatewayHeader(name)) {
+      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_DOWNSTREAM) && !isGatewayHeader(name) && !namedIn(connection, name)) {
         to.add(name, header.getValue());
       }
     }
+  }
+
+  // A header the sender lists in Connection is hop-by-hop too (RFC 9110 §7.6.1).
+  private static boolean namedIn(String connection, String name) {
+    if (connection == null) {
+      return false;
+    }
+    for (String option : connection.split(",")) {
+      if (option.trim().equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isGatewayHeader(String name) {

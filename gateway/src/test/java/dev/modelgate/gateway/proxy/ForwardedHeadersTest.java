@@ -39,6 +39,16 @@ class ForwardedHeadersTest {
   }
 
   @Test
+  void dropsHeadersTheSenderNamesInConnectionBothWays() {
+    MultiMap sent = upstream(headers("Connection", "close, X-Hop-Secret", "X-Hop-Secret", "s", "X-Kept", "k"));
+    MultiMap returned = MultiMap.caseInsensitiveMultiMap();
+    ForwardedHeaders.copyDownstream(headers("Connection", "x-backend-hop", "X-Backend-Hop", "b", "Content-Type", "application/json"), returned);
+
+    assertThat(sent.names()).containsExactly("X-Kept");
+    assertThat(returned.names()).containsExactly("Content-Type");
+  }
+
+  @Test
   void dropsHopByHopHeadersUpstream() {
     MultiMap sent = upstream(headers(
         "Connection", "keep-alive", "Keep-Alive", "timeout=5", "Proxy-Connection", "keep-alive", "Transfer-Encoding", "chunked",
