@@ -1,5 +1,12 @@
 /**
- * The one mutable root of routing, {@link dev.modelgate.gateway.state.RoutingState}: writers swap
- * in a new immutable routing table; requests read the current one once.
+ * Where registry state lives: the audit ledger and the one mutable routing root.
+ *
+ * <p>Start at {@link dev.modelgate.gateway.state.Ledger} (append-only, durable, blocking: run it off
+ * the event loop), {@link dev.modelgate.gateway.state.FileLedger} (the embedded store, a JSON-lines
+ * file that survives {@code kill -9}) and {@link dev.modelgate.gateway.state.AuditEventJson} (the
+ * one JSON form of an event, shared with the audit API and webhooks). The state itself is {@link
+ * dev.modelgate.core.ledger.RegistryFold#replay} of the ledger; {@link
+ * dev.modelgate.gateway.state.RoutingState} holds the routing table built from it: writers swap in a
+ * new immutable table, requests read the current one once.
  */
 package dev.modelgate.gateway.state;

@@ -1,0 +1,46 @@
+package dev.modelgate.gateway.state;
+
+import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The append-only audit log whose {@link dev.modelgate.core.ledger.RegistryFold fold} is the
+ * registry (SPEC §5). The embedded store is {@link FileLedger}; a PostgreSQL store implements the
+ * same contract with one table of events keyed by {@code seq}, and the same fold.
+ *
+ * <p><b>Threading.</b> Every method blocks on storage, so callers run them off the event loop
+ * ({@code vertx.executeBlocking}). There is one writer: appends are issued by the one control
+ * context that decides changes (decide, append, then swap the routing table), so the state an
+ * event's {@code before} was read from is still current when it is written. Queries may run
+ * concurrently with an append and see the ledger before or after it.
+ */
+public interface Ledger extends AutoCloseable {
+
+  /**
+   * Every event, oldest first, as stored when the ledger was opened plus what was appended since.
+   * Start-up folds these into the registry.
+   */
+  List<AuditEvent> replay() throws IOException;
+
+  /**
+   * Gives {@code draft} the next {@code seq}, stores it durably, and returns the stored event. When
+   * this returns, a crash of the process or the machine does not lose the event; when it throws,
+   * the event is not in the ledger and the next append gets the same seq.
+   */
+  AuditEvent append(AuditEventDraft draft) throws IOException;
+
+  /**
+   * Events with {@code seq} greater than {@code afterSeq}, oldest first, at most {@code limit} of
+   * them, of {@code model} and {@code alias} when those are not {@code null} (an alias filter
+   * matches only alias moves).
+   */
+  List<AuditEvent> since(long afterSeq, int limit, String model, String alias) throws IOException;
+
+  /** The seq of the last event, 0 when the ledger is empty. */
+  long lastSeq();
+
+  @Override
+  void close() throws IOException;
+}

@@ -1,0 +1,94 @@
+package dev.modelgate.gateway.state;
+
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AliasState;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.Change;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.HealthCheck;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.core.slo.SloPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One draft of each action, in an order that folds: the SPEC's support-agent through a canary's life. */
+final class LedgerEvents {
+  static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
+  static final String MODEL = "support-agent";
+
+  private LedgerEvents() {}
+
+  static ModelVersion v7() {
+    return new ModelVersion("v7", "wandb-artifact://acme/llm/support-agent:v7", "support-agent", List.of("http://127.0.0.1:9001"),
+        "SUPPORT_AGENT_KEY", Map.of("base_model", "meta-llama/Llama-3.1-8B", "evals", Map.of("accuracy", 0.91, "cases", 1200)), null);
+  }
+
+  static ModelVersion v8() {
+    return new ModelVersion("v8", "wandb-artifact://acme/llm/support-agent:v8", "support-agent",
+        List.of("http://127.0.0.1:9002", "https://gpu-2.internal/v1"), null, Map.of("code_commit", "4f2a9c1"),
+        new HealthCheck("/health", Duration.ofSeconds(5), Duration.ofMillis(1500)));
+  }
+
+  static ModelVersion v9() {
+    return new ModelVersion("v9", "s3://models/support-agent/v9", "support-agent-lora-9", List.of("http://127.0.0.1:9003"), null, Map.of(), null);
+  }
+
+  static Model declared() {
+    SloPolicy slo = new SloPolicy(Duration.ofSeconds(60), Duration.ofSeconds(5), 50, 0.05, Duration.ofSeconds(2), 2.0, 2, Duration.ofMinutes(10));
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    weights.put("v7", 90);
+    weights.put("v8", 10);
+    Alias production = new Alias("production", weights, "v7", 1, slo, StickyKey.parse("header:x-session-id"));
+    Alias staging = new Alias("staging", Map.of("v8", 100), "v8", 1, null, null);
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    versions.put("v7", v7());
+    versions.put("v8", v8());
+    Map<String, Alias> aliases = new LinkedHashMap<>();
+    aliases.put("production", production);
+    aliases.put("staging", staging);
+    return new Model(MODEL, "production", "Tier-1 support assistant", "ml-platform", List.of("chat", "tier-1"), versions, aliases);
+  }
+
+  static AuditEventDraft config(int second, Model before, Model after) {
+    return new AuditEventDraft(T0.plusSeconds(second), "config", Action.CONFIG, MODEL, null, new Change.ModelDeclared(before, after), "config file", null);
+  }
+
+  static AuditEventDraft register(int second, ModelVersion version) {
+    return new AuditEventDraft(T0.plusSeconds(second), "admin", Action.REGISTER_VERSION, MODEL, null, new Change.VersionRegistered(version), null, null);
+  }
+
+  static AuditEventDraft move(int second, Action action, String alias, AliasState before, AliasState after, String reason) {
+    Map<String, Object> evidence = action != Action.AUTO_ROLLBACK ? Map.of() : Map.of(
+        "canary", Map.of("version", "v9", "requests", 240, "error_rate", 0.125, "p99_seconds", 3.2),
+        "stable", Map.of("version", "v7", "requests", 2160, "error_rate", 0.004, "p99_seconds", 0.8),
+        "breaches", 2);
+    return new AuditEventDraft(T0.plusSeconds(second), action == Action.AUTO_ROLLBACK ? "slo-guard" : "alice", action, MODEL, alias,
+        new Change.AliasChanged(before, after), reason, evidence);
+  }
+
+  static AliasState state(String stable, long revision, Object... versionsAndWeights) {
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    for (int i = 0; i < versionsAndWeights.length; i += 2) {
+      weights.put((String) versionsAndWeights[i], (Integer) versionsAndWeights[i + 1]);
+    }
+    return new AliasState(weights, stable, revision);
+  }
+
+  /** Every action at least once; each applies to the state the ones before it built. */
+  static List<AuditEventDraft> lifecycle() {
+    return List.of(
+        config(1, null, declared()),
+        register(2, v9()),
+        move(3, Action.SET_WEIGHTS, "production", state("v7", 1, "v7", 90, "v8", 10), state("v7", 2, "v7", 80, "v9", 20), "canary v9"),
+        move(4, Action.AUTO_ROLLBACK, "production", state("v7", 2, "v7", 80, "v9", 20), state("v7", 3, "v7", 100), "v9 error rate 12.5 % > 5 %"),
+        move(5, Action.SET_WEIGHTS, "candidate", null, state("v9", 1, "v9", 100), "try v9 alone"),
+        move(6, Action.PROMOTE, "production", state("v7", 3, "v7", 100), state("v8", 4, "v8", 100), "v8 is good"),
+        move(7, Action.ROLLBACK, "production", state("v8", 4, "v8", 100), state("v8", 5, "v8", 100), "no-op rollback"),
+        config(8, declared(), null));
+  }
+}

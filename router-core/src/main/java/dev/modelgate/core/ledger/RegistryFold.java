@@ -1,0 +1,281 @@
+package dev.modelgate.core.ledger;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.registry.RegistryRules;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Registry state as the fold of the ledger: {@code state(n) = apply(state(n-1), event n)}, starting
+ * from {@link Registry#EMPTY}. The file store and a future PostgreSQL store replay through this one
+ * function, and the admin API and SLO guard produce their next state through it too, so what was
+ * acknowledged is exactly what a restart rebuilds.
+ *
+ * <p>Every result passes {@link RegistryRules}; an event that would break a rule, or that does not
+ * fit the state it meets, is refused with a {@link RefusedEventException} naming its {@code seq}.
+ *
+ * <h2>Alias moves</h2>
+ * {@code set_weights}, {@code promote}, {@code rollback} and {@code auto_rollback} carry the alias's
+ * state before and after. {@code before} must equal the current state (else the writer decided on
+ * a stale view) and {@code after.revision} must be {@code before.revision + 1}. {@code promote}
+ * must end at 100 % of its new stable version; the rollbacks at 100 % of the unchanged stable one.
+ * Only {@code set_weights} may create an alias ({@code before == null}, revision 1).
+ *
+ * <h2>Config declarations: how the file meets runtime changes</h2>
+ * A {@code config} event carries what the file declared last time ({@code before}) and declares now
+ * ({@code after}). The rule is that the file applies its own differences and nothing else, so a
+ * restart, or an edit of another model, never undoes a runtime change:
+ * <ul>
+ *   <li>{@code after == null}: the model is removed, with everything registered under it.
+ *   <li>A model not in the state is created as declared.
+ *   <li>Metadata ({@code default_alias}, description, owner, tags) is the declaration's.
+ *   <li>Versions: declared versions are added; one the file declared before and no longer does is
+ *       removed (refused by the rules if an alias still routes to it); versions registered at
+ *       runtime are kept. A version already registered with other content is refused, naming its
+ *       path: a version id means one binary forever.
+ *   <li>Aliases: an alias whose declared weights and stable are the same as in {@code before} keeps
+ *       its runtime weights, stable and revision; one whose declared routing changed (or that is
+ *       declared for the first time) gets the declared routing at its runtime revision + 1, unless
+ *       it already routes exactly so (then nothing moved, and the revision stays). A new alias is
+ *       taken as declared. An alias the file stopped declaring is removed; aliases created at
+ *       runtime are kept. {@code slo} and {@code sticky} are always the declaration's: they are
+ *       policy, not routing, and the revision counts routing moves (what {@code if_revision}
+ *       guards).
+ * </ul>
+ */
+public final class RegistryFold {
+  private RegistryFold() {}
+
+  /**
+   * The state after {@code event}.
+   *
+   * @throws RefusedEventException naming the event's seq and every problem; nothing is changed
+   */
+  public static Registry apply(Registry current, AuditEvent event) {
+    requireNonNull(current, "current");
+    requireNonNull(event, "event");
+    Map<String, Model> models = new LinkedHashMap<>(current.models());
+    List<String> problems = new ArrayList<>();
+    Model next;
+    Change change = event.change();
+    if (change instanceof Change.VersionRegistered registered) {
+      next = register(models.get(event.model()), event.model(), registered.version(), problems);
+    } else if (change instanceof Change.AliasChanged moved) {
+      next = move(models.get(event.model()), event, moved, problems);
+    } else if (change instanceof Change.ModelDeclared declared) {
+      next = declare(models.get(event.model()), event.model(), declared, problems);
+    } else {
+      throw new IllegalStateException("unknown change " + change);
+    }
+    if (problems.isEmpty() && next != null) {
+      // Rules are per model, so the changed model is all that can have broken one.
+      problems.addAll(RegistryRules.problems(new Registry(Map.of(event.model(), next))));
+    }
+    if (!problems.isEmpty()) {
+      throw new RefusedEventException(event, problems);
+    }
+    if (next == null) {
+      models.remove(event.model());
+    } else {
+      models.put(event.model(), next);
+    }
+    return new Registry(models);
+  }
+
+  /**
+   * The state the events add up to, from {@link Registry#EMPTY}. The events must be the whole
+   * ledger in order: seq 1, 2, 3, …
+   *
+   * @throws RefusedEventException for the first event out of sequence or that does not apply
+   */
+  public static Registry replay(List<AuditEvent> events) {
+    Registry state = Registry.EMPTY;
+    long expected = 1;
+    for (AuditEvent event : events) {
+      if (event.seq() != expected) {
+        throw new RefusedEventException(event, List.of("out of sequence (expected: seq " + expected + ")"));
+      }
+      state = apply(state, event);
+      expected++;
+    }
+    return state;
+  }
+
+  /**
+   * Each model as the config file declared it in the last {@code config} event about it: the
+   * {@code before} of the next config event. Models whose last declaration was a removal are absent.
+   */
+  public static Map<String, Model> lastDeclared(List<AuditEvent> events) {
+    Map<String, Model> declared = new LinkedHashMap<>();
+    for (AuditEvent event : events) {
+      if (event.change() instanceof Change.ModelDeclared d) {
+        if (d.after() == null) {
+          declared.remove(event.model());
+        } else {
+          declared.put(event.model(), d.after());
+        }
+      }
+    }
+    return declared;
+  }
+
+  private static Model register(Model model, String name, ModelVersion version, List<String> problems) {
+    if (model == null) {
+      return new Model(name, Model.DEFAULT_ALIAS, null, null, List.of(), Map.of(version.id(), version), Map.of());
+    }
+    ModelVersion registered = model.versions().get(version.id());
+    if (registered != null) {
+      // The same content again is a retry, not a change; other content would rewrite history.
+      if (!registered.equals(version)) {
+        problems.add(conflict("models." + name + ".versions." + version.id(), registered, version));
+      }
+      return model;
+    }
+    Map<String, ModelVersion> versions = new LinkedHashMap<>(model.versions());
+    versions.put(version.id(), version);
+    return withParts(model, versions, model.aliases());
+  }
+
+  private static Model move(Model model, AuditEvent event, Change.AliasChanged moved, List<String> problems) {
+    String path = "models." + event.model() + ".aliases." + event.alias();
+    if (model == null) {
+      problems.add("models." + event.model() + ": no such model (register a version first)");
+      return null;
+    }
+    Alias live = model.aliases().get(event.alias());
+    AliasState before = moved.before();
+    AliasState after = moved.after();
+    if (before == null) {
+      if (live != null) {
+        problems.add(path + ": already exists at revision " + live.revision() + " (the event expects to create it)");
+      } else if (event.action() != Action.SET_WEIGHTS) {
+        problems.add(path + ": no such alias (only set_weights creates one)");
+      } else if (after.revision() != 1) {
+        problems.add(path + ".revision: " + after.revision() + " (expected: 1 for a new alias)");
+      }
+    } else if (live == null) {
+      problems.add(path + ": no such alias");
+    } else {
+      AliasState current = AliasState.of(live);
+      if (!current.equals(before)) {
+        problems.add(path + ": stale before " + show(before) + " (the alias is at " + show(current) + ")");
+      }
+      if (after.revision() != before.revision() + 1) {
+        problems.add(path + ".revision: " + after.revision() + " (expected: " + (before.revision() + 1) + ", one more than before)");
+      }
+    }
+    String stable = after.stable();
+    switch (event.action()) {
+      case PROMOTE -> {
+        if (!after.weights().equals(Map.of(stable, 100))) {
+          problems.add(path + ": promote must end at 100 % of the promoted version, which becomes stable (got " + show(after) + ")");
+        }
+      }
+      case ROLLBACK, AUTO_ROLLBACK -> {
+        if (before != null && !stable.equals(before.stable())) {
+          problems.add(path + ".stable: " + event.action() + " must keep stable '" + before.stable() + "' (got '" + stable + "')");
+        } else if (!after.weights().equals(Map.of(stable, 100))) {
+          problems.add(path + ": " + event.action() + " must end at 100 % of stable (got " + show(after) + ")");
+        }
+      }
+      default -> { }
+    }
+    if (!problems.isEmpty()) {
+      return null;
+    }
+    Map<String, Alias> aliases = new LinkedHashMap<>(model.aliases());
+    aliases.put(event.alias(), new Alias(event.alias(), after.weights(), stable, after.revision(),
+        live == null ? null : live.slo(), live == null ? null : live.sticky()));
+    return withParts(model, model.versions(), aliases);
+  }
+
+  private static Model declare(Model live, String name, Change.ModelDeclared declared, List<String> problems) {
+    Model before = declared.before();
+    Model after = declared.after();
+    if (after == null) {
+      if (live == null) {
+        problems.add("models." + name + ": not registered, so there is nothing to remove");
+      }
+      return null;
+    }
+    if (live == null) {
+      return after;
+    }
+    String path = "models." + name;
+    Map<String, ModelVersion> versions = new LinkedHashMap<>(live.versions());
+    if (before != null) {
+      before.versions().keySet().stream().filter(id -> !after.versions().containsKey(id)).forEach(versions::remove);
+    }
+    for (ModelVersion version : after.versions().values()) {
+      ModelVersion registered = versions.get(version.id());
+      if (registered != null && !registered.equals(version)) {
+        problems.add(conflict(path + ".versions." + version.id(), registered, version));
+      } else {
+        versions.put(version.id(), version);
+      }
+    }
+    Map<String, Alias> aliases = new LinkedHashMap<>(live.aliases());
+    if (before != null) {
+      before.aliases().keySet().stream().filter(a -> !after.aliases().containsKey(a)).forEach(aliases::remove);
+    }
+    for (Alias wanted : after.aliases().values()) {
+      Alias runtime = aliases.get(wanted.name());
+      Alias was = before == null ? null : before.aliases().get(wanted.name());
+      aliases.put(wanted.name(), runtime == null ? wanted : merge(runtime, was, wanted));
+    }
+    if (!problems.isEmpty()) {
+      return null;
+    }
+    return new Model(name, after.defaultAlias(), after.description(), after.owner(), after.tags(), versions, aliases);
+  }
+
+  private static Alias merge(Alias runtime, Alias was, Alias wanted) {
+    AliasState live = AliasState.of(runtime);
+    AliasState declared = AliasState.of(wanted);
+    boolean fileUnchanged = was != null && AliasState.of(was).sameRouting(declared);
+    AliasState routing = fileUnchanged || live.sameRouting(declared)
+        ? live
+        : new AliasState(declared.weights(), declared.stable(), live.revision() + 1);
+    return new Alias(wanted.name(), routing.weights(), routing.stable(), routing.revision(), wanted.slo(), wanted.sticky());
+  }
+
+  private static Model withParts(Model model, Map<String, ModelVersion> versions, Map<String, Alias> aliases) {
+    return new Model(model.name(), model.defaultAlias(), model.description(), model.owner(), model.tags(), versions, aliases);
+  }
+
+  private static String conflict(String path, ModelVersion registered, ModelVersion offered) {
+    List<String> differ = new ArrayList<>();
+    if (!registered.artifact().equals(offered.artifact())) {
+      differ.add("artifact");
+    }
+    if (!registered.servedModel().equals(offered.servedModel())) {
+      differ.add("served_model");
+    }
+    if (!registered.endpoints().equals(offered.endpoints())) {
+      differ.add("endpoints");
+    }
+    if (!Objects.equals(registered.apiKeyEnv(), offered.apiKeyEnv())) {
+      differ.add("api_key_env");
+    }
+    if (!registered.lineage().equals(offered.lineage())) {
+      differ.add("lineage");
+    }
+    if (!Objects.equals(registered.healthCheck(), offered.healthCheck())) {
+      differ.add("health_check");
+    }
+    return path + ": already registered with other content (differs in: " + String.join(", ", differ)
+        + "; expected: a registered version never changes, so register the new content under a new version id)";
+  }
+
+  private static String show(AliasState state) {
+    return "revision " + state.revision() + " " + state.weights() + " stable " + state.stable();
+  }
+}

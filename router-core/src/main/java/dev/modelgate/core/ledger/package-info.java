@@ -1,0 +1,12 @@
+/**
+ * The ledger's pure half: registry state is the fold of an append-only log of audit events
+ * (SPEC §4, §5).
+ *
+ * <p>Start at {@link dev.modelgate.core.ledger.AuditEvent} (one entry; its {@link
+ * dev.modelgate.core.ledger.Change} is the {@code before}/{@code after}) and {@link
+ * dev.modelgate.core.ledger.RegistryFold} (how an event changes a {@link
+ * dev.modelgate.core.registry.Registry}, including how {@code config} declarations meet runtime
+ * changes). Storage lives in {@code dev.modelgate.gateway.state}; no clock and no I/O here, so a
+ * replay is a pure function of the events.
+ */
+package dev.modelgate.core.ledger;
