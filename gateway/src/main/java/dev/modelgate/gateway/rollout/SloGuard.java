@@ -5,7 +5,12 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelgate.core.RouteDecision;
+import dev.modelgate.core.Durations;
 import dev.modelgate.core.RoutingTable;
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AliasState;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.Ticker;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
@@ -18,7 +23,9 @@ import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.SloWindow;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -33,8 +41,9 @@ import java.util.stream.Collectors;
  * The SLO guard (SPEC §3): every routed request's outcome goes into a sliding window per alias and
  * version; on the control context, every alias with an SLO policy is judged each
  * {@code evaluation_interval} by the pure {@link RolloutDecider}, and a breach sends the alias 100 %
- * to its stable version in one change. Decide, swap, then act: the swap happens first, then the
- * metric and the log line.
+ * to its stable version in one {@code auto_rollback} event with the evidence, through the same
+ * {@link ControlPlane} path as a manual rollback. Decide, swap, then act: the event is recorded and
+ * the routing swapped first, then the metric and the log line.
  *
  * <p>Recording is lock-free: the window of a route decision is resolved once per decision and cached
  * by its identity, so a request pays one cache read and one window update.
@@ -43,7 +52,10 @@ public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
   private static final WindowRef UNGUARDED = new WindowRef(null);
 
+  private static final String ACTOR = "slo-guard";
+
   private final RoutingState routing;
+  private final ControlPlane controlPlane;
   private final GatewayMetrics metrics;
   private final Ticker ticker;
   private final Map<WindowKey, SloWindow> windows = new ConcurrentHashMap<>();
@@ -63,8 +75,9 @@ public final class SloGuard {
     long nextEvaluationNanos;
   }
 
-  public SloGuard(RoutingState routing, GatewayMetrics metrics, Ticker ticker) {
+  public SloGuard(RoutingState routing, ControlPlane controlPlane, GatewayMetrics metrics, Ticker ticker) {
     this.routing = requireNonNull(routing, "routing");
+    this.controlPlane = requireNonNull(controlPlane, "controlPlane");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ticker = requireNonNull(ticker, "ticker");
   }
@@ -163,24 +176,70 @@ public final class SloGuard {
   }
 
   private void rollBack(String model, Alias judged, List<Evidence> evidence) {
-    boolean[] applied = {false};
-    RoutingTable table = routing.update(registry -> {
+    controlPlane.submit(registry -> {
       Model current = registry.models().get(model);
       Alias alias = current == null ? null : current.aliases().get(judged.name());
       // An operator changed the alias since it was judged: their change stands, judge it afresh.
       if (alias == null || alias.revision() != judged.revision()) {
-        return registry;
+        return null;
       }
-      applied[0] = true;
-      return registry.withModel(current.withAlias(alias.withWeights(Map.of(alias.stable(), 100), alias.stable())));
+      AliasState before = AliasState.of(alias);
+      AliasState after = new AliasState(Map.of(alias.stable(), 100), alias.stable(), alias.revision() + 1);
+      return new AuditEventDraft(controlPlane.clock().instant(), ACTOR, Action.AUTO_ROLLBACK, model, alias.name(),
+          new Change.AliasChanged(before, after), summary(evidence), evidenceJson(evidence));
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.SEVERE, "auto_rollback of " + model + ":" + judged.name() + " could not be applied", ar.cause());
+      } else if (ar.result() != null) {
+        metrics.rollback(model, judged.name(), "auto");
+        LOG.warning(() -> "auto_rollback " + model + ":" + judged.name() + " to " + judged.stable()
+            + " (seq " + ar.result().seq() + "): " + evidence.stream().map(SloGuard::describe).collect(Collectors.joining("; ")));
+      }
     });
-    if (!applied[0]) {
-      return;
+  }
+
+  private static String summary(List<Evidence> evidence) {
+    return evidence.stream().map(e -> e.version() + " breached " + e.breached().stream()
+        .map(rule -> rule.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(" and ")))
+        .collect(Collectors.joining("; "));
+  }
+
+  // The evidence as the audit event carries it: both versions' figures and the limits they were held to.
+  private static Map<String, Object> evidenceJson(List<Evidence> evidence) {
+    List<Object> versions = new ArrayList<>();
+    for (Evidence e : evidence) {
+      Map<String, Object> version = window(e.version(), e.window());
+      version.put("breached", e.breached().stream().map(rule -> rule.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.toList()));
+      version.put("consecutive_breaches", e.consecutiveBreaches());
+      versions.add(version);
     }
-    Alias now = table.registry().models().get(model).aliases().get(judged.name());
-    metrics.rollback(model, judged.name(), "auto");
-    LOG.warning(() -> "auto_rollback " + model + ":" + judged.name() + " to " + now.stable() + " (revision " + now.revision() + "): "
-        + evidence.stream().map(SloGuard::describe).collect(Collectors.joining("; ")));
+    Evidence first = evidence.get(0);
+    SloPolicy policy = first.policy();
+    Map<String, Object> limits = new LinkedHashMap<>();
+    limits.put("min_requests", policy.minRequests());
+    limits.put("max_error_rate", policy.maxErrorRate());
+    limits.put("max_p99_latency_seconds", policy.maxP99Latency().toNanos() / 1e9);
+    if (policy.relativeToStable() != null) {
+      limits.put("relative_to_stable", policy.relativeToStable());
+    }
+    limits.put("breaches_to_revert", policy.breachesToRevert());
+    limits.put("window", Durations.format(policy.window()));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("canaries", versions);
+    out.put("stable", window(first.stable(), first.stableWindow()));
+    out.put("limits", limits);
+    return out;
+  }
+
+  private static Map<String, Object> window(String version, WindowSnapshot window) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("version", version);
+    out.put("requests", window.requests());
+    out.put("failures", window.failures());
+    out.put("error_rate", window.errorRate());
+    out.put("p50_seconds", window.p50().toNanos() / 1e9);
+    out.put("p99_seconds", window.p99().toNanos() / 1e9);
+    return out;
   }
 
   private static String describe(Evidence e) {

@@ -11,11 +11,16 @@ import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
 import dev.modelgate.gateway.rollout.SloGuard;
+import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.state.ControlPlane;
+import dev.modelgate.gateway.state.FileLedger;
+import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -23,6 +28,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +54,8 @@ public final class Gateway {
   private final boolean ownsVertx;
   private final RoutingState routing;
   private final SloGuard sloGuard;
+  private final WorkerExecutor controlWriter;
+  private final ControlPlane controlPlane;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final HttpClient client;
@@ -62,13 +72,18 @@ public final class Gateway {
     this.clientKeys = clientKeys(config, environment);
     this.metrics = new GatewayMetrics();
     this.routing = new RoutingState(environment, metrics::routingChanged);
-    this.sloGuard = new SloGuard(routing, metrics, Ticker.system());
+    this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
+    Ledger ledger = null;
     try {
-      routing.replace(config.registry());
+      ledger = openLedger(config.state());
+      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC());
     } catch (RuntimeException e) {
+      closeQuietly(ledger);
+      controlWriter.close();
       metrics.close();
       throw e;
     }
+    this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
     this.accessLog = AccessLog.open(config.accessLog());
     this.client = vertx.createHttpClient(
         new HttpClientOptions()
@@ -81,6 +96,28 @@ public final class Gateway {
             .setConnectTimeout((int) config.server().connectTimeout().toMillis())
             .setName("modelgate-upstream"),
         new PoolOptions().setHttp1MaxSize(UPSTREAM_CONNECTIONS_PER_ENDPOINT).setMaxWaitQueueSize(-1));
+  }
+
+  private static Ledger openLedger(StateConfig state) {
+    if (!state.kind().equals(StateConfig.FILE)) {
+      throw new IllegalArgumentException("state.kind: " + state.kind() + " is not supported yet (expected: file)");
+    }
+    try {
+      return FileLedger.open(state.dir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("state.dir: cannot open the ledger in " + state.dir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(Ledger ledger) {
+    if (ledger == null) {
+      return;
+    }
+    try {
+      ledger.close();
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "closing the ledger failed", e);
+    }
   }
 
   private static List<String> clientKeys(GatewayConfig config, Function<String, String> environment) {
@@ -204,6 +241,11 @@ public final class Gateway {
     return routing;
   }
 
+  /** The one writer of registry state. */
+  public ControlPlane controlPlane() {
+    return controlPlane;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -217,7 +259,9 @@ public final class Gateway {
     }
     return Future.join(undeployed)
         .transform(v -> client.close())
+        .transform(v -> controlWriter.close())
         .transform(v -> {
+          closeQuietly(controlPlane.ledger());
           accessLog.close();
           metrics.close();
           return ownsVertx ? vertx.close() : Future.<Void>succeededFuture();

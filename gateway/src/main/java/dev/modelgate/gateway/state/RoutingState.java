@@ -7,7 +7,6 @@ import dev.modelgate.core.registry.Registry;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * The one mutable root of routing: the current {@link RoutingTable}. Requests read it once, without
@@ -44,21 +43,23 @@ public final class RoutingState {
   }
 
   /**
-   * Applies {@code change} to the current registry and swaps the result in, atomically with respect
-   * to every other writer: a change computed from a registry another writer has since replaced is
-   * never applied.
-   *
-   * @throws dev.modelgate.core.registry.InvalidRegistryException when the result is invalid; the
-   *     current table is then unchanged
+   * Builds the table for {@code registry} without swapping it in, so a writer can refuse a change
+   * that cannot be served before recording it. Install it with {@link #install} from the same
+   * writer, with no other write in between.
    */
-  public synchronized RoutingTable update(UnaryOperator<Registry> change) {
-    return swapIn(change.apply(current.get().registry()));
+  public RoutingTable build(Registry registry) {
+    return RoutingTable.build(registry, current.get(), environment);
+  }
+
+  /** Swaps in a table from {@link #build}. */
+  public synchronized void install(RoutingTable next) {
+    current.set(next);
+    onChange.accept(next);
   }
 
   private RoutingTable swapIn(Registry registry) {
-    RoutingTable next = RoutingTable.build(registry, current.get(), environment);
-    current.set(next);
-    onChange.accept(next);
+    RoutingTable next = build(registry);
+    install(next);
     return next;
   }
 }

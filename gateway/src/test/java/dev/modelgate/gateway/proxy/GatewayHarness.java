@@ -8,6 +8,7 @@ import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.URI;
+import java.nio.file.Files;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -33,6 +34,10 @@ final class GatewayHarness implements AutoCloseable {
 
   /** Starts the gateway from YAML, as {@code modelgate serve} would, with the given environment. */
   Gateway start(String yaml, Map<String, String> environment) throws Exception {
+    // Each gateway gets a fresh ledger unless the test names one: state must not leak between tests.
+    if (!yaml.startsWith("state:") && !yaml.contains("\nstate:")) {
+      yaml = yaml + "\nstate: {dir: \"" + Files.createTempDirectory("modelgate-test-state-") + "\"}\n";
+    }
     GatewayConfig config = ConfigLoader.parse(yaml, "test.yaml");
     Function<String, String> env = environment::get;
     gateway = await(Gateway.start(vertx, config, env));

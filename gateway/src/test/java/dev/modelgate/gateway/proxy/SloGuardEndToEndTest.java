@@ -4,6 +4,8 @@ import static dev.modelgate.gateway.proxy.GatewayHarness.chat;
 import static dev.modelgate.gateway.proxy.GatewayHarness.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
@@ -105,6 +107,7 @@ class SloGuardEndToEndTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void rollsBackAFailingCanaryWithinTheConfiguredEvaluations() throws Exception {
     long tookMillis = millisFromMinRequestsToRevert("flaky", Duration.ofSeconds(20));
 
@@ -117,6 +120,15 @@ class SloGuardEndToEndTest {
     assertThat(burst("flaky", 40)).containsOnlyKeys("v7");
     String metrics = harness.get(harness.adminUri("/metrics")).body();
     assertThat(metrics).contains("modelgate_rollbacks_total{alias=\"production\",model=\"flaky\",trigger=\"auto\"} 1.0");
+    List<AuditEvent> events = GatewayHarness.await(harness.gateway.controlPlane().since(0, 100, "flaky", "production"));
+    AuditEvent rollback = events.get(events.size() - 1);
+    assertThat(rollback.action()).isEqualTo(Action.AUTO_ROLLBACK);
+    assertThat(rollback.actor()).isEqualTo("slo-guard");
+    Map<String, Object> canary = ((List<Map<String, Object>>) rollback.evidence().get("canaries")).get(0);
+    assertThat(canary).containsEntry("version", "v8").containsEntry("breached", List.of("error_rate"));
+    assertThat((Number) canary.get("requests")).satisfies(n -> assertThat(n.longValue()).isGreaterThanOrEqualTo(MIN_REQUESTS));
+    assertThat((Map<String, Object>) rollback.evidence().get("stable")).containsEntry("version", "v7");
+    assertThat((Map<String, Object>) rollback.evidence().get("limits")).containsEntry("max_error_rate", 0.1);
     System.out.println("flaky canary reverted " + tookMillis + " ms after reaching min_requests");
   }
 
