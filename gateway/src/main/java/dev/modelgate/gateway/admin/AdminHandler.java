@@ -15,8 +15,9 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.function.BooleanSupplier;
 
 /**
- * The admin port's routes that need no token: {@code /healthz} (the process answers),
- * {@code /readyz} (routing is loaded and the data plane listens) and {@code /metrics}.
+ * The admin port: the admin API under {@code /admin/v1/} ({@link AdminApi}, tokens required), and
+ * the routes that need none: {@code /healthz} (the process answers), {@code /readyz} (routing is
+ * loaded and the data plane listens) and {@code /metrics}.
  */
 public final class AdminHandler implements Handler<HttpServerRequest> {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -26,17 +27,23 @@ public final class AdminHandler implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final GatewayMetrics metrics;
   private final BooleanSupplier ready;
+  private final AdminApi api;
 
-  public AdminHandler(Vertx vertx, GatewayMetrics metrics, BooleanSupplier ready) {
+  public AdminHandler(Vertx vertx, GatewayMetrics metrics, BooleanSupplier ready, AdminApi api) {
     this.vertx = requireNonNull(vertx, "vertx");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ready = requireNonNull(ready, "ready");
+    this.api = requireNonNull(api, "api");
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     var response = request.response();
     String path = request.path();
+    if (AdminApi.handles(path)) {
+      api.handle(request);
+      return;
+    }
     if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
       response.setStatusCode(405).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
           .end(Buffer.buffer(OpenAiError.json(ErrorKind.METHOD_NOT_ALLOWED, "Use GET for " + path + ".", null)));

@@ -14,14 +14,19 @@ public final class OpenAiError {
 
   /** The envelope as UTF-8 JSON bytes. */
   public static byte[] json(ErrorKind kind, String message, String param) {
+    return json(kind.type(), kind.code(), message, param);
+  }
+
+  /** The envelope with any {@code type} and {@code code}, for errors outside the data plane's set. */
+  public static byte[] json(String type, String code, String message, String param) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(160 + message.length());
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeObjectFieldStart("error");
       g.writeStringField("message", message);
-      g.writeStringField("type", kind.type());
+      g.writeStringField("type", type);
       g.writeStringField("param", param);
-      g.writeStringField("code", kind.code());
+      g.writeStringField("code", code);
       g.writeEndObject();
       g.writeEndObject();
     } catch (IOException e) {

@@ -3,6 +3,8 @@ package dev.modelgate.gateway.server;
 import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.core.Ticker;
+import dev.modelgate.gateway.admin.AdminApi;
+import dev.modelgate.gateway.admin.AdminAuth;
 import dev.modelgate.gateway.admin.AdminHandler;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
@@ -60,6 +62,7 @@ public final class Gateway {
   private final AccessLog accessLog;
   private final HttpClient client;
   private final List<String> clientKeys;
+  private final AdminAuth adminAuth;
   private final List<String> deployments = new ArrayList<>();
   private volatile int port;
   private volatile int adminPort;
@@ -70,6 +73,7 @@ public final class Gateway {
     this.ownsVertx = ownsVertx;
     // Everything that can refuse the config comes before anything that holds a thread or a file.
     this.clientKeys = clientKeys(config, environment);
+    this.adminAuth = AdminAuth.from(config.auth(), environment);
     this.metrics = new GatewayMetrics();
     this.routing = new RoutingState(environment, metrics::routingChanged);
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
@@ -179,7 +183,8 @@ public final class Gateway {
         .compose(data -> {
           deployments.add(data.deploymentId());
           port = data.port();
-          return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready), 1);
+          return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready,
+              new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics)), 1);
         })
         .compose(admin -> {
           deployments.add(admin.deploymentId());

@@ -154,6 +154,33 @@ public final class AuditEventJson {
     }
   }
 
+  /** A model as the admin API shows it: the same snake_case form the ledger stores. */
+  public static ObjectNode modelTree(Model model) {
+    ObjectNode out = NODES.objectNode();
+    out.put("name", model.name());
+    out.setAll(model(model));
+    return out;
+  }
+
+  /** A version as the admin API shows it, with its id. */
+  public static ObjectNode versionTree(ModelVersion version) {
+    return version(version, true);
+  }
+
+  /** An alias as the admin API shows it. */
+  public static ObjectNode aliasTree(Alias alias) {
+    return alias(alias);
+  }
+
+  /**
+   * Reads a version as the admin API receives it ({@code {"version":"v9","artifact":…}}), strictly:
+   * unknown keys and wrong types are refused with their path.
+   */
+  public static ModelVersion readVersion(JsonNode body) {
+    In in = In.object(body, "body");
+    return version(in, in.text("version"));
+  }
+
   private static ObjectNode version(ModelVersion v, boolean withId) {
     ObjectNode out = NODES.objectNode();
     if (withId) {

@@ -1,0 +1,451 @@
+package dev.modelgate.gateway.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AliasState;
+import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.Change;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.slo.WindowSnapshot;
+import dev.modelgate.gateway.config.AuthConfig.Role;
+import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.openai.OpenAiError;
+import dev.modelgate.gateway.rollout.SloGuard;
+import dev.modelgate.gateway.state.AuditEventJson;
+import dev.modelgate.gateway.state.ControlPlane;
+import dev.modelgate.gateway.state.RoutingState;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The admin API of SPEC §4 under {@code /admin/v1/}: bearer tokens with roles (viewer reads,
+ * operator moves weights, promotes and rolls back, admin registers versions). Every change goes
+ * through the {@link ControlPlane}: decided against the current registry on its one writer thread,
+ * folded, recorded in the ledger, and only then routed — so the data plane obeys it on the next
+ * request, and a refused call writes nothing.
+ */
+public final class AdminApi {
+  private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
+  private static final String PREFIX = "/admin/v1/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MAX_BODY_BYTES = 1 << 20;
+  private static final int DEFAULT_AUDIT_LIMIT = 100;
+  private static final int MAX_AUDIT_LIMIT = 1000;
+
+  private final AdminAuth auth;
+  private final RoutingState routing;
+  private final ControlPlane controlPlane;
+  private final SloGuard sloGuard;
+  private final GatewayMetrics metrics;
+
+  public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, GatewayMetrics metrics) {
+    this.auth = requireNonNull(auth, "auth");
+    this.routing = requireNonNull(routing, "routing");
+    this.controlPlane = requireNonNull(controlPlane, "controlPlane");
+    this.sloGuard = requireNonNull(sloGuard, "sloGuard");
+    this.metrics = requireNonNull(metrics, "metrics");
+  }
+
+  static boolean handles(String path) {
+    return path.startsWith(PREFIX) || path.equals("/admin/v1");
+  }
+
+  public void handle(HttpServerRequest request) {
+    try {
+      route(request).onComplete(ar -> {
+        if (ar.succeeded()) {
+          respond(request, ar.result().status, ar.result().body);
+        } else {
+          fail(request, ar.cause());
+        }
+      });
+    } catch (RuntimeException e) {
+      fail(request, e);
+    }
+  }
+
+  private record Reply(int status, JsonNode body) {}
+
+  private Future<Reply> route(HttpServerRequest request) {
+    if (!auth.enabled()) {
+      throw AdminError.notFound("The admin API is off: configure auth.admin_tokens to enable it.");
+    }
+    AdminAuth.Caller caller = auth.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
+    if (caller == null) {
+      request.response().putHeader("www-authenticate", "Bearer");
+      throw new AdminError(401, "invalid_token", "A valid admin token is required (Authorization: Bearer <token>).", null);
+    }
+    List<String> parts = segments(request.path());
+    HttpMethod method = request.method();
+    if (parts.size() == 1 && parts.get(0).equals("audit") && method == HttpMethod.GET) {
+      require(caller, Role.VIEWER);
+      return audit(request);
+    }
+    if (parts.isEmpty() || !parts.get(0).equals("models")) {
+      throw AdminError.notFound("No admin route " + method + " " + request.path() + ".");
+    }
+    if (parts.size() == 1 && method == HttpMethod.GET) {
+      require(caller, Role.VIEWER);
+      ArrayNode models = JSON.createArrayNode();
+      routing.table().registry().models().values().forEach(m -> models.add(AuditEventJson.modelTree(m)));
+      ObjectNode out = JSON.createObjectNode();
+      out.set("models", models);
+      return Future.succeededFuture(new Reply(200, out));
+    }
+    String model = parts.size() > 1 ? parts.get(1) : null;
+    if (parts.size() == 2 && method == HttpMethod.GET) {
+      require(caller, Role.VIEWER);
+      return Future.succeededFuture(new Reply(200, AuditEventJson.modelTree(existing(routing.table().registry(), model))));
+    }
+    if (parts.size() == 3 && parts.get(2).equals("versions") && method == HttpMethod.POST) {
+      require(caller, Role.ADMIN);
+      return body(request).compose(body -> registerVersion(caller, model, body));
+    }
+    if (parts.size() >= 4 && parts.get(2).equals("aliases")) {
+      String alias = parts.get(3);
+      if (parts.size() == 4 && method == HttpMethod.GET) {
+        require(caller, Role.VIEWER);
+        return Future.succeededFuture(new Reply(200, aliasView(model, alias)));
+      }
+      if (parts.size() == 4 && method == HttpMethod.PUT) {
+        require(caller, Role.OPERATOR);
+        return body(request).compose(body -> setWeights(caller, model, alias, body));
+      }
+      if (parts.size() == 5 && method == HttpMethod.POST && parts.get(4).equals("promote")) {
+        require(caller, Role.OPERATOR);
+        return body(request).compose(body -> promote(caller, model, alias, body));
+      }
+      if (parts.size() == 5 && method == HttpMethod.POST && parts.get(4).equals("rollback")) {
+        require(caller, Role.OPERATOR);
+        return body(request).compose(body -> rollback(caller, model, alias, body));
+      }
+    }
+    throw AdminError.notFound("No admin route " + method + " " + request.path() + ".");
+  }
+
+  private static void require(AdminAuth.Caller caller, Role role) {
+    if (!caller.mayAct(role)) {
+      throw new AdminError(403, "forbidden", "This call needs the " + role.name().toLowerCase() + " role; the token has "
+          + caller.role().name().toLowerCase() + ".", null);
+    }
+  }
+
+  // Raw segments, each decoded on its own, so a model name may carry an encoded '/'.
+  private static List<String> segments(String path) {
+    String rest = path.equals("/admin/v1") ? "" : path.substring(PREFIX.length());
+    List<String> out = new ArrayList<>();
+    for (String raw : rest.split("/", -1)) {
+      if (raw.isEmpty()) {
+        continue;
+      }
+      try {
+        out.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw AdminError.badRequest("The path segment '" + raw + "' is not valid percent-encoding.", null);
+      }
+    }
+    return out;
+  }
+
+  private Future<JsonNode> body(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
+      throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
+    }
+    return request.body().map(buffer -> {
+      if (buffer.length() > MAX_BODY_BYTES) {
+        throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
+      }
+      if (buffer.length() == 0) {
+        return JSON.createObjectNode();
+      }
+      try {
+        JsonNode node = JSON.readTree(buffer.getBytes());
+        if (node == null || !node.isObject()) {
+          throw AdminError.badRequest("The body must be a JSON object.", null);
+        }
+        return node;
+      } catch (IOException e) {
+        throw AdminError.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()), null);
+      }
+    });
+  }
+
+  private static Model existing(Registry registry, String model) {
+    Model found = registry.models().get(model);
+    if (found == null) {
+      throw AdminError.notFound("The model '" + model + "' does not exist.");
+    }
+    return found;
+  }
+
+  private static Alias existing(Model model, String alias) {
+    Alias found = model.aliases().get(alias);
+    if (found == null) {
+      throw AdminError.notFound("The model '" + model.name() + "' has no alias '" + alias + "'.");
+    }
+    return found;
+  }
+
+  private ObjectNode aliasView(String model, String aliasName) {
+    Alias alias = existing(existing(routing.table().registry(), model), aliasName);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("model", model);
+    out.put("alias", aliasName);
+    ObjectNode tree = AuditEventJson.aliasTree(alias);
+    out.set("weights", tree.get("weights"));
+    out.put("stable", alias.stable());
+    out.put("revision", alias.revision());
+    if (alias.sticky() != null) {
+      out.put("sticky", alias.sticky().toString());
+    }
+    if (alias.slo() != null) {
+      ObjectNode slo = ((ObjectNode) tree.get("slo")).deepCopy();
+      ObjectNode live = slo.putObject("versions");
+      for (Map.Entry<String, WindowSnapshot> e : sloGuard.snapshots(model, aliasName).entrySet()) {
+        WindowSnapshot w = e.getValue();
+        ObjectNode v = live.putObject(e.getKey());
+        v.put("requests", w.requests());
+        v.put("failures", w.failures());
+        v.put("error_rate", w.errorRate());
+        v.put("p50_seconds", w.p50().toNanos() / 1e9);
+        v.put("p99_seconds", w.p99().toNanos() / 1e9);
+      }
+      out.set("slo", slo);
+    } else {
+      out.putNull("slo");
+    }
+    return out;
+  }
+
+  private Future<Reply> registerVersion(AdminAuth.Caller caller, String model, JsonNode body) {
+    ModelVersion version;
+    try {
+      version = AuditEventJson.readVersion(body);
+    } catch (IllegalArgumentException e) {
+      throw AdminError.badRequest(e.getMessage(), null);
+    }
+    boolean[] alreadyThere = {false};
+    return submit(registry -> {
+      Model current = registry.models().get(model);
+      ModelVersion registered = current == null ? null : current.versions().get(version.id());
+      if (registered != null) {
+        if (!registered.equals(version)) {
+          throw AdminError.conflict("version_exists", "The model '" + model + "' already has " + version.id() + " with other content; a version never changes.");
+        }
+        alreadyThere[0] = true;
+        return null;
+      }
+      return draft(caller, Action.REGISTER_VERSION, model, null, new Change.VersionRegistered(version), null);
+    }).map(event -> new Reply(alreadyThere[0] ? 200 : 201, AuditEventJson.versionTree(version)));
+  }
+
+  private Future<Reply> setWeights(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+    Map<String, Integer> weights = weights(body);
+    String stable = optText(body, "stable");
+    String reason = optText(body, "reason");
+    Long ifRevision = optRevision(body);
+    return submit(registry -> {
+      Model current = existing(registry, model);
+      Alias alias = current.aliases().get(aliasName);
+      checkRevision(alias, ifRevision);
+      AliasState before = alias == null ? null : AliasState.of(alias);
+      String newStable = stable != null ? stable : alias != null ? alias.stable() : onlyFullWeight(weights);
+      AliasState after = new AliasState(weights, newStable, before == null ? 1 : before.revision() + 1);
+      return draft(caller, Action.SET_WEIGHTS, model, aliasName, new Change.AliasChanged(before, after), reason);
+    }).map(event -> new Reply(200, aliasView(model, aliasName)));
+  }
+
+  private Future<Reply> promote(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+    String version = optText(body, "version");
+    if (version == null) {
+      throw AdminError.badRequest("'version' is required: the version to send 100 % of the alias to.", "version");
+    }
+    String reason = optText(body, "reason");
+    Long ifRevision = optRevision(body);
+    return submit(registry -> {
+      Alias alias = existing(existing(registry, model), aliasName);
+      checkRevision(alias, ifRevision);
+      AliasState before = AliasState.of(alias);
+      AliasState after = new AliasState(Map.of(version, 100), version, before.revision() + 1);
+      return draft(caller, Action.PROMOTE, model, aliasName, new Change.AliasChanged(before, after), reason);
+    }).map(event -> new Reply(200, aliasView(model, aliasName)));
+  }
+
+  private Future<Reply> rollback(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+    String reason = optText(body, "reason");
+    Long ifRevision = optRevision(body);
+    return submit(registry -> {
+      Alias alias = existing(existing(registry, model), aliasName);
+      checkRevision(alias, ifRevision);
+      AliasState before = AliasState.of(alias);
+      AliasState after = new AliasState(Map.of(alias.stable(), 100), alias.stable(), before.revision() + 1);
+      return draft(caller, Action.ROLLBACK, model, aliasName, new Change.AliasChanged(before, after), reason);
+    }).map(event -> {
+      metrics.rollback(model, aliasName, "manual");
+      return new Reply(200, aliasView(model, aliasName));
+    });
+  }
+
+  private Future<Reply> audit(HttpServerRequest request) {
+    String model = request.getParam("model");
+    String alias = request.getParam("alias");
+    String since = request.getParam("since");
+    int limit = DEFAULT_AUDIT_LIMIT;
+    String limitText = request.getParam("limit");
+    if (limitText != null) {
+      if (!limitText.matches("\\d{1,4}") || Integer.parseInt(limitText) < 1 || Integer.parseInt(limitText) > MAX_AUDIT_LIMIT) {
+        throw AdminError.badRequest("limit: '" + limitText + "' (expected: an integer from 1 to " + MAX_AUDIT_LIMIT + ")", "limit");
+      }
+      limit = Integer.parseInt(limitText);
+    }
+    long afterSeq = 0;
+    Instant afterTime = null;
+    if (since != null) {
+      if (since.matches("\\d{1,18}")) {
+        afterSeq = Long.parseLong(since);
+      } else {
+        try {
+          afterTime = Instant.parse(since);
+        } catch (DateTimeParseException e) {
+          throw AdminError.badRequest("since: '" + since + "' (expected: a seq number or an ISO-8601 time such as 2026-11-28T10:00:00Z)", "since");
+        }
+      }
+    }
+    Instant cutoff = afterTime;
+    int max = limit;
+    // A time filter reads from the start and keeps the newer events; a seq filter lets the ledger skip.
+    return controlPlane.since(afterSeq, cutoff == null ? max : Integer.MAX_VALUE, model, alias).map(events -> {
+      ArrayNode out = JSON.createArrayNode();
+      for (AuditEvent event : events) {
+        if (out.size() == max) {
+          break;
+        }
+        if (cutoff == null || event.time().isAfter(cutoff)) {
+          out.add(AuditEventJson.toTree(event));
+        }
+      }
+      ObjectNode body = JSON.createObjectNode();
+      body.set("events", out);
+      return new Reply(200, body);
+    });
+  }
+
+  private Future<AuditEvent> submit(Function<Registry, AuditEventDraft> decide) {
+    return controlPlane.submit(decide);
+  }
+
+  private AuditEventDraft draft(AdminAuth.Caller caller, Action action, String model, String alias, Change change, String reason) {
+    return new AuditEventDraft(controlPlane.clock().instant(), "token:" + caller.name(), action, model, alias, change, reason, Map.of());
+  }
+
+  private static void checkRevision(Alias alias, Long ifRevision) {
+    long current = alias == null ? 0 : alias.revision();
+    if (ifRevision != null && ifRevision != current) {
+      throw AdminError.conflict("stale_revision", "if_revision is " + ifRevision + " but the alias is at revision " + current + "; read it again and retry.");
+    }
+  }
+
+  private static Map<String, Integer> weights(JsonNode body) {
+    JsonNode node = body.get("weights");
+    if (node == null || !node.isObject() || node.isEmpty()) {
+      throw AdminError.badRequest("'weights' is required: an object of version → integer weight summing to 100, e.g. {\"v7\":90,\"v8\":10}.", "weights");
+    }
+    Map<String, Integer> out = new LinkedHashMap<>();
+    node.fields().forEachRemaining(e -> {
+      if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
+        throw AdminError.unprocessable("weights." + e.getKey() + ": " + e.getValue() + " (expected: an integer from 0 to 100)", "weights");
+      }
+      out.put(e.getKey(), e.getValue().intValue());
+    });
+    return out;
+  }
+
+  private static String onlyFullWeight(Map<String, Integer> weights) {
+    return weights.entrySet().stream().filter(e -> e.getValue() == 100).map(Map.Entry::getKey).findFirst()
+        .orElseThrow(() -> AdminError.badRequest("'stable' is required for a new alias unless one version has all the weight.", "stable"));
+  }
+
+  private static String optText(JsonNode body, String field) {
+    JsonNode node = body.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      throw AdminError.badRequest("'" + field + "' must be a string.", field);
+    }
+    return node.textValue();
+  }
+
+  private static Long optRevision(JsonNode body) {
+    JsonNode node = body.get("if_revision");
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isIntegralNumber() || node.longValue() < 0) {
+      throw AdminError.badRequest("'if_revision' must be a non-negative integer.", "if_revision");
+    }
+    return node.longValue();
+  }
+
+  private static void respond(HttpServerRequest request, int status, JsonNode body) {
+    try {
+      request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+          .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
+    } catch (IOException e) {
+      fail(request, e);
+    }
+  }
+
+  private static void fail(HttpServerRequest request, Throwable cause) {
+    AdminError error;
+    if (cause instanceof AdminError admin) {
+      error = admin;
+    } else if (cause instanceof IllegalArgumentException refused) {
+      // The fold and the registry rules refuse with the path of every problem: the change is invalid.
+      error = AdminError.unprocessable(refused.getMessage(), null);
+    } else {
+      LOG.log(Level.SEVERE, "admin call " + request.method() + " " + request.path() + " failed", cause);
+      error = new AdminError(500, "internal_error", "The admin call failed inside the gateway; nothing was changed unless the audit log shows it.", null);
+    }
+    if (request.response().ended()) {
+      return;
+    }
+    request.response().setStatusCode(error.status).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .end(Buffer.buffer(OpenAiError.json(error.type(), error.code, error.getMessage(), error.param)));
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "malformed JSON";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}
