@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
  * Bearer tokens of the admin API, read from the environment variables the config names (never from
@@ -22,6 +23,8 @@ public final class AdminAuth {
     }
   }
 
+  private static final Logger LOG = Logger.getLogger(AdminAuth.class.getName());
+
   private final List<Token> tokens;
 
   private AdminAuth(List<Token> tokens) {
@@ -29,7 +32,8 @@ public final class AdminAuth {
   }
 
   /**
-   * @throws IllegalArgumentException naming the config path of a token whose variable is not set
+   * A token whose variable is not set is left out with a warning naming its config path: the API
+   * fails closed (no token, no access), and a gateway configured only for client keys still starts.
    */
   public static AdminAuth from(AuthConfig auth, Function<String, String> environment) {
     List<Token> tokens = new ArrayList<>();
@@ -37,7 +41,9 @@ public final class AdminAuth {
       AuthConfig.AdminToken token = auth.adminTokens().get(i);
       String secret = environment.apply(token.tokenEnv());
       if (secret == null || secret.isBlank()) {
-        throw new IllegalArgumentException("auth.admin_tokens[" + i + "].token_env: environment variable " + token.tokenEnv() + " is not set");
+        LOG.warning("auth.admin_tokens[" + i + "].token_env: environment variable " + token.tokenEnv()
+            + " is not set; that " + token.role().name().toLowerCase() + " token is disabled");
+        continue;
       }
       tokens.add(new Token(secret.strip().getBytes(StandardCharsets.UTF_8), token.role(), token.tokenEnv()));
     }
