@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -37,6 +39,7 @@ public final class ControlPlane {
   private final RoutingState routing;
   private final WorkerExecutor writer;
   private final Clock clock;
+  private final List<Consumer<AuditEvent>> listeners = new CopyOnWriteArrayList<>();
 
   private ControlPlane(Ledger ledger, RoutingState routing, WorkerExecutor writer, Clock clock) {
     this.ledger = ledger;
@@ -116,7 +119,18 @@ public final class ControlPlane {
     RoutingTable table = routing.build(next);
     AuditEvent event = ledger.append(draft);
     routing.install(table);
+    for (Consumer<AuditEvent> listener : listeners) {
+      listener.accept(event);
+    }
     return event;
+  }
+
+  /**
+   * Tells {@code listener} of every event once it is recorded and routed (webhooks). It runs on the
+   * writer thread, in seq order, so it must hand slow work off rather than do it.
+   */
+  public void addListener(Consumer<AuditEvent> listener) {
+    listeners.add(requireNonNull(listener, "listener"));
   }
 
   /** Events for the audit API; blocking, so run it off the event loop. */
