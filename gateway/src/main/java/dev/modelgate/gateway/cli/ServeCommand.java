@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway.")
 final class ServeCommand implements Callable<Integer> {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration RELOAD_CHECK_EVERY = Duration.ofSeconds(1);
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration.")
   Path config;
@@ -38,6 +39,11 @@ final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       System.err.println("modelgate: could not start: " + e.getMessage());
       return ModelgateCommand.FAILED;
+    }
+    try {
+      Await.result(gateway.watchConfig(config, RELOAD_CHECK_EVERY), START_TIMEOUT);
+    } catch (Exception e) {
+      System.err.println("modelgate: config edits will need a restart: " + e.getMessage());
     }
     Duration drain = loaded.server().drainTimeout();
     Await.untilShutdown(() -> {

@@ -32,10 +32,12 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -53,6 +55,7 @@ public final class Gateway {
   private static final int MAX_REQUEST_LINE = 8 * 1024;
 
   private final Vertx vertx;
+  private final GatewayConfig config;
   private final boolean ownsVertx;
   private final RoutingState routing;
   private final SloGuard sloGuard;
@@ -63,7 +66,7 @@ public final class Gateway {
   private final HttpClient client;
   private final List<String> clientKeys;
   private final AdminAuth adminAuth;
-  private final List<String> deployments = new ArrayList<>();
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile int port;
   private volatile int adminPort;
   private volatile boolean ready;
@@ -71,6 +74,7 @@ public final class Gateway {
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
+    this.config = config;
     // Everything that can refuse the config comes before anything that holds a thread or a file.
     this.clientKeys = clientKeys(config, environment);
     this.adminAuth = AdminAuth.from(config.auth(), environment);
@@ -230,6 +234,29 @@ public final class Gateway {
         .setCompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
         .setMaxInitialLineLength(MAX_REQUEST_LINE);
+  }
+
+  /**
+   * Watches {@code file} (the config this gateway started from) and applies its edits without a
+   * restart, checking every {@code every}.
+   */
+  public Future<Void> watchConfig(Path file, Duration every) {
+    ConfigReload reload;
+    try {
+      reload = new ConfigReload(file, controlPlane, config);
+    } catch (IOException e) {
+      return Future.failedFuture(new UncheckedIOException("cannot watch " + file + ": " + e.getMessage(), e));
+    }
+    return vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        vertx.setPeriodic(every.toMillis(), id -> reload.checkNow());
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)).map(id -> {
+      deployments.add(id);
+      return null;
+    });
   }
 
   /** The data plane's bound port. */

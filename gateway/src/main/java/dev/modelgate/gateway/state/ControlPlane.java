@@ -78,27 +78,50 @@ public final class ControlPlane {
     return plane;
   }
 
-  // One config event per model whose declaration differs from the file's last one.
-  private void declare(Map<String, Model> lastDeclared, Registry declared) throws IOException {
-    List<Change.ModelDeclared> changes = new ArrayList<>();
+  /**
+   * Records what the config file now declares differently from what it declared last time, as one
+   * {@code config} event per changed model — all of them or, if any would be refused, none. Runs on
+   * the writer thread: a hot reload of the file.
+   *
+   * @return the number of events recorded; the future fails with the refusal, naming every problem
+   */
+  public Future<Integer> redeclare(Registry declared) {
+    requireNonNull(declared, "declared");
+    return writer.executeBlocking(() -> declare(RegistryFold.lastDeclared(ledger.replay()), declared));
+  }
+
+  // One config event per model whose declaration differs from the file's last one, checked together first.
+  private int declare(Map<String, Model> lastDeclared, Registry declared) throws IOException {
+    List<AuditEventDraft> drafts = new ArrayList<>();
     for (Model model : declared.models().values()) {
       Model before = lastDeclared.get(model.name());
       if (!Objects.equals(before, model)) {
-        changes.add(new Change.ModelDeclared(before, model));
+        drafts.add(configDraft(model.name(), new Change.ModelDeclared(before, model)));
       }
     }
     for (Model before : lastDeclared.values()) {
       if (!declared.models().containsKey(before.name())) {
-        changes.add(new Change.ModelDeclared(before, null));
+        drafts.add(configDraft(before.name(), new Change.ModelDeclared(before, null)));
       }
     }
-    for (Change.ModelDeclared change : changes) {
-      String model = change.after() != null ? change.after().name() : change.before().name();
-      record(new AuditEventDraft(clock.instant(), CONFIG_ACTOR, Action.CONFIG, model, null, change, "config file", Map.of()));
+    // An edit is applied whole or not at all: fold every change on a scratch registry first.
+    Registry scratch = routing.table().registry();
+    long seq = ledger.lastSeq();
+    for (AuditEventDraft draft : drafts) {
+      scratch = RegistryFold.apply(scratch, draft.withSeq(++seq));
     }
-    if (!changes.isEmpty()) {
-      LOG.info(() -> "config: recorded " + changes.size() + " change(s) from the config file");
+    routing.build(scratch);
+    for (AuditEventDraft draft : drafts) {
+      record(draft);
     }
+    if (!drafts.isEmpty()) {
+      LOG.info(() -> "config: recorded " + drafts.size() + " change(s) from the config file");
+    }
+    return drafts.size();
+  }
+
+  private AuditEventDraft configDraft(String model, Change.ModelDeclared change) {
+    return new AuditEventDraft(clock.instant(), CONFIG_ACTOR, Action.CONFIG, model, null, change, "config file", Map.of());
   }
 
   /**

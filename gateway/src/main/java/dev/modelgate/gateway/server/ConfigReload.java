@@ -1,0 +1,88 @@
+package dev.modelgate.gateway.server;
+
+import dev.modelgate.gateway.config.ConfigException;
+import dev.modelgate.gateway.config.ConfigLoader;
+import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.state.ControlPlane;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Hot reload of the config file: when its content changes, the new text is validated whole and the
+ * models it declares differently become {@code config} events; an invalid edit is logged with every
+ * problem and the running state is kept. Content, not timestamps, says whether the file changed, so
+ * an editor's save-by-rename and coarse file-system clocks are both caught.
+ *
+ * <p>Only the {@code models} part takes effect at runtime; a change to anything else is reported as
+ * needing a restart.
+ */
+final class ConfigReload {
+  private static final Logger LOG = Logger.getLogger(ConfigReload.class.getName());
+
+  private final Path file;
+  private final ControlPlane controlPlane;
+  private final GatewayConfig running;
+  private byte[] lastSeen;
+
+  ConfigReload(Path file, ControlPlane controlPlane, GatewayConfig running) throws IOException {
+    this.file = file;
+    this.controlPlane = controlPlane;
+    this.running = running;
+    this.lastSeen = Files.readAllBytes(file);
+  }
+
+  /** Reads the file and applies it if it changed. Call from the control context only. */
+  void checkNow() {
+    byte[] content;
+    try {
+      content = Files.readAllBytes(file);
+    } catch (IOException e) {
+      // Mid-save or briefly absent: the next check sees the finished file.
+      return;
+    }
+    if (Arrays.equals(content, lastSeen)) {
+      return;
+    }
+    lastSeen = content;
+    GatewayConfig edited;
+    try {
+      edited = ConfigLoader.parse(new String(content, StandardCharsets.UTF_8), file.toString());
+    } catch (ConfigException e) {
+      LOG.warning("config: edit rejected, the running state is kept. " + e.getMessage());
+      return;
+    }
+    List<String> needRestart = new ArrayList<>();
+    if (!edited.server().equals(running.server())) {
+      needRestart.add("server");
+    }
+    if (!edited.state().equals(running.state())) {
+      needRestart.add("state");
+    }
+    if (!edited.auth().equals(running.auth())) {
+      needRestart.add("auth");
+    }
+    if (!edited.accessLog().equals(running.accessLog())) {
+      needRestart.add("access_log");
+    }
+    if (!edited.webhooks().equals(running.webhooks())) {
+      needRestart.add("webhooks");
+    }
+    if (!needRestart.isEmpty()) {
+      LOG.warning("config: " + String.join(", ", needRestart) + " changed; that takes effect at the next restart");
+    }
+    controlPlane.redeclare(edited.registry()).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "config: edit rejected, the running state is kept: " + ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("config: applied the edit of " + file + " (" + ar.result() + " model(s) changed)");
+      }
+    });
+  }
+}
