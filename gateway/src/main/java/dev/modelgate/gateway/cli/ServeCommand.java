@@ -47,11 +47,15 @@ final class ServeCommand implements Callable<Integer> {
     }
     Duration drain = loaded.server().drainTimeout();
     Await.untilShutdown(() -> {
+      int status = 0;
       try {
         Await.result(gateway.close(), drain.plusSeconds(5));
       } catch (Exception e) {
         System.err.println("modelgate: shutdown incomplete: " + e.getMessage());
+        status = ModelgateCommand.FAILED;
       }
+      // A drained SIGTERM is a clean stop: exit 0 rather than the JVM's 143 for a signal.
+      Runtime.getRuntime().halt(status);
     });
     return 0;
   }

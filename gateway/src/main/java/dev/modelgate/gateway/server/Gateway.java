@@ -183,12 +183,12 @@ public final class Gateway {
         EJECTION_TIME, clientKeys);
     ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops)
+    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops, server.drainTimeout())
         .compose(data -> {
           deployments.add(data.deploymentId());
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready,
-              new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics)), 1);
+              new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics)), 1, Duration.ZERO);
         })
         .compose(admin -> {
           deployments.add(admin.deploymentId());
@@ -232,6 +232,8 @@ public final class Gateway {
         .setPort(port)
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
+        // HTTP/1.1 only: what LLM clients speak in clear text, and what the relay and drain are built for.
+        .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
         .setMaxInitialLineLength(MAX_REQUEST_LINE);
   }
@@ -282,7 +284,10 @@ public final class Gateway {
     return vertx;
   }
 
-  /** Stops listening, closes upstream connections, flushes the access log. */
+  /**
+   * Stops accepting requests, lets those in flight (streams included) finish for up to
+   * {@code drain_timeout}, then closes upstream connections and flushes the access log.
+   */
   public Future<Void> close() {
     ready = false;
     List<Future<Void>> undeployed = new ArrayList<>();

@@ -6,8 +6,11 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,12 +30,14 @@ public final class Listeners {
 
   /**
    * Deploys {@code instances} servers with {@code options}, port 0 meaning one shared free port.
-   * The future completes once every server is bound.
+   * The future completes once every server is bound. Undeploying stops accepting at once and gives
+   * requests in flight up to {@code drain} to finish.
    */
-  public static Future<Deployed> deploy(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler, int instances) {
+  public static Future<Deployed> deploy(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler, int instances,
+      Duration drain) {
     int listenPort = options.getPort() == 0 ? NEXT_SHARED_EPHEMERAL_PORT.getAndDecrement() : options.getPort();
     AtomicInteger bound = new AtomicInteger();
-    return vertx.deployVerticle(() -> new Listener(options, listenPort, handler, bound), new DeploymentOptions().setInstances(instances))
+    return vertx.deployVerticle(() -> new Listener(options, listenPort, handler, bound, drain), new DeploymentOptions().setInstances(instances))
         .map(id -> new Deployed(id, bound.get()));
   }
 
@@ -41,19 +46,30 @@ public final class Listeners {
     private final int listenPort;
     private final Handler<HttpServerRequest> handler;
     private final AtomicInteger bound;
+    private final Duration drain;
+    private HttpServer server;
 
-    Listener(HttpServerOptions options, int listenPort, Handler<HttpServerRequest> handler, AtomicInteger bound) {
+    Listener(HttpServerOptions options, int listenPort, Handler<HttpServerRequest> handler, AtomicInteger bound, Duration drain) {
       this.options = options;
       this.listenPort = listenPort;
       this.handler = handler;
       this.bound = bound;
+      this.drain = drain;
     }
 
     @Override
     public Future<?> deploy(Context context) {
       return context.owner().createHttpServer(options).requestHandler(handler)
           .listen(listenPort, options.getHost())
-          .onSuccess(server -> bound.set(server.actualPort()));
+          .onSuccess(listening -> {
+            server = listening;
+            bound.set(listening.actualPort());
+          });
+    }
+
+    @Override
+    public Future<?> undeploy(Context context) {
+      return server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 }

@@ -60,7 +60,7 @@ public final class Simulator {
     Simulator simulator = new Simulator(vertx, options);
     SimHandler handler = new SimHandler(vertx, simulator, options);
     HttpServerOptions listen = new HttpServerOptions().setHost(options.host()).setPort(options.port());
-    return Listeners.deploy(vertx, listen, handler, LISTENERS).map(deployed -> {
+    return Listeners.deploy(vertx, listen, handler, LISTENERS, Duration.ZERO).map(deployed -> {
       simulator.deploymentId = deployed.deploymentId();
       simulator.port = deployed.port();
       return simulator;

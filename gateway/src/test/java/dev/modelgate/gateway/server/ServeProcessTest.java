@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.sim.SimOptions;
+import dev.modelgate.gateway.sim.Simulator;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,6 +19,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,21 +55,25 @@ class ServeProcessTest {
   }
 
   private Path writeConfig(String extraAliases) throws IOException {
+    return writeConfig(extraAliases, "http://127.0.0.1:9");
+  }
+
+  private Path writeConfig(String extraAliases, String endpoint) throws IOException {
     Path file = dir.resolve("gateway.yaml");
     Files.writeString(file, """
-        server: {port: %d, admin_port: %d, host: 127.0.0.1}
-        state: {dir: "%s"}
+        server: {port: %1$d, admin_port: %2$d, host: 127.0.0.1, drain_timeout: 20s}
+        state: {dir: "%3$s"}
         access_log: "off"
         auth:
           admin_tokens: [{token_env: MODELGATE_ADMIN_TOKEN, role: admin}]
         models:
           support-agent:
             versions:
-              v7: {artifact: "s3://m/v7", served_model: m, endpoints: ["http://127.0.0.1:9"]}
-              v8: {artifact: "s3://m/v8", served_model: m, endpoints: ["http://127.0.0.1:9"]}
+              v7: {artifact: "s3://m/v7", served_model: m, endpoints: ["%4$s"]}
+              v8: {artifact: "s3://m/v8", served_model: m, endpoints: ["%4$s"]}
             aliases:
               production: {weights: {v7: 90, v8: 10}, stable: v7}
-        %s""".formatted(port, adminPort, dir.resolve("state"), extraAliases));
+        %5$s""".formatted(port, adminPort, dir.resolve("state"), endpoint, extraAliases));
     return file;
   }
 
@@ -138,5 +148,48 @@ class ServeProcessTest {
     } while (stagingStatus != 200 && System.nanoTime() < deadline);
     assertThat(stagingStatus).isEqualTo(200);
     assertThat(production().path("weights").path("v8").asInt()).isEqualTo(40);
+  }
+
+  @Test
+  void finishesTwentyOpenStreamsOnSigtermAndExitsZero() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Simulator sim = Simulator.start(vertx,
+          SimOptions.defaults().withTtft(Duration.ofMillis(50)).withInterTokenLatency(Duration.ofMillis(100)).withTokens(20))
+          .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      port = freePort();
+      adminPort = freePort();
+      Process gateway = serve(writeConfig("", "http://127.0.0.1:" + sim.port()), dir.resolve("drain.log"));
+      List<CompletableFuture<List<String>>> streams = new ArrayList<>();
+      CountDownLatch allStarted = new CountDownLatch(20);
+      for (int i = 0; i < 20; i++) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"support-agent\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build();
+        streams.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenApply(response -> {
+          List<String> events = new ArrayList<>();
+          response.body().filter(line -> line.startsWith("data: ")).forEach(line -> {
+            if (events.isEmpty()) {
+              allStarted.countDown();
+            }
+            events.add(line);
+          });
+          return events;
+        }));
+      }
+      assertThat(allStarted.await(20, TimeUnit.SECONDS)).as("all 20 streams started").isTrue();
+
+      gateway.destroy();
+      assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(gateway.exitValue()).isZero();
+      for (CompletableFuture<List<String>> stream : streams) {
+        List<String> events = stream.get(5, TimeUnit.SECONDS);
+        assertThat(events).hasSizeGreaterThanOrEqualTo(21).last().isEqualTo("data: [DONE]");
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
   }
 }
