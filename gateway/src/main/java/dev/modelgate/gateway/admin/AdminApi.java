@@ -287,29 +287,27 @@ public final class AdminApi {
     if (version == null) {
       throw AdminError.badRequest("'version' is required: the version to send 100 % of the alias to.", "version");
     }
-    String reason = optText(body, "reason");
-    Long ifRevision = optRevision(body);
-    return submit(registry -> {
-      Alias alias = existing(existing(registry, model), aliasName);
-      checkRevision(alias, ifRevision);
-      AliasState before = AliasState.of(alias);
-      AliasState after = new AliasState(Map.of(version, 100), version, before.revision() + 1);
-      return draft(caller, Action.PROMOTE, model, aliasName, new Change.AliasChanged(before, after), reason);
-    }).map(event -> new Reply(200, aliasView(model, aliasName)));
+    return moveAll(caller, Action.PROMOTE, model, aliasName, body, alias -> version)
+        .map(event -> new Reply(200, aliasView(model, aliasName)));
   }
 
   private Future<Reply> rollback(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+    return moveAll(caller, Action.ROLLBACK, model, aliasName, body, Alias::stable).map(event -> {
+      metrics.rollback(model, aliasName, "manual");
+      return new Reply(200, aliasView(model, aliasName));
+    });
+  }
+
+  // Promote and rollback both send the whole alias to one version, which is then stable.
+  private Future<AuditEvent> moveAll(AdminAuth.Caller caller, Action action, String model, String aliasName, JsonNode body,
+      Function<Alias, String> target) {
     String reason = optText(body, "reason");
     Long ifRevision = optRevision(body);
     return submit(registry -> {
       Alias alias = existing(existing(registry, model), aliasName);
       checkRevision(alias, ifRevision);
       AliasState before = AliasState.of(alias);
-      AliasState after = new AliasState(Map.of(alias.stable(), 100), alias.stable(), before.revision() + 1);
-      return draft(caller, Action.ROLLBACK, model, aliasName, new Change.AliasChanged(before, after), reason);
-    }).map(event -> {
-      metrics.rollback(model, aliasName, "manual");
-      return new Reply(200, aliasView(model, aliasName));
+      return draft(caller, action, model, aliasName, new Change.AliasChanged(before, before.allOn(target.apply(alias))), reason);
     });
   }
 

@@ -184,7 +184,7 @@ public final class SloGuard {
         return null;
       }
       AliasState before = AliasState.of(alias);
-      AliasState after = new AliasState(Map.of(alias.stable(), 100), alias.stable(), alias.revision() + 1);
+      AliasState after = before.allOn(alias.stable());
       return new AuditEventDraft(controlPlane.clock().instant(), ACTOR, Action.AUTO_ROLLBACK, model, alias.name(),
           new Change.AliasChanged(before, after), summary(evidence), evidenceJson(evidence));
     }).onComplete(ar -> {

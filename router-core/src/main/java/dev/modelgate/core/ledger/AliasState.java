@@ -23,6 +23,11 @@ public record AliasState(Map<String, Integer> weights, String stable, long revis
     return new AliasState(alias.weights(), alias.stable(), alias.revision());
   }
 
+  /** The next state sending 100 % to {@code version}, which becomes stable (promote, rollback). */
+  public AliasState allOn(String version) {
+    return new AliasState(Map.of(version, 100), version, revision + 1);
+  }
+
   /** The same routing: weights (order ignored) and stable, whatever the revisions. */
   boolean sameRouting(AliasState other) {
     return weights.equals(other.weights) && stable.equals(other.stable);
