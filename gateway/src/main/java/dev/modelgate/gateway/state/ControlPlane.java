@@ -52,15 +52,18 @@ public final class ControlPlane {
    * Replays the ledger into {@code routing}, then records what the config file declares differently
    * from what it declared last time as {@code config} events — so a restart with an unchanged file
    * changes nothing, and a runtime change is never undone by it. Blocks: call it before serving.
+   * {@code listeners} are told of those events too, as {@link #addListener} describes.
    *
    * @throws IllegalStateException naming the problem when the ledger cannot be replayed
    * @throws IllegalArgumentException naming the problem when the file's changes cannot be applied
    *     (nothing is then written)
    */
-  public static ControlPlane open(Ledger ledger, RoutingState routing, WorkerExecutor writer, Registry declared, Clock clock) {
+  public static ControlPlane open(Ledger ledger, RoutingState routing, WorkerExecutor writer, Registry declared, Clock clock,
+      List<Consumer<AuditEvent>> listeners) {
     requireNonNull(declared, "declared");
     ControlPlane plane = new ControlPlane(requireNonNull(ledger, "ledger"), requireNonNull(routing, "routing"),
         requireNonNull(writer, "writer"), requireNonNull(clock, "clock"));
+    listeners.forEach(plane::addListener);
     List<AuditEvent> events;
     try {
       events = ledger.replay();
