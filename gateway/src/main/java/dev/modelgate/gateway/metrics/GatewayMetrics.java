@@ -181,6 +181,56 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /**
+   * The counters of the webhook at {@code index} in the config, labelled by that index and its
+   * configured host: values fixed by the config, never by an event. Registered at once, so every
+   * series exists from zero.
+   */
+  public WebhookMeters webhook(int index, String host) {
+    return new WebhookMeters(Integer.toString(index), host);
+  }
+
+  /** One webhook's counters: each event ends as exactly one of delivered, given up or dropped. */
+  public final class WebhookMeters {
+    private final Counter delivered;
+    private final Counter givenUp;
+    private final Counter dropped;
+    private final Counter failedAttempts;
+
+    WebhookMeters(String webhook, String host) {
+      delivered = delivery(webhook, host, "delivered");
+      givenUp = delivery(webhook, host, "given_up");
+      dropped = delivery(webhook, host, "dropped");
+      failedAttempts = Counter.builder("modelgate_webhook_failed_attempts")
+          .description("Webhook POSTs that failed (connection error, timeout or a non-2xx answer); most are retried")
+          .tags("webhook", webhook, "host", host)
+          .register(registry);
+    }
+
+    private Counter delivery(String webhook, String host, String outcome) {
+      return Counter.builder("modelgate_webhook_deliveries")
+          .description("Audit events sent to a webhook, by outcome: delivered (2xx), given_up (retries ran out), dropped (queue full)")
+          .tags("webhook", webhook, "host", host, "outcome", outcome)
+          .register(registry);
+    }
+
+    public void delivered() {
+      delivered.increment();
+    }
+
+    public void givenUp() {
+      givenUp.increment();
+    }
+
+    public void dropped() {
+      dropped.increment();
+    }
+
+    public void failedAttempt() {
+      failedAttempts.increment();
+    }
+  }
+
   /** Publishes the weights and revision of every alias of a new routing table. */
   public void routingChanged(RoutingTable table) {
     List<MultiGauge.Row<?>> weights = new ArrayList<>();

@@ -18,6 +18,8 @@ import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.webhook.DeliveryPolicy;
+import dev.modelgate.gateway.webhook.Webhooks;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -44,7 +46,7 @@ import java.util.logging.Logger;
 
 /**
  * A running gateway: the data plane on one server per event loop, the admin port, the pooled
- * upstream client, the routing root, metrics and the access log. The only place they are assembled.
+ * upstream client, the routing root, metrics, webhooks and the access log. The only place they are assembled.
  */
 public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
@@ -66,28 +68,33 @@ public final class Gateway {
   private final HttpClient client;
   private final List<String> clientKeys;
   private final AdminAuth adminAuth;
+  private final Webhooks webhooks;
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile int port;
   private volatile int adminPort;
   private volatile boolean ready;
 
-  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
+  private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy webhookPolicy) {
     this.vertx = vertx;
     this.ownsVertx = ownsVertx;
     this.config = config;
     // Everything that can refuse the config comes before anything that holds a thread or a file.
     this.clientKeys = clientKeys(config, environment);
     this.adminAuth = AdminAuth.from(config.auth(), environment);
+    List<Webhooks.Target> webhookTargets = Webhooks.targets(config.webhooks(), environment);
     this.metrics = new GatewayMetrics();
     this.routing = new RoutingState(environment, metrics::routingChanged);
+    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, Ticker.system());
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
     try {
       ledger = openLedger(config.state());
-      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC());
+      // Webhooks listen from the start, so the config events open records are delivered too.
+      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(), List.of(webhooks::publish));
     } catch (RuntimeException e) {
       closeQuietly(ledger);
       controlWriter.close();
+      webhooks.close();
       metrics.close();
       throw e;
     }
@@ -150,19 +157,25 @@ public final class Gateway {
 
   /** Starts a gateway on its own Vert.x instance. */
   public static Future<Gateway> start(GatewayConfig config, Function<String, String> environment) {
-    return start(newVertx(), true, config, environment);
+    return start(newVertx(), true, config, environment, DeliveryPolicy.DEFAULT);
   }
 
   /** Starts a gateway on {@code vertx}, which the caller keeps and closes. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Function<String, String> environment) {
-    return start(vertx, false, config, environment);
+    return start(vertx, false, config, environment, DeliveryPolicy.DEFAULT);
   }
 
-  private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment) {
+  /** Starts a gateway on {@code vertx}, which the caller keeps and closes, with its own webhook retries (tests use milliseconds). */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy webhookPolicy) {
+    return start(vertx, false, config, environment, requireNonNull(webhookPolicy, "webhookPolicy"));
+  }
+
+  private static Future<Gateway> start(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment,
+      DeliveryPolicy webhookPolicy) {
     requireNonNull(config, "config");
     Gateway gateway;
     try {
-      gateway = new Gateway(vertx, ownsVertx, config, environment);
+      gateway = new Gateway(vertx, ownsVertx, config, environment, webhookPolicy);
     } catch (RuntimeException e) {
       return (ownsVertx ? vertx.close() : Future.<Void>succeededFuture()).transform(v -> Future.failedFuture(e));
     }
@@ -286,7 +299,8 @@ public final class Gateway {
 
   /**
    * Stops accepting requests, lets those in flight (streams included) finish for up to
-   * {@code drain_timeout}, then closes upstream connections and flushes the access log.
+   * {@code drain_timeout}, then closes upstream connections and flushes the access log. Webhook
+   * deliveries still queued or being retried are abandoned (and logged); the ledger keeps their events.
    */
   public Future<Void> close() {
     ready = false;
@@ -297,6 +311,8 @@ public final class Gateway {
     return Future.join(undeployed)
         .transform(v -> client.close())
         .transform(v -> controlWriter.close())
+        // After the writer: no event can be published to closed webhooks.
+        .transform(v -> webhooks.close())
         .transform(v -> {
           closeQuietly(controlPlane.ledger());
           accessLog.close();

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -39,7 +38,7 @@ public final class ControlPlane {
   private final RoutingState routing;
   private final WorkerExecutor writer;
   private final Clock clock;
-  private final List<Consumer<AuditEvent>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
 
   private ControlPlane(Ledger ledger, RoutingState routing, WorkerExecutor writer, Clock clock) {
     this.ledger = ledger;
@@ -53,14 +52,19 @@ public final class ControlPlane {
    * from what it declared last time as {@code config} events — so a restart with an unchanged file
    * changes nothing, and a runtime change is never undone by it. Blocks: call it before serving.
    *
+   * @param listeners told of every event once it is recorded and routed (webhooks), these start-up
+   *     events included; they run on the writer thread in seq order, so they hand slow work off
+   *
    * @throws IllegalStateException naming the problem when the ledger cannot be replayed
    * @throws IllegalArgumentException naming the problem when the file's changes cannot be applied
    *     (nothing is then written)
    */
-  public static ControlPlane open(Ledger ledger, RoutingState routing, WorkerExecutor writer, Registry declared, Clock clock) {
+  public static ControlPlane open(Ledger ledger, RoutingState routing, WorkerExecutor writer, Registry declared, Clock clock,
+      List<Consumer<AuditEvent>> listeners) {
     requireNonNull(declared, "declared");
     ControlPlane plane = new ControlPlane(requireNonNull(ledger, "ledger"), requireNonNull(routing, "routing"),
         requireNonNull(writer, "writer"), requireNonNull(clock, "clock"));
+    plane.listeners.addAll(listeners);
     List<AuditEvent> events;
     try {
       events = ledger.replay();
@@ -146,14 +150,6 @@ public final class ControlPlane {
       listener.accept(event);
     }
     return event;
-  }
-
-  /**
-   * Tells {@code listener} of every event once it is recorded and routed (webhooks). It runs on the
-   * writer thread, in seq order, so it must hand slow work off rather than do it.
-   */
-  public void addListener(Consumer<AuditEvent> listener) {
-    listeners.add(requireNonNull(listener, "listener"));
   }
 
   /** Events for the audit API; blocking, so run it off the event loop. */

@@ -5,6 +5,7 @@ import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.server.Gateway;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
+import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -34,13 +35,18 @@ final class GatewayHarness implements AutoCloseable {
 
   /** Starts the gateway from YAML, as {@code modelgate serve} would, with the given environment. */
   Gateway start(String yaml, Map<String, String> environment) throws Exception {
+    return start(yaml, environment, DeliveryPolicy.DEFAULT);
+  }
+
+  /** Starts the gateway from YAML with its own webhook retries, so tests of them take milliseconds. */
+  Gateway start(String yaml, Map<String, String> environment, DeliveryPolicy webhookPolicy) throws Exception {
     // Each gateway gets a fresh ledger unless the test names one: state must not leak between tests.
     if (!yaml.startsWith("state:") && !yaml.contains("\nstate:")) {
       yaml = yaml + "\nstate: {dir: \"" + Files.createTempDirectory("modelgate-test-state-") + "\"}\n";
     }
     GatewayConfig config = ConfigLoader.parse(yaml, "test.yaml");
     Function<String, String> env = environment::get;
-    gateway = await(Gateway.start(vertx, config, env));
+    gateway = await(Gateway.start(vertx, config, env, webhookPolicy));
     return gateway;
   }
 

@@ -1,0 +1,235 @@
+package dev.modelgate.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AliasState;
+import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.Change;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.state.AuditEventJson;
+import dev.modelgate.gateway.webhook.DeliveryPolicy;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhooks end to end: a real gateway records events, and loopback receivers check what arrives —
+ * the signature of every body, the order, retries and the {@code events} filter.
+ */
+class WebhookDeliveryTest {
+  private static final String SECRET = "s3cret-for-tests";
+  private static final Map<String, String> ENV = Map.of("HOOK_SECRET", SECRET);
+  // Milliseconds instead of the default's seconds; the give-up bound is far beyond any test's need.
+  private static final DeliveryPolicy FAST = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(20),
+      10_000, Duration.ofSeconds(2), Duration.ofSeconds(10));
+
+  private final GatewayHarness harness = new GatewayHarness();
+
+  @AfterEach
+  void close() {
+    harness.close();
+  }
+
+  /** Two models, so the start-up records two config events (seq 1 and 2). */
+  private static String config(String webhooks) {
+    return """
+        server: {port: 0, admin_port: 0, host: 127.0.0.1}
+        access_log: "off"
+        models:
+          support-agent:
+            versions:
+              v7: {artifact: "s3://m/v7", served_model: m, endpoints: ["http://127.0.0.1:9"]}
+              v8: {artifact: "s3://m/v8", served_model: m, endpoints: ["http://127.0.0.1:9"]}
+            aliases:
+              production: {weights: {v7: 90, v8: 10}, stable: v7}
+          summarizer:
+            versions:
+              v1: {artifact: "s3://s/v1", served_model: s, endpoints: ["http://127.0.0.1:9"]}
+            aliases:
+              production: {weights: {v1: 100}, stable: v1}
+        webhooks:
+        """ + webhooks;
+  }
+
+  private static String hook(Receiver receiver, String extra) {
+    return "  - {url: \"http://127.0.0.1:" + receiver.port() + "/hook\", secret_env: HOOK_SECRET" + extra + "}\n";
+  }
+
+  private static AuditEvent setWeights(Gateway gateway, int canary) {
+    return GatewayHarness.await(gateway.controlPlane().submit(registry -> {
+      Alias production = registry.models().get("support-agent").aliases().get("production");
+      AliasState before = AliasState.of(production);
+      return new AuditEventDraft(Instant.now(), "sre", Action.SET_WEIGHTS, "support-agent", "production",
+          new Change.AliasChanged(before, new AliasState(Map.of("v7", 100 - canary, "v8", canary), "v7", before.revision() + 1)),
+          "move the canary", Map.of());
+    }));
+  }
+
+  @Test
+  void postsEveryEventSignedAndInSeqOrderStartUpConfigEventsIncluded() throws Exception {
+    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(204));
+    Gateway gateway = harness.start(config(hook(receiver, "")), ENV, FAST);
+    setWeights(gateway, 20);
+    setWeights(gateway, 30);
+
+    List<Delivery> deliveries = receiver.take(4);
+
+    List<AuditEvent> recorded = GatewayHarness.await(gateway.controlPlane().since(0, 100, null, null));
+    assertThat(deliveries).extracting(Delivery::seq).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(deliveries).extracting(Delivery::body).containsExactlyElementsOf(recorded.stream().map(AuditEventJson::write).toList());
+    assertThat(deliveries).extracting(Delivery::event).containsExactly("config", "config", "set_weights", "set_weights");
+    assertThat(deliveries).allSatisfy(delivery -> {
+      assertThat(delivery.signature()).isEqualTo("sha256=" + hmac(SECRET, delivery.body()));
+      assertThat(delivery.contentType()).isEqualTo("application/json");
+    });
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 4.0");
+  }
+
+  @Test
+  void retriesAReceiverThatFailsTwiceThenDeliversTheLaterEventsInOrder() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(calls.incrementAndGet() <= 2 ? 500 : 200));
+    Gateway gateway = harness.start(config(hook(receiver, "")), ENV, FAST);
+    setWeights(gateway, 20);
+
+    List<Delivery> deliveries = receiver.take(5);
+
+    assertThat(deliveries).extracting(Delivery::seq).containsExactly(1L, 1L, 1L, 2L, 3L);
+    assertThat(deliveries.get(0).body()).isEqualTo(deliveries.get(2).body());
+    assertThat(deliveries).allSatisfy(delivery -> assertThat(delivery.signature()).isEqualTo("sha256=" + hmac(SECRET, delivery.body())));
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 3.0");
+    awaitMetric("modelgate_webhook_failed_attempts_total{host=\"127.0.0.1\",webhook=\"0\"} 2.0");
+  }
+
+  @Test
+  void sendsEachUrlOnlyTheActionsItsEventsList() throws Exception {
+    Receiver weightsOnly = Receiver.start(harness, delivery -> Future.succeededFuture(200));
+    Receiver everything = Receiver.start(harness, delivery -> Future.succeededFuture(200));
+    Gateway gateway = harness.start(config(hook(weightsOnly, ", events: [set_weights, promote]") + hook(everything, "")), ENV, FAST);
+    setWeights(gateway, 20);
+
+    // Each URL is delivered in order, so nothing can arrive at either after its set_weights event.
+    assertThat(weightsOnly.take(1)).extracting(Delivery::seq).containsExactly(3L);
+    assertThat(everything.take(3)).extracting(Delivery::seq).containsExactly(1L, 2L, 3L);
+    assertThat(weightsOnly.received).isEmpty();
+  }
+
+  @Test
+  void givesUpOnAnEventAfterTheBoundedTimeAndDeliversTheNext() throws Exception {
+    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(delivery.seq() == 1 ? 503 : 200));
+    DeliveryPolicy briefly = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(150), 10_000,
+        Duration.ofSeconds(2), Duration.ofSeconds(10));
+    harness.start(config(hook(receiver, "")), ENV, briefly);
+
+    List<Delivery> deliveries = new ArrayList<>();
+    // Bounded: at least 2.5 ms between attempts, so about 60 attempts fit in 150 ms.
+    for (int i = 0; i < 1_000 && (deliveries.isEmpty() || deliveries.get(deliveries.size() - 1).seq() == 1); i++) {
+      deliveries.addAll(receiver.take(1));
+    }
+
+    assertThat(deliveries).hasSizeGreaterThan(2);
+    assertThat(deliveries.subList(0, deliveries.size() - 1)).extracting(Delivery::seq).containsOnly(1L);
+    assertThat(deliveries.get(deliveries.size() - 1).seq()).isEqualTo(2L);
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"given_up\",webhook=\"0\"} 1.0");
+  }
+
+  @Test
+  void dropsEventsBeyondTheQueueBoundWithoutHoldingUpChanges() throws Exception {
+    Promise<Integer> release = Promise.promise();
+    Receiver receiver = Receiver.start(harness, delivery -> delivery.seq() == 1 ? release.future() : Future.succeededFuture(200));
+    DeliveryPolicy twoQueued = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(20), 2,
+        Duration.ofSeconds(2), Duration.ofSeconds(20));
+    Gateway gateway = harness.start(config(hook(receiver, "")), ENV, twoQueued);
+    assertThat(receiver.take(1)).extracting(Delivery::seq).containsExactly(1L);
+
+    // Seq 1 is held by the receiver and seq 2 waits behind it: 3, 4 and 5 find the queue full.
+    setWeights(gateway, 20);
+    setWeights(gateway, 30);
+    setWeights(gateway, 40);
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"dropped\",webhook=\"0\"} 3.0");
+    release.complete(200);
+
+    assertThat(receiver.take(1)).extracting(Delivery::seq).containsExactly(2L);
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 2.0");
+    assertThat(receiver.received).isEmpty();
+  }
+
+  @Test
+  void refusesToStartWhenTheSecretVariableIsUnset() {
+    assertThatThrownBy(() -> harness.start(config("  - {url: \"http://127.0.0.1:9/hook\", secret_env: HOOK_SECRET}\n"), Map.of()))
+        .hasRootCauseMessage("webhooks[0].secret_env: environment variable HOOK_SECRET is not set");
+  }
+
+  private void awaitMetric(String line) throws Exception {
+    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
+    String scrape = "";
+    while (System.nanoTime() < deadline) {
+      scrape = harness.get(harness.adminUri("/metrics")).body();
+      if (scrape.lines().anyMatch(line::equals)) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("no metric line " + line + " in:\n" + scrape.lines().filter(l -> l.startsWith("modelgate_webhook")).toList());
+  }
+
+  private static String hmac(String secret, String body) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private record Delivery(long seq, String event, String signature, String contentType, String body) {}
+
+  /** A webhook receiver on a loopback port: records every POST, answers what {@code answer} says for it. */
+  private record Receiver(HttpServer server, BlockingQueue<Delivery> received) {
+    static Receiver start(GatewayHarness harness, Function<Delivery, Future<Integer>> answer) {
+      BlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
+      HttpServer server = harness.vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
+          .requestHandler(request -> request.body().onSuccess(body -> {
+            Delivery delivery = new Delivery(Long.parseLong(request.getHeader("x-modelgate-delivery")), request.getHeader("x-modelgate-event"),
+                request.getHeader("x-modelgate-signature"), request.getHeader("content-type"), body.toString(StandardCharsets.UTF_8));
+            received.add(delivery);
+            answer.apply(delivery).onSuccess(status -> request.response().setStatusCode(status).end());
+          }));
+      return new Receiver(GatewayHarness.await(server.listen()), received);
+    }
+
+    int port() {
+      return server.actualPort();
+    }
+
+    List<Delivery> take(int count) throws InterruptedException {
+      List<Delivery> deliveries = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        Delivery delivery = received.poll(GatewayHarness.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        if (delivery == null) {
+          throw new AssertionError("received " + deliveries.size() + " of " + count + " deliveries: " + deliveries);
+        }
+        deliveries.add(delivery);
+      }
+      return deliveries;
+    }
+  }
+}
