@@ -6,6 +6,7 @@ import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.state.AuditEventJson;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.Vertx;
@@ -169,10 +170,13 @@ final class DemoCommand implements Callable<Integer> {
     Alias production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
     if (production.revision() != lastRevision) {
       lastRevision = production.revision();
-      System.out.println();
-      System.out.println(">>> support-agent:production is now " + production.weights() + " (revision " + production.revision()
-          + "): the SLO guard rolled the failing canary back; the line above this one says why");
-      System.out.println();
+      gateway.controlPlane().since(0, Integer.MAX_VALUE, "support-agent", "production").onSuccess(events -> {
+        System.out.println();
+        System.out.println(">>> support-agent:production is now " + production.weights() + " (revision " + production.revision()
+            + "). The audit event that did it (GET /admin/v1/audit shows the same):");
+        System.out.println(AuditEventJson.write(events.get(events.size() - 1)));
+        System.out.println();
+      });
     }
   }
 }
