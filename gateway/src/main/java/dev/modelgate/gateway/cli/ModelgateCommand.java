@@ -5,13 +5,13 @@ import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code modelgate}: the gateway, its demo and its simulated backend. */
+/** {@code modelgate}: the gateway, its demo, its simulated backend and the admin command line. */
 @Command(
     name = "modelgate",
     mixinStandardHelpOptions = true,
     version = "modelgate 0.1.0",
     description = "OpenAI-compatible inference gateway: alias routing, canary splits, SLO-guarded rollback.",
-    subcommands = {ServeCommand.class, DemoCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, DemoCommand.class, SimCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class ModelgateCommand implements Runnable {
   /** Exit code for bad flags or a bad config file: nothing was started. */
   static final int USAGE = 2;
@@ -23,7 +23,7 @@ public final class ModelgateCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, demo, sim)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, demo, sim, ctl)");
   }
 
   /**
