@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code modelgate ctl promote M A vN}. */
@@ -19,16 +19,13 @@ final class CtlPromoteCommand extends CtlSubcommand {
   @Parameters(index = "2", paramLabel = "VERSION")
   String version;
 
-  @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit log.")
-  String reason;
-
-  @Option(names = "--if-revision", paramLabel = "N", description = "Refuse (409) unless the alias is still at revision N.")
-  Long ifRevision;
+  @Mixin
+  CtlChange.Options change;
 
   @Override
   void run(AdminClient admin, boolean json, PrintWriter out) throws InterruptedException {
     ObjectNode body = JsonNodeFactory.instance.objectNode().put("version", version);
-    CtlChange.common(body, reason, ifRevision);
+    change.addTo(body);
     CtlChange.print(admin.send("POST", CtlPaths.alias(model, alias) + "/promote", body), json, out);
   }
 }

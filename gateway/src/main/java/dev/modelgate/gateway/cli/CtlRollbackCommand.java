@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code modelgate ctl rollback M A}. */
@@ -16,16 +16,13 @@ final class CtlRollbackCommand extends CtlSubcommand {
   @Parameters(index = "1", paramLabel = "ALIAS")
   String alias;
 
-  @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit log.")
-  String reason;
-
-  @Option(names = "--if-revision", paramLabel = "N", description = "Refuse (409) unless the alias is still at revision N.")
-  Long ifRevision;
+  @Mixin
+  CtlChange.Options change;
 
   @Override
   void run(AdminClient admin, boolean json, PrintWriter out) throws InterruptedException {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    CtlChange.common(body, reason, ifRevision);
+    change.addTo(body);
     CtlChange.print(admin.send("POST", CtlPaths.alias(model, alias) + "/rollback", body), json, out);
   }
 }

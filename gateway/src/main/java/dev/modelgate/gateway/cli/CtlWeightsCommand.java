@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,11 +27,8 @@ final class CtlWeightsCommand extends CtlSubcommand {
   @Option(names = "--stable", paramLabel = "VERSION", description = "Also name the stable version (where a rollback sends 100 %%).")
   String stable;
 
-  @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit log.")
-  String reason;
-
-  @Option(names = "--if-revision", paramLabel = "N", description = "Refuse (409) unless the alias is still at revision N.")
-  Long ifRevision;
+  @Mixin
+  CtlChange.Options change;
 
   @Override
   void run(AdminClient admin, boolean json, PrintWriter out) throws InterruptedException {
@@ -45,7 +43,7 @@ final class CtlWeightsCommand extends CtlSubcommand {
     if (stable != null) {
       body.put("stable", stable);
     }
-    CtlChange.common(body, reason, ifRevision);
+    change.addTo(body);
     CtlChange.print(admin.send("PUT", CtlPaths.alias(model, alias), body), json, out);
   }
 }
