@@ -1,5 +1,8 @@
 package dev.modelgate.gateway.cli;
 
+import java.time.Duration;
+import dev.modelgate.gateway.sim.SimOptions;
+import dev.modelgate.gateway.proxy.GatewayHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,12 +36,12 @@ class CtlCommandTest {
   private static final String VIEWER = "viewer-secret";
   private static final String OPERATOR = "operator-secret";
   private static final String ADMIN = "admin-secret";
-  private static final RunningGateway gateway = new RunningGateway();
+  private static final GatewayHarness gateway = new GatewayHarness();
   private static String backend;
 
   @BeforeAll
   static void start() throws Exception {
-    backend = gateway.backend();
+    backend = GatewayHarness.url(gateway.sim(SimOptions.defaults().withTtft(Duration.ofMillis(1)).withInterTokenLatency(Duration.ZERO).withTokens(2)));
     StringBuilder yaml = new StringBuilder("""
         server: {port: 0, admin_port: 0, host: 127.0.0.1}
         access_log: "off"
@@ -90,7 +93,7 @@ class CtlCommandTest {
 
   private static Map<String, String> env(String token) {
     Map<String, String> env = new HashMap<>();
-    env.put(CtlCommand.URL_ENV, gateway.adminUrl());
+    env.put(CtlCommand.URL_ENV, gateway.adminUri("").toString());
     if (token != null) {
       env.put(CtlCommand.TOKEN_ENV, token);
     }
@@ -161,7 +164,7 @@ class CtlCommandTest {
   @Test
   void aliasShowPrintsRevisionStableAndEachVersionsWeightWithLiveSloFigures() throws Exception {
     for (int i = 0; i < 10; i++) {
-      assertThat(gateway.chat("support-agent")).isEqualTo(200);
+      assertThat(gateway.post("/v1/chat/completions", GatewayHarness.chat("support-agent")).statusCode()).isEqualTo(200);
     }
 
     Run slo = ctl(env(VIEWER), "alias", "show", "support-agent", "production");
@@ -296,7 +299,7 @@ class CtlCommandTest {
 
     Run viaEnv = ctl(env, "models");
     Run viaFlag = ctl(env(VIEWER), "models", "--url", nowhere + "/");
-    Run flagWins = ctl(env, "--url", gateway.adminUrl(), "models");
+    Run flagWins = ctl(env, "--url", gateway.adminUri("").toString(), "models");
 
     assertThat(viaEnv.exitCode).isEqualTo(3);
     assertThat(viaEnv.err).isEqualTo("modelgate ctl: cannot reach the admin API at " + nowhere + ": connection refused\n");

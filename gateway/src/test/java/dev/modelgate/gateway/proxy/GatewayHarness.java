@@ -22,24 +22,24 @@ import java.util.function.Function;
  * A real gateway on ephemeral loopback ports, configured from YAML text exactly as a user would,
  * plus helpers to start simulated backends and to call the gateway over HTTP.
  */
-final class GatewayHarness implements AutoCloseable {
-  static final Duration WAIT = Duration.ofSeconds(20);
+public final class GatewayHarness implements AutoCloseable {
+  public static final Duration WAIT = Duration.ofSeconds(20);
 
   final Vertx vertx = Vertx.vertx();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
   Gateway gateway;
 
-  Simulator sim(SimOptions options) {
+  public Simulator sim(SimOptions options) {
     return await(Simulator.start(vertx, options));
   }
 
   /** Starts the gateway from YAML, as {@code modelgate serve} would, with the given environment. */
-  Gateway start(String yaml, Map<String, String> environment) throws Exception {
+  public Gateway start(String yaml, Map<String, String> environment) throws Exception {
     return start(yaml, environment, DeliveryPolicy.DEFAULT);
   }
 
   /** Starts the gateway from YAML with its own webhook retries, so tests of them take milliseconds. */
-  Gateway start(String yaml, Map<String, String> environment, DeliveryPolicy webhookPolicy) throws Exception {
+  public Gateway start(String yaml, Map<String, String> environment, DeliveryPolicy webhookPolicy) throws Exception {
     // Each gateway gets a fresh ledger unless the test names one: state must not leak between tests.
     if (!yaml.startsWith("state:") && !yaml.contains("\nstate:")) {
       yaml = yaml + "\nstate: {dir: \"" + Files.createTempDirectory("modelgate-test-state-") + "\"}\n";
@@ -50,19 +50,19 @@ final class GatewayHarness implements AutoCloseable {
     return gateway;
   }
 
-  Gateway start(String yaml) throws Exception {
+  public Gateway start(String yaml) throws Exception {
     return start(yaml, Map.of());
   }
 
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + gateway.port() + path);
   }
 
-  URI adminUri(String path) {
+  public URI adminUri(String path) {
     return URI.create("http://127.0.0.1:" + gateway.adminPort() + path);
   }
 
-  HttpResponse<String> post(String path, String json, String... headers) throws Exception {
+  public HttpResponse<String> post(String path, String json, String... headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(WAIT)
         .header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json));
@@ -72,19 +72,19 @@ final class GatewayHarness implements AutoCloseable {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  HttpResponse<String> get(URI uri) throws Exception {
+  public HttpResponse<String> get(URI uri) throws Exception {
     return http.send(HttpRequest.newBuilder(uri).timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  static String chat(String model) {
+  public static String chat(String model) {
     return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
   }
 
-  static String url(Simulator sim) {
+  public static String url(Simulator sim) {
     return "http://127.0.0.1:" + sim.port();
   }
 
-  static <T> T await(Future<T> future) {
+  public static <T> T await(Future<T> future) {
     try {
       return future.toCompletionStage().toCompletableFuture().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
