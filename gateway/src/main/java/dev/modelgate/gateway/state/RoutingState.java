@@ -10,8 +10,8 @@ import java.util.function.Function;
 
 /**
  * The one mutable root of routing: the current {@link RoutingTable}. Requests read it once, without
- * locks; writers (config load, admin API, SLO guard) build the next table off to the side and swap
- * it in atomically, so a request sees either the old routing or the new, never a mix.
+ * locks; the one writer ({@link ControlPlane}) builds the next table off to the side and swaps it in
+ * atomically, so a request sees either the old routing or the new, never a mix.
  */
 public final class RoutingState {
   private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
@@ -32,17 +32,6 @@ public final class RoutingState {
   }
 
   /**
-   * Validates {@code registry}, builds its table and swaps it in. Writers are serialised so that
-   * each new table carries over the endpoint state of the one it replaces.
-   *
-   * @throws dev.modelgate.core.registry.InvalidRegistryException when the registry is invalid;
-   *     the current table is then unchanged
-   */
-  public synchronized RoutingTable replace(Registry registry) {
-    return swapIn(registry);
-  }
-
-  /**
    * Builds the table for {@code registry} without swapping it in, so a writer can refuse a change
    * that cannot be served before recording it. Install it with {@link #install} from the same
    * writer, with no other write in between.
@@ -55,11 +44,5 @@ public final class RoutingState {
   public synchronized void install(RoutingTable next) {
     current.set(next);
     onChange.accept(next);
-  }
-
-  private RoutingTable swapIn(Registry registry) {
-    RoutingTable next = build(registry);
-    install(next);
-    return next;
   }
 }
