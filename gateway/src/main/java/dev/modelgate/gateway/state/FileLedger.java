@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -40,9 +42,12 @@ import java.util.logging.Logger;
  *       and start-up stops, rather than guess which state was acknowledged.
  * </ul>
  *
- * <p><b>One writer.</b> Appends are serialised here, but two processes on one directory are not
- * guarded against; run one gateway per {@code state.dir} (replicas share state through
- * PostgreSQL). A failed write or fsync leaves the file in a state this process cannot vouch for,
+ * <p><b>One writer.</b> Appends are serialised here, and opening takes an exclusive lock on
+ * {@code ledger.lock} beside the file for as long as the ledger is open, so a second gateway on the
+ * same {@code state.dir} stops at start-up instead of interleaving its appends (replicas share
+ * state through PostgreSQL). The lock has a file of its own because closing any descriptor of a
+ * file drops a process's POSIX locks on it, and the ledger file is opened again to be read.
+ * A failed write or fsync leaves the file in a state this process cannot vouch for,
  * so the ledger then refuses further appends until the gateway restarts and re-reads it.
  *
  * <p>Events are kept in memory after opening for {@link #replay()} and {@link #since}: they are
@@ -50,12 +55,14 @@ import java.util.logging.Logger;
  */
 public final class FileLedger implements Ledger {
   public static final String FILE_NAME = "ledger.jsonl";
+  private static final String LOCK_FILE_NAME = "ledger.lock";
   private static final Logger LOG = Logger.getLogger(FileLedger.class.getName());
   /** Far above any real event; a longer "line" is damage, not an event, and must not exhaust memory. */
   private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
 
   private final Path file;
   private final FileChannel channel;
+  private final FileChannel lockChannel;
   private final TornLine torn;
   private final Object writeLock = new Object();
   // Guarded by itself; seq n is at index n - 1.
@@ -65,9 +72,10 @@ public final class FileLedger implements Ledger {
   private IOException failure;
   private volatile long lastSeq;
 
-  private FileLedger(Path file, FileChannel channel, List<AuditEvent> events, long end, TornLine torn) {
+  private FileLedger(Path file, FileChannel channel, FileChannel lockChannel, List<AuditEvent> events, long end, TornLine torn) {
     this.file = file;
     this.channel = channel;
+    this.lockChannel = lockChannel;
     this.events = events;
     this.end = end;
     this.torn = torn;
@@ -85,7 +93,14 @@ public final class FileLedger implements Ledger {
     Files.createDirectories(dir);
     Path file = dir.resolve(FILE_NAME);
     boolean created = !Files.exists(file);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel lockChannel = lockExclusively(file, dir.resolve(LOCK_FILE_NAME));
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException | RuntimeException e) {
+      lockChannel.close();
+      throw e;
+    }
     try {
       if (created) {
         syncDirectory(dir);
@@ -100,11 +115,31 @@ public final class FileLedger implements Ledger {
         LOG.warning(file + ": dropped an incomplete last line (line " + torn.line() + " at byte offset " + torn.offset() + ", "
             + torn.length() + " bytes: " + torn.problem() + "); it was cut short by a crash before it was acknowledged");
       }
-      return new FileLedger(file, channel, events, end, torn);
+      return new FileLedger(file, channel, lockChannel, events, end, torn);
     } catch (IOException | RuntimeException e) {
       channel.close();
+      lockChannel.close();
       throw e;
     }
+  }
+
+  /** The lock lives as long as the returned channel: closing the ledger, or the process dying, releases it. */
+  private static FileChannel lockExclusively(Path file, Path lockFile) throws IOException {
+    FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    } catch (IOException | RuntimeException e) {
+      lockChannel.close();
+      throw e;
+    }
+    if (lock == null) {
+      lockChannel.close();
+      throw new IOException(file + " is in use by another modelgate gateway (" + lockFile + " is locked); run one gateway per state.dir");
+    }
+    return lockChannel;
   }
 
   public Path file() {
@@ -182,7 +217,11 @@ public final class FileLedger implements Ledger {
   @Override
   public void close() throws IOException {
     synchronized (writeLock) {
-      channel.close();
+      try {
+        channel.close();
+      } finally {
+        lockChannel.close();
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.modelgate.gateway.state;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.RegistryFold;
@@ -35,6 +36,7 @@ class FileLedgerCrashTest {
           lastAck = Long.parseLong(line.substring(4));
         }
       }
+      assertThatThrownBy(() -> FileLedger.open(dir)).hasMessageContaining("in use by another modelgate gateway");
       // Killed while it is mid-loop: appending, fsyncing or printing.
       child.destroyForcibly();
       child.waitFor(20, TimeUnit.SECONDS);

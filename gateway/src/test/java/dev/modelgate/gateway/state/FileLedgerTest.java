@@ -60,17 +60,21 @@ class FileLedgerTest {
   }
 
   @Test
-  void anAcknowledgedAppendIsReadByAFreshLedgerWithoutClosing() throws IOException {
+  void aSecondLedgerOnTheSameDirectoryIsRefusedUntilTheFirstCloses() throws IOException {
     FileLedger writer = FileLedger.open(dir);
+    AuditEvent event;
     try {
-      AuditEvent event = writer.append(LedgerEvents.config(1, null, LedgerEvents.declared()));
+      event = writer.append(LedgerEvents.config(1, null, LedgerEvents.declared()));
 
-      try (FileLedger reader = FileLedger.open(dir)) {
-        assertThat(reader.replay()).containsExactly(event);
-        assertThat(reader.lastSeq()).isEqualTo(1);
-      }
+      assertThatThrownBy(() -> FileLedger.open(dir))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining(dir.resolve(FileLedger.FILE_NAME).toString())
+          .hasMessageContaining("in use by another modelgate gateway");
     } finally {
       writer.close();
+    }
+    try (FileLedger reopened = FileLedger.open(dir)) {
+      assertThat(reopened.replay()).containsExactly(event);
     }
   }
 
