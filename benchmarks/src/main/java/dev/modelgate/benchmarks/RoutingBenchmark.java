@@ -1,16 +1,9 @@
 package dev.modelgate.benchmarks;
 
 import dev.modelgate.core.AliasTarget;
-import dev.modelgate.core.ModelRef;
+import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.RoutingTable;
-import dev.modelgate.core.registry.Alias;
-import dev.modelgate.core.registry.Model;
-import dev.modelgate.core.registry.ModelVersion;
-import dev.modelgate.core.registry.Registry;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,7 +19,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The routing hot path: find the target of a {@code model} string in a table of N models, then pick
- * a version, with and without a sticky key. Run with {@code -prof gc} to see B/op.
+ * a version, with and without a sticky key. Per-request cost must not grow with N. Run with
+ * {@code -prof gc} to see B/op.
+ *
+ * <p>The requested strings are built once, so their hash codes are cached: string hashing is
+ * measured with the body scan that creates the string (BodyScanBenchmark#scanAndRoute).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,21 +37,25 @@ public class RoutingBenchmark {
 
   private RoutingTable table;
   private String requested;
+  private String pinned;
+  /** Requests spread over the whole table, so large tables pay their cache misses. */
+  private String[] spread;
+
+  /** Each thread walks {@link #spread} on its own. */
+  @State(Scope.Thread)
+  public static class Cursor {
+    int next;
+  }
 
   @Setup
   public void buildTable() {
-    Map<String, Model> all = new LinkedHashMap<>();
-    for (int i = 0; i < models; i++) {
-      String name = "model-" + i;
-      Map<String, ModelVersion> versions = new LinkedHashMap<>();
-      for (String v : List.of("v7", "v8")) {
-        versions.put(v, new ModelVersion(v, "s3://bucket/" + name + "/" + v, name, List.of("http://127.0.0.1:" + (9000 + i % 1000)), null, Map.of(), null));
-      }
-      Alias production = new Alias("production", Map.of("v7", 90, "v8", 10), "v7", 1, null, null);
-      all.put(name, new Model(name, "production", null, null, List.of(), versions, Map.of("production", production)));
-    }
-    table = RoutingTable.build(new Registry(all), RoutingTable.EMPTY, env -> null);
+    table = Tables.ofModels(models);
     requested = "model-" + (models / 2) + ":production";
+    pinned = "model-" + (models / 2) + ":v8";
+    spread = new String[1024];
+    for (int i = 0; i < spread.length; i++) {
+      spread[i] = "model-" + (int) ((long) i * 7919 % models) + ":production";
+    }
   }
 
   @Benchmark
@@ -68,7 +69,13 @@ public class RoutingBenchmark {
   }
 
   @Benchmark
-  public ModelRef parseModelRef() {
-    return ModelRef.parse(requested);
+  public RouteDecision lookupAndPickAcrossModels(Cursor cursor) {
+    String model = spread[cursor.next++ & (spread.length - 1)];
+    return ((AliasTarget) table.lookup(model)).pick();
+  }
+
+  @Benchmark
+  public RouteDecision lookupPinned() {
+    return ((PinnedTarget) table.lookup(pinned)).decision();
   }
 }
