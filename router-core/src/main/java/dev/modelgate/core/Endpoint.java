@@ -1,15 +1,17 @@
 package dev.modelgate.core;
 
+import static java.util.Objects.requireNonNull;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One backend base URL and its live load: requests outstanding and, after a failure, the time
- * until which it gets no traffic. The parsed address is immutable; the counters are the only state
- * that outlives a routing snapshot, so {@link RoutingTable} carries an endpoint object over to the
- * next snapshot by URL.
+ * One backend base URL, its live load (requests outstanding) and the {@link EndpointGate} that
+ * decides whether it takes traffic. The parsed address is immutable; the load and the gate's state
+ * outlive a routing snapshot, so {@link RoutingTable} carries an endpoint object over to the next
+ * snapshot by URL.
  */
 public final class Endpoint {
   private final String url;
@@ -19,11 +21,11 @@ public final class Endpoint {
   private final String basePath;
   private final boolean basePathIsV1;
   private final AtomicInteger outstanding = new AtomicInteger();
-  private volatile long ejectedUntilNanos;
-  private volatile boolean ejected;
+  private final EndpointGate gate;
 
-  private Endpoint(String url, URI uri) {
+  private Endpoint(String url, URI uri, EndpointGate gate) {
     this.url = url;
+    this.gate = gate;
     this.ssl = uri.getScheme().equalsIgnoreCase("https");
     String literal = uri.getHost();
     // Vert.x wants an IPv6 literal without the brackets a URL needs.
@@ -40,11 +42,17 @@ public final class Endpoint {
    * @throws IllegalArgumentException naming the problem
    */
   public static Endpoint parse(String url) {
+    return parse(url, EndpointGate.UNGUARDED);
+  }
+
+  /** Like {@link #parse(String)}, with the gate that decides whether it takes traffic. */
+  public static Endpoint parse(String url, EndpointGate gate) {
+    requireNonNull(gate, "gate");
     String problem = urlProblem(url);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
-    return new Endpoint(url, URI.create(url));
+    return new Endpoint(url, URI.create(url), gate);
   }
 
   /** Why {@code url} cannot be a backend base URL, or {@code null} when it can. */
@@ -117,21 +125,12 @@ public final class Endpoint {
     outstanding.decrementAndGet();
   }
 
-  /** Takes the endpoint out of rotation until {@code untilNanos}. */
-  public void eject(long untilNanos) {
-    ejectedUntilNanos = untilNanos;
-    ejected = true;
-  }
-
-  /** A success puts an ejected endpoint straight back. */
-  public void restore() {
-    if (ejected) {
-      ejected = false;
-    }
+  public EndpointGate gate() {
+    return gate;
   }
 
   public boolean isAvailable(long nowNanos) {
-    return !ejected || nowNanos - ejectedUntilNanos >= 0;
+    return gate.admits(nowNanos);
   }
 
   @Override

@@ -51,6 +51,15 @@ public final class RoutingTable {
    *     key not set
    */
   public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment) {
+    return build(registry, previous, environment, url -> EndpointGate.UNGUARDED);
+  }
+
+  /**
+   * Like {@link #build(Registry, RoutingTable, Function)}; an endpoint new to this table gets its
+   * gate from {@code gates} (called with its URL), a carried one keeps its own.
+   */
+  public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment,
+      Function<String, EndpointGate> gates) {
     List<String> problems = new ArrayList<>(RegistryRules.problems(registry));
     boolean rulesHold = problems.isEmpty();
     for (Model model : registry.models().values()) {
@@ -86,7 +95,7 @@ public final class RoutingTable {
           String url = version.endpoints().get(i);
           eps[i] = endpoints.computeIfAbsent(url, u -> {
             Endpoint carried = previous.endpointsByUrl.get(u);
-            return carried != null ? carried : Endpoint.parse(u);
+            return carried != null ? carried : Endpoint.parse(u, gates.apply(u));
           });
         }
         String key = version.apiKeyEnv() == null ? null : environment.apply(version.apiKeyEnv());

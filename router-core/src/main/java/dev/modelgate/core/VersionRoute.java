@@ -53,17 +53,35 @@ public final class VersionRoute {
 
   /**
    * The available endpoint with the fewest outstanding requests, ties broken from a random start so
-   * that idle endpoints share the load; {@code null} when every endpoint (other than {@code exclude})
-   * is ejected.
+   * that idle endpoints share the load, admitted by its gate; {@code null} when no endpoint (other
+   * than {@code exclude}) admits the request.
    */
   public Endpoint choose(long nowNanos, Endpoint exclude) {
+    Endpoint best = leastLoaded(nowNanos, exclude, null);
+    if (best == null || best.gate().tryAcquire()) {
+      return best;
+    }
+    // Rare: the gate refused after all (its half-open probes were all out); try each other one once.
+    boolean[] refused = new boolean[endpoints.length];
+    while (best != null) {
+      refused[indexOf(best)] = true;
+      best = leastLoaded(nowNanos, exclude, refused);
+      if (best != null && best.gate().tryAcquire()) {
+        return best;
+      }
+    }
+    return null;
+  }
+
+  private Endpoint leastLoaded(long nowNanos, Endpoint exclude, boolean[] refused) {
     int n = endpoints.length;
     int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
     Endpoint best = null;
     int bestLoad = Integer.MAX_VALUE;
     for (int i = 0; i < n; i++) {
-      Endpoint candidate = endpoints[(start + i) % n];
-      if (candidate == exclude || !candidate.isAvailable(nowNanos)) {
+      int index = (start + i) % n;
+      Endpoint candidate = endpoints[index];
+      if (candidate == exclude || (refused != null && refused[index]) || !candidate.isAvailable(nowNanos)) {
         continue;
       }
       int load = candidate.outstanding();
@@ -73,6 +91,15 @@ public final class VersionRoute {
       }
     }
     return best;
+  }
+
+  private int indexOf(Endpoint endpoint) {
+    for (int i = 0; i < endpoints.length; i++) {
+      if (endpoints[i] == endpoint) {
+        return i;
+      }
+    }
+    throw new IllegalStateException(endpoint + " is not an endpoint of " + this);
   }
 
   @Override

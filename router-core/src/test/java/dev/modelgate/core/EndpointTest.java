@@ -103,46 +103,24 @@ class EndpointTest {
   }
 
   @Test
-  void staysOutOfRotationUntilTheEjectionEnds() {
-    Endpoint e = Endpoint.parse("http://h:1");
+  void isAvailableExactlyWhenItsGateAdmits() {
+    TestGate gate = new TestGate();
+    Endpoint e = Endpoint.parse("http://h:1", gate);
     assertThat(e.isAvailable(0)).isTrue();
+    assertThat(e.gate()).isSameAs(gate);
 
-    e.eject(1_000);
+    gate.closeUntil(1_000);
 
-    assertThat(e.isAvailable(0)).isFalse();
     assertThat(e.isAvailable(999)).isFalse();
     assertThat(e.isAvailable(1_000)).isTrue();
   }
 
   @Test
-  void comesBackAtOnceWhenRestored() {
+  void isAlwaysAvailableWithoutAGate() {
     Endpoint e = Endpoint.parse("http://h:1");
-    e.eject(1_000);
 
-    e.restore();
-
-    assertThat(e.isAvailable(0)).isTrue();
-  }
-
-  @Test
-  void extendsAnEjectionWhenEjectedAgain() {
-    Endpoint e = Endpoint.parse("http://h:1");
-    e.eject(1_000);
-    e.eject(5_000);
-
-    assertThat(e.isAvailable(1_000)).isFalse();
-    assertThat(e.isAvailable(5_000)).isTrue();
-  }
-
-  @Test
-  void comparesTimesCorrectlyWhenTheNanosecondClockWrapsAround() {
-    // System.nanoTime may be near Long.MAX_VALUE or negative; only differences are meaningful.
-    Endpoint e = Endpoint.parse("http://h:1");
-    long now = Long.MAX_VALUE - 5;
-    e.eject(now + 10);
-
-    assertThat(e.isAvailable(now)).isFalse();
-    assertThat(e.isAvailable(now + 9)).isFalse();
-    assertThat(e.isAvailable(now + 10)).isTrue();
+    assertThat(e.gate()).isSameAs(EndpointGate.UNGUARDED);
+    assertThat(e.isAvailable(Long.MIN_VALUE)).isTrue();
+    assertThat(e.gate().tryAcquire()).isTrue();
   }
 }

@@ -13,6 +13,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.type;
 
 import dev.modelgate.core.registry.InvalidRegistryException;
 import dev.modelgate.core.registry.Registry;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -240,19 +241,26 @@ class RoutingTableTest {
   }
 
   @Test
-  void carriesEndpointsAndTheirLoadOverToARebuiltTable() {
-    RoutingTable before = build(supportAgent(90, 10));
+  void carriesEndpointsTheirLoadAndTheirGatesOverToARebuiltTable() {
+    List<String> gated = new ArrayList<>();
+    RoutingTable before = RoutingTable.build(supportAgent(90, 10), RoutingTable.EMPTY, NO_ENV, url -> {
+      gated.add(url);
+      return new TestGate();
+    });
     Endpoint v7 = endpointOf(before, "support-agent:v7");
     v7.started();
     v7.started();
-    v7.eject(1_000);
+    ((TestGate) v7.gate()).closeUntil(1_000);
 
-    RoutingTable after = RoutingTable.build(supportAgent(50, 50), before, NO_ENV);
+    RoutingTable after = RoutingTable.build(supportAgent(50, 50), before, NO_ENV, url -> {
+      throw new AssertionError("no endpoint is new, so none needs a gate: " + url);
+    });
 
     Endpoint carried = endpointOf(after, "support-agent:v7");
     assertThat(carried).isSameAs(v7);
     assertThat(carried.outstanding()).isEqualTo(2);
     assertThat(carried.isAvailable(999)).isFalse();
+    assertThat(gated).containsExactlyInAnyOrderElementsOf(before.endpoints().stream().map(Endpoint::url).toList());
   }
 
   @Test

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 class VersionRouteTest {
   private static final long NOW = 1_000_000_000L;
 
+  private final TestGate gateA = new TestGate();
+  private final TestGate gateB = new TestGate();
+  private final TestGate gateC = new TestGate();
   private Endpoint a;
   private Endpoint b;
   private Endpoint c;
@@ -21,9 +24,9 @@ class VersionRouteTest {
 
   @BeforeEach
   void threeEndpoints() {
-    a = Endpoint.parse("http://10.0.0.1:8000");
-    b = Endpoint.parse("http://10.0.0.2:8000");
-    c = Endpoint.parse("http://10.0.0.3:8000");
+    a = Endpoint.parse("http://10.0.0.1:8000", gateA);
+    b = Endpoint.parse("http://10.0.0.2:8000", gateB);
+    c = Endpoint.parse("http://10.0.0.3:8000", gateC);
     route = new VersionRoute("support-agent", version("v7", a.url(), b.url(), c.url()), new Endpoint[] {a, b, c}, null);
   }
 
@@ -75,10 +78,10 @@ class VersionRouteTest {
   }
 
   @Test
-  void skipsAnEjectedEndpointUntilItsTimeHasPassed() {
+  void skipsAnEndpointItsGateKeepsClosedUntilItsTimeHasPassed() {
     load(a, 2);
     load(c, 1);
-    b.eject(NOW + 5_000);
+    gateB.closeUntil(NOW + 5_000);
 
     assertThat(route.choose(NOW, null)).isSameAs(c);
     assertThat(route.choose(NOW + 4_999, null)).isSameAs(c);
@@ -87,25 +90,51 @@ class VersionRouteTest {
   }
 
   @Test
-  void takesARestoredEndpointBackBeforeItsTime() {
-    b.eject(NOW + 5_000);
+  void takesAnEndpointBackAsSoonAsItsGateOpens() {
+    gateB.closeUntil(NOW + 5_000);
     load(a, 1);
     load(c, 1);
     assertThat(route.choose(NOW, null)).isNotSameAs(b);
 
-    b.restore();
+    gateB.open();
 
     assertThat(route.choose(NOW, null)).isSameAs(b);
   }
 
   @Test
-  void choosesNothingWhenEveryEndpointIsEjected() {
-    a.eject(NOW + 1);
-    b.eject(NOW + 1);
-    c.eject(NOW + 1);
+  void choosesNothingWhenNoGateAdmits() {
+    gateA.closeUntil(NOW + 1);
+    gateB.closeUntil(NOW + 1);
+    gateC.closeUntil(NOW + 1);
 
     assertThat(route.choose(NOW, null)).isNull();
     assertThat(route.choose(NOW + 1, null)).isNotNull();
+  }
+
+  @Test
+  void claimsAdmissionFromTheChosenEndpointOnly() {
+    load(a, 1);
+    load(c, 1);
+
+    route.choose(NOW, null);
+
+    assertThat(gateB.acquired).isEqualTo(1);
+    assertThat(gateA.acquired + gateC.acquired).isZero();
+  }
+
+  @Test
+  void fallsBackToTheNextLeastLoadedWhenTheChosenGateRefusesItsClaim() {
+    load(a, 2);
+    load(c, 1);
+    gateB.grantOnly(0);
+
+    assertThat(route.choose(NOW, null)).isSameAs(c);
+
+    gateC.grantOnly(0);
+    assertThat(route.choose(NOW, null)).isSameAs(a);
+
+    gateA.grantOnly(0);
+    assertThat(route.choose(NOW, null)).isNull();
   }
 
   @Test
@@ -119,9 +148,9 @@ class VersionRouteTest {
   }
 
   @Test
-  void choosesNothingWhenTheOnlyOtherEndpointsAreEjected() {
-    a.eject(NOW + 1);
-    c.eject(NOW + 1);
+  void choosesNothingWhenTheOnlyOtherEndpointsAreClosed() {
+    gateA.closeUntil(NOW + 1);
+    gateC.closeUntil(NOW + 1);
 
     assertThat(route.choose(NOW, b)).isNull();
   }

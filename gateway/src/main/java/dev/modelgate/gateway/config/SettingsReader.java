@@ -21,6 +21,8 @@ final class SettingsReader {
   private static final String PORT = "an integer from 0 to 65535";
   // The data plane reads the whole body to find "model", so it must fit one buffer.
   private static final long MAX_BODY_BYTES_LIMIT = Integer.MAX_VALUE;
+  // The breaker keeps one slot per call of its window: bound it.
+  private static final int MAX_BREAKER_CALLS = 10_000;
   private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
 
   private SettingsReader() {}
@@ -39,8 +41,50 @@ final class SettingsReader {
         "a number of bytes from 1 to " + MAX_BODY_BYTES_LIMIT);
     Duration upstream = positive(f, "upstream_timeout", ServerConfig.DEFAULT_UPSTREAM_TIMEOUT);
     Duration connect = positive(f, "connect_timeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT);
+    BreakerConfig breaker = circuitBreaker(f.mapping("circuit_breaker",
+        "a mapping such as {failure_rate: 0.5, min_calls: 10, window: 20, open_for: 10s, half_open_probes: 3}"));
     f.finish();
-    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect);
+    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker);
+  }
+
+  private static BreakerConfig circuitBreaker(Fields f) {
+    String count = "an integer from 1 to " + MAX_BREAKER_CALLS;
+    double failureRate = rate(f, "failure_rate", BreakerConfig.DEFAULT_FAILURE_RATE);
+    int minCalls = (int) f.integer("min_calls", 1, MAX_BREAKER_CALLS, BreakerConfig.DEFAULT_MIN_CALLS, count);
+    int windowCalls = BreakerConfig.DEFAULT_WINDOW_CALLS;
+    Duration windowTime = null;
+    JsonNode window = f.value("window");
+    if (window != null && window.isIntegralNumber()) {
+      windowCalls = (int) f.integer("window", 1, MAX_BREAKER_CALLS, BreakerConfig.DEFAULT_WINDOW_CALLS, "a number of calls from 1 to "
+          + MAX_BREAKER_CALLS + ", or a duration in whole seconds such as 30s");
+    } else if (window != null) {
+      Duration d = f.duration("window", Duration.ofSeconds(30));
+      if (d.isZero() || d.toNanos() % 1_000_000_000L != 0) {
+        f.problems().add(f.path("window"), Durations.format(d) + " (expected: a number of calls such as 20, or whole seconds such as 30s)");
+      } else {
+        windowCalls = 0;
+        windowTime = d;
+      }
+    }
+    if (windowTime == null && minCalls > windowCalls) {
+      f.problems().add(f.path("min_calls"), minCalls + " is more than window: " + windowCalls + " calls (expected: at most the window)");
+    }
+    Duration slowCallDuration = positive(f, "slow_call_duration", BreakerConfig.DEFAULT_SLOW_CALL_DURATION);
+    double slowCallRate = rate(f, "slow_call_rate", BreakerConfig.DEFAULT_SLOW_CALL_RATE);
+    Duration openFor = positive(f, "open_for", BreakerConfig.DEFAULT_OPEN_FOR);
+    int probes = (int) f.integer("half_open_probes", 1, MAX_BREAKER_CALLS, BreakerConfig.DEFAULT_HALF_OPEN_PROBES, count);
+    f.finish();
+    return new BreakerConfig(failureRate, minCalls, windowCalls, windowTime, slowCallDuration, slowCallRate, openFor, probes);
+  }
+
+  // A rate of 0 would open on the first call judged; above 1 it could never open.
+  private static double rate(Fields f, String key, double fallback) {
+    double rate = f.number(key, fallback);
+    if (!(rate > 0 && rate <= 1)) {
+      f.problems().add(f.path(key), rate + " (expected: a share above 0 and at most 1, e.g. " + fallback + ")");
+      return fallback;
+    }
+    return rate;
   }
 
   static StateConfig state(Fields top) {

@@ -2,10 +2,13 @@ package dev.modelgate.gateway.metrics;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelgate.core.Endpoint;
+import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.gateway.upstream.EndpointGuard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
@@ -52,6 +55,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Timer overhead;
   private final MultiGauge aliasWeights;
   private final MultiGauge aliasRevisions;
+  private final MultiGauge breakerStates;
+  private final MultiGauge endpointHealth;
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -67,6 +72,12 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
     aliasWeights = MultiGauge.builder("modelgate_alias_weight").description("Weight of each version in each alias, 0-100").register(registry);
     aliasRevisions = MultiGauge.builder("modelgate_alias_revision").description("Revision of each alias").register(registry);
+    breakerStates = MultiGauge.builder("modelgate_endpoint_breaker_state")
+        .description("Circuit breaker of each endpoint: 0 closed, 1 half-open (probing), 2 open (no traffic)")
+        .register(registry);
+    endpointHealth = MultiGauge.builder("modelgate_endpoint_healthy")
+        .description("1 unless an active health check of the endpoint is failing (then it gets no traffic)")
+        .register(registry);
   }
 
   /** The meters of one route decision; {@code null} means the request was never routed. */
@@ -249,6 +260,29 @@ public final class GatewayMetrics implements AutoCloseable {
     }
     aliasWeights.register(weights, true);
     aliasRevisions.register(revisions, true);
+    endpoints(table);
+  }
+
+  // Labelled by the configured base URL, which the config bounds and which never carries credentials.
+  private void endpoints(RoutingTable table) {
+    List<MultiGauge.Row<?>> states = new ArrayList<>();
+    List<MultiGauge.Row<?>> health = new ArrayList<>();
+    for (Model model : table.registry().models().values()) {
+      for (String version : model.versions().keySet()) {
+        if (!(table.lookup(model.name() + ":" + version) instanceof PinnedTarget pinned)) {
+          continue;
+        }
+        for (Endpoint endpoint : pinned.decision().version().endpoints()) {
+          if (endpoint.gate() instanceof EndpointGuard guard) {
+            Tags tags = Tags.of("model", model.name(), "version", version, "endpoint", endpoint.url());
+            states.add(MultiGauge.Row.of(tags, guard, EndpointGuard::breakerState));
+            health.add(MultiGauge.Row.of(tags, guard, g -> g.healthy() ? 1 : 0));
+          }
+        }
+      }
+    }
+    breakerStates.register(states, true);
+    endpointHealth.register(health, true);
   }
 
   // One gauge per version, shared by the routes (alias or pinned) that reach it.

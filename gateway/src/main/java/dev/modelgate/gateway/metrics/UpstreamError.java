@@ -9,7 +9,9 @@ public enum UpstreamError {
   /** The connection broke after the request was sent. */
   BROKEN("broken"),
   /** The backend answered 5xx. */
-  STATUS_5XX("status_5xx");
+  STATUS_5XX("status_5xx"),
+  /** Not sent: every endpoint of the version was out of rotation (circuit breaker open or health check failing). */
+  NO_HEALTHY_ENDPOINT("no_healthy_endpoint");
 
   private final String label;
 

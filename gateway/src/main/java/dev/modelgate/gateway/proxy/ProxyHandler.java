@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.core.AliasTarget;
 import dev.modelgate.core.Endpoint;
+import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.Names;
 import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
@@ -128,6 +129,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private GatewayMetrics.RouteMeters meters;
     private Endpoint endpoint;
     private boolean endpointHeld;
+    private long attemptStartNanos;
     private HttpClientRequest upstream;
     private HttpClientResponse upstreamResponse;
     private boolean streaming;
@@ -304,6 +306,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         if (failed != null) {
           fail(ErrorKind.UPSTREAM_FAILED, Outcome.UPSTREAM_ERROR, "Could not connect to any backend of " + decision.version() + ".");
         } else {
+          meters.upstreamError(UpstreamError.NO_HEALTHY_ENDPOINT);
           fail(ErrorKind.NO_HEALTHY_ENDPOINT, Outcome.UNAVAILABLE, "No healthy backend endpoint for " + decision.version() + ".");
         }
         return;
@@ -311,6 +314,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       endpoint = chosen;
       endpoint.started();
       endpointHeld = true;
+      attemptStartNanos = System.nanoTime();
       if (upstreamStartNanos == 0) {
         upstreamStartNanos = System.nanoTime();
       }
@@ -346,8 +350,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private void connected(AsyncResult<HttpClientRequest> ar, Buffer payload, Endpoint target) {
       if (ar.failed()) {
         // Nothing reached the backend, so another endpoint of the same version may take it.
-        releaseEndpoint();
-        target.eject(System.nanoTime() + settings.ejectionTime().toNanos());
+        releaseEndpoint(null);
+        target.gate().unreachable();
         meters.upstreamError(UpstreamError.CONNECT);
         if (!finished) {
           forward(payload, target);
@@ -393,9 +397,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           pingTimerId = vertx.setPeriodic(settings.ssePingInterval().toMillis(), id -> ping());
         }
       }
-      if (status < 500) {
-        endpoint.restore();
-      } else {
+      if (status >= 500) {
         meters.upstreamError(UpstreamError.STATUS_5XX);
       }
       up.handler(this::relay);
@@ -548,16 +550,34 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       sloGuard.record(decision, latency, outcome.countsAgainstVersion());
     }
 
-    private void releaseEndpoint() {
-      if (endpointHeld) {
-        endpointHeld = false;
-        endpoint.finished();
+    /**
+     * Gives the endpoint back and tells its gate how the exchange went: the backend's answers and
+     * failures count, a request the client abandoned or the gateway botched does not.
+     *
+     * @param outcome {@code null} when the caller tells the gate itself
+     */
+    private void releaseEndpoint(Outcome outcome) {
+      if (!endpointHeld) {
+        return;
+      }
+      endpointHeld = false;
+      endpoint.finished();
+      if (outcome == null) {
+        return;
+      }
+      EndpointGate gate = endpoint.gate();
+      // Slow means a slow answer, or for a stream a slow first byte, as the SLO guard judges it.
+      long took = (eventStream && firstByteNanos >= 0 ? firstByteNanos : System.nanoTime()) - attemptStartNanos;
+      switch (outcome) {
+        case SUCCESS -> gate.succeeded(took);
+        case UPSTREAM_ERROR, TIMEOUT -> gate.failed(took);
+        default -> gate.release();
       }
     }
 
     private void finish(int status, Outcome outcome, String error) {
       finished = true;
-      releaseEndpoint();
+      releaseEndpoint(outcome);
       if (timerId >= 0) {
         vertx.cancelTimer(timerId);
         timerId = -1;

@@ -18,6 +18,8 @@ import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.upstream.EndpointGuards;
+import dev.modelgate.gateway.upstream.HealthChecks;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import dev.modelgate.gateway.webhook.Webhooks;
 import io.vertx.core.DeploymentOptions;
@@ -52,7 +54,6 @@ public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
   // Backends are few and close: allow many keep-alive connections each rather than queueing.
   private static final int UPSTREAM_CONNECTIONS_PER_ENDPOINT = 1024;
-  private static final Duration EJECTION_TIME = Duration.ofSeconds(5);
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_REQUEST_LINE = 8 * 1024;
 
@@ -69,6 +70,7 @@ public final class Gateway {
   private final List<String> clientKeys;
   private final AdminAuth adminAuth;
   private final Webhooks webhooks;
+  private final HealthChecks healthChecks = new HealthChecks();
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile int port;
   private volatile int adminPort;
@@ -83,7 +85,10 @@ public final class Gateway {
     this.adminAuth = AdminAuth.from(config.auth(), environment);
     List<Webhooks.Target> webhookTargets = Webhooks.targets(config.webhooks(), environment);
     this.metrics = new GatewayMetrics();
-    this.routing = new RoutingState(environment, metrics::routingChanged);
+    this.routing = new RoutingState(environment, new EndpointGuards(config.server().circuitBreaker()), table -> {
+      metrics.routingChanged(table);
+      healthChecks.sync(table);
+    });
     this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, Ticker.system());
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
@@ -193,7 +198,7 @@ public final class Gateway {
 
   private Future<Void> listen(ServerConfig server) {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), server.ssePingInterval(),
-        EJECTION_TIME, clientKeys);
+        clientKeys);
     ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
     return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops, server.drainTimeout())
@@ -208,8 +213,12 @@ public final class Gateway {
           adminPort = admin.port();
           return vertx.deployVerticle(new ControlLoop(sloGuard), new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER));
         })
-        .map(control -> {
+        .compose(control -> {
           deployments.add(control);
+          return vertx.deployVerticle(healthChecks);
+        })
+        .map(checks -> {
+          deployments.add(checks);
           return null;
         });
   }

@@ -2,6 +2,7 @@ package dev.modelgate.gateway.state;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.registry.Registry;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,13 +17,16 @@ import java.util.function.Function;
 public final class RoutingState {
   private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
   private final Function<String, String> environment;
+  private final Function<String, EndpointGate> gates;
   private final Consumer<RoutingTable> onChange;
 
   /**
-   * @param onChange told of every new table after it is swapped in (metrics); runs on the writer's thread
+   * @param gates makes the gate (breaker, health) of an endpoint URL new to a table
+   * @param onChange told of every new table after it is swapped in (metrics, health checks); runs on the writer's thread
    */
-  public RoutingState(Function<String, String> environment, Consumer<RoutingTable> onChange) {
+  public RoutingState(Function<String, String> environment, Function<String, EndpointGate> gates, Consumer<RoutingTable> onChange) {
     this.environment = requireNonNull(environment, "environment");
+    this.gates = requireNonNull(gates, "gates");
     this.onChange = requireNonNull(onChange, "onChange");
   }
 
@@ -37,7 +41,7 @@ public final class RoutingState {
    * writer, with no other write in between.
    */
   public RoutingTable build(Registry registry) {
-    return RoutingTable.build(registry, current.get(), environment);
+    return RoutingTable.build(registry, current.get(), environment, gates);
   }
 
   /** Swaps in a table from {@link #build}. */

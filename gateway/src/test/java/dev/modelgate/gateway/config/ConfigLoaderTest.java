@@ -50,6 +50,14 @@ class ConfigLoaderTest {
         max_body_bytes: 1024
         upstream_timeout: 1m
         connect_timeout: 1.5s
+        circuit_breaker:
+          failure_rate: 0.25
+          min_calls: 5
+          window: 30s
+          slow_call_duration: 20s
+          slow_call_rate: 0.8
+          open_for: 1m
+          half_open_probes: 2
       state:
         kind: postgres
         url: postgresql://modelgate@127.0.0.1:5432/modelgate
@@ -121,7 +129,8 @@ class ConfigLoaderTest {
     GatewayConfig config = ConfigLoader.parse(FULL, "full.yaml");
 
     assertThat(config.server()).isEqualTo(new ServerConfig(9080, 0, "127.0.0.1", "127.0.0.2", Duration.ofMillis(500),
-        Duration.ZERO, 1024, Duration.ofMinutes(1), Duration.ofMillis(1500)));
+        Duration.ZERO, 1024, Duration.ofMinutes(1), Duration.ofMillis(1500),
+        new BreakerConfig(0.25, 5, 0, Duration.ofSeconds(30), Duration.ofSeconds(20), 0.8, Duration.ofMinutes(1), 2)));
     assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate"));
     assertThat(config.auth()).isEqualTo(new AuthConfig(
         List.of(new AdminToken("ROOT_TOKEN", Role.ADMIN), new AdminToken("SRE_TOKEN", Role.OPERATOR), new AdminToken("DASHBOARD_TOKEN", Role.VIEWER)),
@@ -171,7 +180,8 @@ class ConfigLoaderTest {
 
     assertThat(config.server()).isEqualTo(ServerConfig.defaults());
     assertThat(config.server()).isEqualTo(new ServerConfig(8080, 8081, "0.0.0.0", "127.0.0.1", Duration.ofSeconds(15),
-        Duration.ofSeconds(30), 10_485_760L, Duration.ofSeconds(120), Duration.ofSeconds(2)));
+        Duration.ofSeconds(30), 10_485_760L, Duration.ofSeconds(120), Duration.ofSeconds(2),
+        new BreakerConfig(0.5, 10, 20, null, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(10), 3)));
     assertThat(config.state()).isEqualTo(new StateConfig("file", Path.of("./data"), null)).isEqualTo(StateConfig.defaults());
     assertThat(config.auth().adminTokens()).isEmpty();
     assertThat(config.auth().clientKeysEnv()).isEmpty();

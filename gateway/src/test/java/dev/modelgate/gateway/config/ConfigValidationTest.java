@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,6 +51,38 @@ class ConfigValidationTest {
   })
   void serverProblems(String entry, String problem) {
     assertThat(problemsOf("server: {" + entry + "}\n" + MINIMAL)).containsExactly(problem);
+  }
+
+  @ParameterizedTest(name = "{0} → {1}")
+  @CsvSource(delimiter = '|', value = {
+    "failure_rate: 0          | server.circuit_breaker.failure_rate: 0.0 (expected: a share above 0 and at most 1, e.g. 0.5)",
+    "failure_rate: 50         | server.circuit_breaker.failure_rate: 50.0 (expected: a share above 0 and at most 1, e.g. 0.5)",
+    "failure_rate: half       | server.circuit_breaker.failure_rate: 'half' (expected: a number, e.g. 0.05)",
+    "slow_call_rate: 1.5      | server.circuit_breaker.slow_call_rate: 1.5 (expected: a share above 0 and at most 1, e.g. 1.0)",
+    "min_calls: 0             | server.circuit_breaker.min_calls: 0 (expected: an integer from 1 to 10000)",
+    "min_calls: 30            | server.circuit_breaker.min_calls: 30 is more than window: 20 calls (expected: at most the window)",
+    "window: 0                | server.circuit_breaker.window: 0 (expected: a number of calls from 1 to 10000, or a duration in whole seconds such as 30s)",
+    "window: 1500ms           | server.circuit_breaker.window: 1500ms (expected: a number of calls such as 20, or whole seconds such as 30s)",
+    "window: soon             | server.circuit_breaker.window: 'soon' is not a duration " + DURATION,
+    "open_for: 0s             | server.circuit_breaker.open_for: 0s (expected: a positive duration such as 10s)",
+    "slow_call_duration: 0s   | server.circuit_breaker.slow_call_duration: 0s (expected: a positive duration such as 1m)",
+    "half_open_probes: 0      | server.circuit_breaker.half_open_probes: 0 (expected: an integer from 1 to 10000)",
+    "open_fro: 1s             | server.circuit_breaker.open_fro: unknown key (did you mean 'open_for'?)",
+  })
+  void circuitBreakerProblems(String entry, String problem) {
+    assertThat(problemsOf("server: {circuit_breaker: {" + entry + "}}\n" + MINIMAL)).containsExactly(problem);
+  }
+
+  @Test
+  void circuitBreakerWindowIsCallsOrWholeSeconds() throws ConfigException {
+    BreakerConfig calls = ConfigLoader.parse("server: {circuit_breaker: {window: 5, min_calls: 5}}\n" + MINIMAL, "t").server().circuitBreaker();
+    BreakerConfig time = ConfigLoader.parse("server: {circuit_breaker: {window: 1m, min_calls: 50}}\n" + MINIMAL, "t").server().circuitBreaker();
+
+    assertThat(calls.windowCalls()).isEqualTo(5);
+    assertThat(calls.windowTime()).isNull();
+    assertThat(time.windowCalls()).isZero();
+    assertThat(time.windowTime()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(time.minCalls()).isEqualTo(50);
   }
 
   @Test
@@ -303,7 +336,7 @@ class ConfigValidationTest {
         "server.prot: unknown key (did you mean 'port'?)",
         "server.adminport: unknown key (did you mean 'admin_port'?)",
         "server.foo: unknown key (expected one of: port, admin_port, host, admin_host, sse_ping_interval, drain_timeout, "
-            + "max_body_bytes, upstream_timeout, connect_timeout)",
+            + "max_body_bytes, upstream_timeout, connect_timeout, circuit_breaker)",
         "state.foo: unknown key (expected one of: kind, dir, url)",
         "auth.admin_tokens[0].rol: unknown key (did you mean 'role'?)",
         "auth.client_key_env: unknown key (did you mean 'client_keys_env'?)",

@@ -61,8 +61,13 @@ class MetricsExpositionTest {
   record Sample(String name, Map<String, String> labels, double value) {}
 
   private static List<Sample> scrape() throws Exception {
+    return scrape(harness);
+  }
+
+  /** Every sample of {@code gateway}'s {@code /metrics}, parsed. */
+  static List<Sample> scrape(GatewayHarness gateway) throws Exception {
     List<Sample> samples = new ArrayList<>();
-    for (String line : harness.get(harness.adminUri("/metrics")).body().split("\n")) {
+    for (String line : gateway.get(gateway.adminUri("/metrics")).body().split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }
@@ -85,7 +90,7 @@ class MetricsExpositionTest {
     return samples;
   }
 
-  private static double value(List<Sample> samples, String name, Map<String, String> labels) {
+  static double value(List<Sample> samples, String name, Map<String, String> labels) {
     return samples.stream()
         .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
         .mapToDouble(Sample::value)
