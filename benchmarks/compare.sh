@@ -38,7 +38,7 @@ HERE="$ROOT/benchmarks/compare"
 JAR="$ROOT/gateway/target/modelgate.jar"
 ARGS="$*"
 
-DURATION=10 REPS=3 WARMUP=10 BUILD=1 HOLD=1000 HOLD_S=3 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
+DURATION=10 REPS=3 WARMUP=10 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:--Xmx128m}"
 LOAD_CPUS="${LOAD_CPUS:-0}" PROXY_CPUS="${PROXY_CPUS:-1}"
@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
     --out) OUT="${2:?--out needs a file}"; shift 2 ;;
     --note) NOTE="${2:?--note needs a text}"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    --quick) DURATION=3 REPS=1 WARMUP=3 HOLD_S=2; shift ;;
+    --quick) DURATION=3 REPS=1 WARMUP=3 HOLD_S=3; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage 2 ;;

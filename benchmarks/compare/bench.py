@@ -14,8 +14,11 @@ import time
 import urllib.parse
 
 
-def chat_body(model, stream):
-    body = {"model": model, "messages": [{"role": "user", "content": "Where is my order?"}], "max_tokens": 64}
+def chat_body(model, stream, max_tokens=64):
+    """A chat request; max_tokens None lets a simulated stream run its full --tokens."""
+    body = {"model": model, "messages": [{"role": "user", "content": "Where is my order?"}]}
+    if max_tokens:
+        body["max_tokens"] = max_tokens
     if stream:
         body["stream"] = True
     return json.dumps(body, separators=(",", ":")).encode()
@@ -167,7 +170,7 @@ def cmd_streams(a):
 
 def cmd_hold(a):
     u = urllib.parse.urlsplit(a.url)
-    body = chat_body(a.model, True)
+    body = chat_body(a.model, True, max_tokens=None)
 
     async def run():
         release = asyncio.Event()
@@ -409,7 +412,7 @@ def cmd_report(a):
         w("")
         w(f"`modelgate sim {meta['hold_sim_args']}` behind the gateway ({meta['java_opts']}); "
           f"{hold['started']:,} of {hold['n']:,} streams had their first event within {hold['opened_in_s']} s; "
-          f"{hold['open']:,} were held open together for {meta['hold_s']} s while the gateway's VmRSS was sampled {hold['rss_samples']} times: "
+          f"{hold['open']:,} were held open together for {meta['hold_s']} s while the gateway's VmRSS was sampled ({hold['rss_samples']} samples): "
           f"peak **{hold['rss_peak_kb'] / 1024:.0f} MB**; then the clients disconnected.")
         w("")
 
