@@ -36,7 +36,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/benchmarks/compare"
 JAR="$ROOT/gateway/target/modelgate.jar"
-ARGS="$*"
+# The command line as typed, for RESULTS.md: arguments with spaces or quotes single-quoted.
+ARGS=""
+for a in "$@"; do
+  if [[ "$a" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then ARGS+=" $a"; else ARGS+=" '${a//\'/\'\\\'\'}'"; fi
+done
 
 DURATION=10 REPS=3 WARMUP=10 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
 OUT="$ROOT/benchmarks/RESULTS.md"
@@ -447,7 +451,7 @@ mem = next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal
 os_name = next((l.split("=", 1)[1].strip().strip('"') for l in open("/etc/os-release") if l.startswith("PRETTY_NAME")), "unknown")
 e = os.environ
 print(json.dumps({
-    "command": ("bash benchmarks/compare.sh " + e["ARGS"]).strip(),
+    "command": "bash benchmarks/compare.sh" + e["ARGS"],
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "commit": e["COMMIT"], "note": e["NOTE"], "duration": int(e["DURATION"]), "reps": int(e["REPS"]),
     "streams": int(e["STREAMS"]), "hold_s": float(e["HOLD_S"]), "load_cpus": e["LOAD_CPUS"], "proxy_cpus": e["PROXY_CPUS"],
