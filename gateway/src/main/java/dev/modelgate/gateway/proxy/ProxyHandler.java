@@ -187,7 +187,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
         response.writeContinue();
       }
-      body = new byte[(int) Math.min(Math.max(declared, INITIAL_BODY_CAPACITY), MAX_UP_FRONT_BODY_CAPACITY)];
+      // A declared length sizes the buffer exactly (a typical chat body is far below 4 KiB).
+      body = new byte[(int) (declared >= 0 ? Math.min(declared, MAX_UP_FRONT_BODY_CAPACITY) : INITIAL_BODY_CAPACITY)];
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
       request.endHandler(v -> guarded(this::bodyComplete));
