@@ -46,7 +46,8 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Cache<RouteDecision, RouteMeters> routes = Caffeine.newBuilder().weakKeys().build();
+  // Maintenance inline on the caller: a handful of keys, and no wake-up of a pool thread from an event loop.
+  private final Cache<RouteDecision, RouteMeters> routes = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final Timer overhead;

@@ -582,7 +582,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       // Request metrics describe inference traffic; model listings and stray paths would skew them.
       if (inference) {
-        metrics.route(decision).record(outcome, elapsed);
+        (meters != null ? meters : metrics.route(null)).record(outcome, elapsed);
       }
       accessLog.record(new AccessRecord(
           System.currentTimeMillis(),

@@ -59,7 +59,8 @@ public final class SloGuard {
   private final GatewayMetrics metrics;
   private final Ticker ticker;
   private final Map<WindowKey, SloWindow> windows = new ConcurrentHashMap<>();
-  private final Cache<RouteDecision, WindowRef> byDecision = Caffeine.newBuilder().weakKeys().build();
+  // Maintenance inline on the caller (an event loop): no wake-up of a pool thread per few reads.
+  private final Cache<RouteDecision, WindowRef> byDecision = Caffeine.newBuilder().weakKeys().executor(Runnable::run).build();
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
 
