@@ -161,6 +161,15 @@ public final class RoutingTable {
     return targets.get(model);
   }
 
+  /**
+   * Whether {@code decision} was built by this table rather than one it replaced (each build makes
+   * new version routes), so caches keyed by decision can drop the replaced ones.
+   */
+  public boolean built(RouteDecision decision) {
+    return targets.get(decision.model() + ":" + decision.version().id()) instanceof PinnedTarget pinned
+        && pinned.decision().version() == decision.version();
+  }
+
   /** A message for a {@code model} field that {@link #lookup} did not find. */
   public String whyNotFound(String text) {
     String echoed = text.length() > MAX_ECHOED_CHARS ? text.substring(0, MAX_ECHOED_CHARS) + "…" : text;

@@ -54,6 +54,21 @@ class RoutingTableTest {
   }
 
   @Test
+  void tellsItsOwnDecisionsFromThoseOfTheTableItReplaced() {
+    RoutingTable first = build(twoModels());
+    RoutingTable next = RoutingTable.build(twoModels(), first, NO_ENV);
+    RouteDecision old = ((AliasTarget) first.lookup("support-agent")).pick();
+    RouteDecision current = ((AliasTarget) next.lookup("support-agent")).pick();
+    RouteDecision pinned = ((PinnedTarget) next.lookup("support-agent:v10")).decision();
+
+    assertThat(first.built(old)).isTrue();
+    assertThat(next.built(current)).isTrue();
+    assertThat(next.built(pinned)).isTrue();
+    assertThat(next.built(old)).isFalse();
+    assertThat(first.built(current)).isFalse();
+  }
+
+  @Test
   void routesABareNameThroughTheDefaultAlias() {
     RoutingTable table = build(twoModels());
 

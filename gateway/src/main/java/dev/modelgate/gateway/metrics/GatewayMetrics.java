@@ -1,7 +1,5 @@
 package dev.modelgate.gateway.metrics;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelgate.core.Endpoint;
 import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
@@ -30,8 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's meters. Meters are resolved once per route decision and cached by the decision's
- * identity (weak keys: a replaced routing table's decisions fall away), so a request increments
+ * The gateway's meters. Meters are resolved once per route decision and cached (decisions of a
+ * replaced routing table are pruned when the next one is published), so a request increments
  * pre-built meters and never builds tag lists. Label values come from the registry only; requests
  * for unknown models share one fixed series.
  */
@@ -49,7 +47,9 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Cache<RouteDecision, RouteMeters> routes = Caffeine.newBuilder().weakKeys().build();
+  // Keyed by value (strings, the version's route object by identity, an enum): a lookup neither
+  // allocates nor touches a shared buffer. A new table's publication prunes the replaced decisions.
+  private final ConcurrentHashMap<RouteDecision, RouteMeters> routes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final Timer overhead;
@@ -85,8 +85,13 @@ public final class GatewayMetrics implements AutoCloseable {
     if (decision == null) {
       return unrouted;
     }
-    return routes.get(decision, d -> new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header()));
+    RouteMeters meters = routes.get(decision);
+    if (meters != null) {
+      return meters;
+    }
+    return routes.computeIfAbsent(decision, d -> new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header()));
   }
+
 
   /** The Prometheus text exposition. */
   public String scrape() {
@@ -244,6 +249,8 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /** Publishes the weights and revision of every alias of a new routing table. */
   public void routingChanged(RoutingTable table) {
+    // A request still in flight on a replaced table may add its decision back; the next change prunes it.
+    routes.keySet().removeIf(decision -> !table.built(decision));
     List<MultiGauge.Row<?>> weights = new ArrayList<>();
     List<MultiGauge.Row<?>> revisions = new ArrayList<>();
     for (Model model : table.registry().models().values()) {

@@ -84,11 +84,24 @@ public final class UsageReader {
       while ((token = json.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
         track(json, token);
         if (done) {
-          return;
+          break;
         }
       }
     } catch (IOException | RuntimeException e) {
       done = true;
+    }
+    if (done && json != null) {
+      closeJson();
+    }
+  }
+
+  // Closing hands the field names this parser learnt back to the factory's shared table; an
+  // unclosed parser makes the next answer copy and rebuild that table.
+  private void closeJson() {
+    try {
+      json.close();
+    } catch (IOException | RuntimeException e) {
+      // Nothing more to read from it either way.
     }
   }
 

@@ -36,10 +36,13 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -141,7 +144,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private UsageReader usage;
     private long lastActivityNanos;
     private boolean waitingForClient;
-    private long timerId = -1;
+    private ScheduledFuture<?> deadline;
     private long pingTimerId = -1;
     private boolean finished;
     private boolean inference;
@@ -189,7 +192,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
         response.writeContinue();
       }
-      body = new byte[(int) Math.min(Math.max(declared, INITIAL_BODY_CAPACITY), MAX_UP_FRONT_BODY_CAPACITY)];
+      // A declared length sizes the buffer exactly (a typical chat body is far below 4 KiB).
+      body = new byte[(int) (declared >= 0 ? Math.min(declared, MAX_UP_FRONT_BODY_CAPACITY) : INITIAL_BODY_CAPACITY)];
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
       request.endHandler(v -> guarded(this::bodyComplete));
@@ -318,9 +322,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (upstreamStartNanos == 0) {
         upstreamStartNanos = System.nanoTime();
       }
-      if (timerId < 0) {
+      if (deadline == null) {
         lastActivityNanos = System.nanoTime();
-        timerId = vertx.setTimer(settings.upstreamTimeout().toMillis(), id -> upstreamDeadline());
+        armDeadline(settings.upstreamTimeout().toNanos());
       }
       RequestOptions options = new RequestOptions()
           .setMethod(HttpMethod.POST)
@@ -455,12 +459,21 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /**
+     * Straight on the event loop this exchange runs on: a Vert.x timer would also register in
+     * Vert.x-wide maps and the deployment's close hooks (a lock) for each request.
+     */
+    private void armDeadline(long nanos) {
+      ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
+      deadline = context.nettyEventLoop().schedule(() -> context.dispatch(() -> guarded(this::upstreamDeadline)), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
      * A whole answer must arrive within {@code upstream_timeout}; a stream must not fall silent for
      * that long. Rather than a timer per chunk, a stream's timer re-arms itself for the time left
      * since the last chunk.
      */
     private void upstreamDeadline() {
-      timerId = -1;
+      deadline = null;
       if (finished) {
         return;
       }
@@ -468,8 +481,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       long timeoutNanos = settings.upstreamTimeout().toNanos();
       // A slow reader pausing the backend is not the backend falling silent.
       if (streaming && (waitingForClient || silentNanos < timeoutNanos)) {
-        long waitNanos = waitingForClient ? timeoutNanos : timeoutNanos - silentNanos;
-        timerId = vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> upstreamDeadline());
+        armDeadline(waitingForClient ? timeoutNanos : timeoutNanos - silentNanos);
         return;
       }
       // Answer first: resetting the upstream fires its exception handler, which must find us finished.
@@ -578,9 +590,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private void finish(int status, Outcome outcome, String error) {
       finished = true;
       releaseEndpoint(outcome);
-      if (timerId >= 0) {
-        vertx.cancelTimer(timerId);
-        timerId = -1;
+      if (deadline != null) {
+        deadline.cancel(false);
+        deadline = null;
       }
       stopPinging();
       long end = System.nanoTime();
@@ -601,7 +613,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       // Request metrics describe inference traffic; model listings and stray paths would skew them.
       if (inference) {
-        metrics.route(decision).record(outcome, elapsed);
+        (meters != null ? meters : metrics.route(null)).record(outcome, elapsed);
       }
       accessLog.record(new AccessRecord(
           System.currentTimeMillis(),

@@ -2,8 +2,6 @@ package dev.modelgate.gateway.rollout;
 
 import static java.util.Objects.requireNonNull;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.Durations;
 import dev.modelgate.core.RoutingTable;
@@ -59,7 +57,9 @@ public final class SloGuard {
   private final GatewayMetrics metrics;
   private final Ticker ticker;
   private final Map<WindowKey, SloWindow> windows = new ConcurrentHashMap<>();
-  private final Cache<RouteDecision, WindowRef> byDecision = Caffeine.newBuilder().weakKeys().build();
+  // Read on every request: keyed by value, so a lookup allocates nothing; evaluateDue prunes the
+  // decisions of replaced tables.
+  private final Map<RouteDecision, WindowRef> byDecision = new ConcurrentHashMap<>();
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
 
@@ -91,7 +91,11 @@ public final class SloGuard {
     if (decision.alias() == null) {
       return;
     }
-    SloWindow window = byDecision.get(decision, this::windowOf).window();
+    WindowRef ref = byDecision.get(decision);
+    if (ref == null) {
+      ref = byDecision.computeIfAbsent(decision, this::windowOf);
+    }
+    SloWindow window = ref.window();
     if (window != null) {
       window.record(latencyNanos, failed);
     }
@@ -140,6 +144,7 @@ public final class SloGuard {
   public void evaluateDue() {
     long now = ticker.nanos();
     RoutingTable table = routing.table();
+    byDecision.keySet().removeIf(decision -> !table.built(decision));
     Set<AliasKey> guarded = new HashSet<>();
     for (Model model : table.registry().models().values()) {
       for (Alias alias : model.aliases().values()) {

@@ -254,6 +254,10 @@ public final class Gateway {
         .setPort(port)
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
+        // No WebSockets here: without these the pipeline carries a WebSocket extension handler that
+        // inspects every request and response.
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
         // HTTP/1.1 only: what LLM clients speak in clear text, and what the relay and drain are built for.
         .setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
