@@ -35,7 +35,7 @@ class WeightChangesUnderLoadTest {
   private static final int CLIENTS = 32;
   private static final int MAX_CHANGES = Integer.getInteger("modelgate.weight.changes", 1000);
   private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(Long.getLong("modelgate.weight.seconds", 12));
-  private static final int MIN_CHANGES = 100;
+  private static final int MIN_CHANGES = 20;
   // After every this many changes, hold the weights until a request has been sent and answered under them.
   private static final int SETTLE_EVERY = 10;
   private static final String OPERATOR = "operator-secret";
