@@ -105,8 +105,8 @@ public final class Gateway {
     }
     this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
     this.accessLog = AccessLog.open(config.accessLog());
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions()
+    this.client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions()
             .setProtocolVersion(HttpVersion.HTTP_1_1)
             .setKeepAlive(true)
             .setKeepAliveTimeout(60)
@@ -114,8 +114,12 @@ public final class Gateway {
             .setDecompressionSupported(false)
             .setTcpNoDelay(true)
             .setConnectTimeout((int) config.server().connectTimeout().toMillis())
-            .setName("modelgate-upstream"),
-        new PoolOptions().setHttp1MaxSize(UPSTREAM_CONNECTIONS_PER_ENDPOINT).setMaxWaitQueueSize(-1));
+            .setName("modelgate-upstream"))
+        .with(new PoolOptions().setHttp1MaxSize(UPSTREAM_CONNECTIONS_PER_ENDPOINT).setMaxWaitQueueSize(-1))
+        // A backend that resets its connection fails the request it carried, which answers and counts
+        // it; without a handler Vert.x would also log every reset as SEVERE.
+        .withConnectHandler(connection -> connection.exceptionHandler(e -> LOG.log(Level.FINE, "upstream connection failed", e)))
+        .build();
   }
 
   private static Ledger openLedger(StateConfig state) {

@@ -17,7 +17,6 @@ import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -387,7 +386,7 @@ class DataPlaneTest {
   void writesOneAccessLogRecordPerAnsweredRequest() throws Exception {
     harness.post("/v1/chat/completions", chat("support-agent:v8"), "x-request-id", "logged-request");
 
-    JsonNode record = awaitLogRecord("logged-request");
+    JsonNode record = GatewayHarness.awaitLogRecord(accessLog, "logged-request");
     assertThat(record.path("model").asText()).isEqualTo("support-agent");
     assertThat(record.path("version").asText()).isEqualTo("v8");
     assertThat(record.path("artifact").asText()).isEqualTo("wandb-artifact://acme/llm/support-agent:v8");
@@ -398,22 +397,6 @@ class DataPlaneTest {
     assertThat(record.path("completion_tokens").asLong()).isEqualTo(4);
     assertThat(record.path("prompt_tokens").asLong()).isPositive();
     assertThat(record.has("time")).isTrue();
-  }
-
-  private static JsonNode awaitLogRecord(String requestId) throws Exception {
-    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(accessLog)) {
-        for (String line : Files.readAllLines(accessLog)) {
-          JsonNode record = JSON.readTree(line);
-          if (record.path("request_id").asText().equals(requestId)) {
-            return record;
-          }
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no access log record for " + requestId);
   }
 
   @Test

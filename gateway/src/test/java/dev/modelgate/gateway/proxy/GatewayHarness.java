@@ -1,5 +1,7 @@
 package dev.modelgate.gateway.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.server.Gateway;
@@ -8,12 +10,16 @@ import dev.modelgate.gateway.sim.Simulator;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -24,6 +30,7 @@ import java.util.function.Function;
  */
 public final class GatewayHarness implements AutoCloseable {
   public static final Duration WAIT = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   final Vertx vertx = Vertx.vertx();
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
@@ -74,6 +81,76 @@ public final class GatewayHarness implements AutoCloseable {
 
   public HttpResponse<String> get(URI uri) throws Exception {
     return http.send(HttpRequest.newBuilder(uri).timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The client behind {@link #post}, for tests that read a response as it arrives. */
+  public HttpClient http() {
+    return http;
+  }
+
+  /**
+   * The sum of every sample of a metric whose labels include the given ones, from {@code /metrics}
+   * as Prometheus scrapes it; 0 when there is none.
+   *
+   * @param labels name, value, name, value, …
+   */
+  public double metric(String name, String... labels) throws Exception {
+    String text = get(adminUri("/metrics")).body();
+    double sum = 0;
+    for (String line : text.split("\n")) {
+      if (!line.startsWith(name + "{")) {
+        continue;
+      }
+      int close = line.lastIndexOf('}');
+      String series = line.substring(name.length() + 1, close);
+      boolean matches = true;
+      for (int i = 0; i < labels.length && matches; i += 2) {
+        matches = series.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
+      }
+      if (matches) {
+        sum += Double.parseDouble(line.substring(close + 1).trim());
+      }
+    }
+    return sum;
+  }
+
+  /** Polls {@link #metric} until it reads {@code expected}, or fails after {@link #WAIT}. */
+  public void awaitMetric(double expected, String name, String... labels) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    double last;
+    do {
+      last = metric(name, labels);
+      if (last == expected) {
+        return;
+      }
+      Thread.sleep(20);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError(name + " " + String.join(",", labels) + " stayed at " + last + ", expected " + expected);
+  }
+
+  /** Every record of a JSON-lines access log so far (none before the file exists). */
+  public static List<JsonNode> logRecords(Path accessLog) throws IOException {
+    List<JsonNode> records = new ArrayList<>();
+    if (Files.exists(accessLog)) {
+      for (String line : Files.readAllLines(accessLog)) {
+        records.add(JSON.readTree(line));
+      }
+    }
+    return records;
+  }
+
+  /** The access log record of one request, waiting for the background writer up to {@link #WAIT}. */
+  public static JsonNode awaitLogRecord(Path accessLog, String requestId) throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (JsonNode record : logRecords(accessLog)) {
+        if (record.path("request_id").asText().equals(requestId)) {
+          return record;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no access log record for " + requestId);
   }
 
   public static String chat(String model) {

@@ -197,11 +197,11 @@ class ProxyEdgeCasesTest {
       String head = readHead(in);
       assertThat(head).startsWith("HTTP/1.1 200").containsIgnoringCase("x-modelgate-version: v1");
       assertThat(new String(in.readNBytes(200), StandardCharsets.UTF_8)).contains("data: ");
-      assertThat(inflight("endless")).isEqualTo(1);
+      assertThat(harness.metric("modelgate_inflight_requests", "model", "endless")).isEqualTo(1);
     }
 
     assertThat(endlessStreamClosed.await(10, TimeUnit.SECONDS)).as("the backend's stream was cancelled").isTrue();
-    awaitInflight("endless", 0);
+    harness.awaitMetric(0, "modelgate_inflight_requests", "model", "endless");
   }
 
   @Test
@@ -384,24 +384,5 @@ class ProxyEdgeCasesTest {
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
     return new Raw(Integer.parseInt(status.group(1)), headers, new String(in.readNBytes(length), StandardCharsets.UTF_8));
-  }
-
-  private static int inflight(String model) throws Exception {
-    String metrics = harness.get(harness.adminUri("/metrics")).body();
-    Matcher gauge = Pattern.compile("modelgate_inflight_requests\\{model=\"" + Pattern.quote(model) + "\",version=\"v1\"} ([0-9.]+)").matcher(metrics);
-    return gauge.find() ? (int) Double.parseDouble(gauge.group(1)) : 0;
-  }
-
-  private static void awaitInflight(String model, int expected) throws Exception {
-    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
-    int last;
-    do {
-      last = inflight(model);
-      if (last == expected) {
-        return;
-      }
-      Thread.sleep(20);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("in-flight requests for " + model + " stayed at " + last + ", expected " + expected);
   }
 }

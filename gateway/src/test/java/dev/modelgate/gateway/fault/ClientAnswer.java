@@ -1,0 +1,125 @@
+package dev.modelgate.gateway.fault;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.proxy.GatewayHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one client got for one request: status, headers, every byte, and whether the connection
+ * was cut before the answer was complete (which is how a client learns that a stream broke).
+ */
+record ClientAnswer(String requestId, int status, HttpHeaders headers, byte[] bytes, boolean cutShort) {
+  // Trailing tokens would mean two answers in one body.
+  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** Posts a chat request with its own request id and reads the answer to its end. */
+  static ClientAnswer chat(HttpClient http, URI uri, String model, boolean stream, String requestId) throws InterruptedException {
+    String body = "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(GatewayHarness.WAIT)
+        .header("content-type", "application/json").header("x-request-id", requestId)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    HttpResponse<InputStream> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new AssertionError("request " + requestId + " got no answer at all", e);
+    }
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    boolean cutShort = false;
+    try (InputStream in = response.body()) {
+      in.transferTo(received);
+    } catch (IOException e) {
+      cutShort = true;
+    }
+    return new ClientAnswer(requestId, response.statusCode(), response.headers(), received.toByteArray(), cutShort);
+  }
+
+  String body() {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  String header(String name) {
+    return headers.firstValue(name).orElse(null);
+  }
+
+  boolean isEventStream() {
+    String type = header("content-type");
+    return type != null && type.startsWith("text/event-stream");
+  }
+
+  /** The SSE events of a stream, without keep-alive comments. */
+  List<String> events() {
+    List<String> events = new ArrayList<>();
+    for (String event : body().split("\n\n")) {
+      if (!event.isBlank() && !event.startsWith(":")) {
+        events.add(event);
+      }
+    }
+    return events;
+  }
+
+  /** The {@code error} object of a JSON error body or of a stream's terminal error event. */
+  JsonNode error() throws IOException {
+    String json = isEventStream() ? events().get(events().size() - 1).substring("data: ".length()) : body();
+    return JSON.readTree(json).path("error");
+  }
+
+  /**
+   * Null when this is exactly one complete, well-formed answer: a JSON body (a completion, or an
+   * OpenAI error for a status of 400 or more), or a stream that ends in {@code [DONE]}, or one that
+   * ends in a terminal error event followed by the connection closing; otherwise what is wrong.
+   */
+  String problem() {
+    try {
+      if (status == 200 && isEventStream()) {
+        List<String> events = events();
+        if (events.isEmpty()) {
+          return "an empty stream";
+        }
+        String last = events.get(events.size() - 1);
+        for (String event : events.subList(0, events.size() - 1)) {
+          if (!event.startsWith("data: {\"id\"")) {
+            return "an event that is neither a chunk nor the end: " + event;
+          }
+          JSON.readTree(event.substring(6));
+        }
+        if (last.equals("data: [DONE]")) {
+          return cutShort ? "[DONE] then a broken connection" : null;
+        }
+        if (last.startsWith("data: {\"error\":")) {
+          JsonNode error = JSON.readTree(last.substring(6)).path("error");
+          if (error.path("code").asText().isEmpty() || error.path("message").asText().isEmpty()) {
+            return "an error event without code or message: " + last;
+          }
+          return cutShort ? null : "a terminal error event and then a clean end of the stream";
+        }
+        return "a stream that ends in neither [DONE] nor an error event: " + last;
+      }
+      if (cutShort) {
+        return "status " + status + " and a body cut short after " + bytes.length + " bytes";
+      }
+      JsonNode json = JSON.readTree(bytes);
+      if (status == 200) {
+        return json.path("choices").isArray() ? null : "200 without choices: " + body();
+      }
+      if (status >= 400) {
+        return json.path("error").path("message").isTextual() ? null : "status " + status + " without an error object: " + body();
+      }
+      return "unexpected status " + status;
+    } catch (IOException e) {
+      return "status " + status + ", not well-formed (" + e.getMessage() + "): " + body();
+    }
+  }
+}
