@@ -506,13 +506,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         fail(kind, outcome, message);
         return;
       }
-      // The status line is gone; a stream ends with an error event, and never with a clean end.
-      if (eventStream) {
-        response.write(OpenAiError.sseEvent(kind, message));
-      }
       finish(kind.status(), outcome, message);
-      // Resetting ends just this exchange: on HTTP/1.1 it closes the connection, on HTTP/2 only the stream.
-      response.reset();
+      // The status line is gone; a stream ends with an error event, and never with a clean end.
+      // Resetting ends just this exchange (on HTTP/1.1 it closes the connection, on HTTP/2 only the
+      // stream), and only once the event is written: a reset drops whatever is still queued.
+      if (eventStream) {
+        response.write(OpenAiError.sseEvent(kind, message)).onComplete(written -> response.reset());
+      } else {
+        response.reset();
+      }
     }
 
     private void clientGone() {
