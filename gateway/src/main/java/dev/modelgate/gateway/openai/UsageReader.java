@@ -3,7 +3,6 @@ package dev.modelgate.gateway.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
@@ -11,24 +10,39 @@ import java.io.IOException;
  * Reads the token counts an answer reports in its {@code usage} object while the answer is being
  * relayed — it is fed every chunk the client gets and never holds the answer back.
  *
- * <p>A JSON answer goes through Jackson's non-blocking parser, chunk by chunk, watching only the
- * top-level {@code usage}. A Server-Sent Events stream is split into lines; only a {@code data:}
- * line that mentions {@code "usage"} is parsed (the final usage chunk of a chat stream with
- * {@code include_usage}, or the Responses API's {@code response.completed}). Chat and completions
- * report {@code prompt_tokens}/{@code completion_tokens}, the Responses API
- * {@code input_tokens}/{@code output_tokens}. An answer it cannot read simply yields no counts.
+ * <p>A JSON answer is scanned byte by byte, across chunks, tracking only nesting and strings (so a
+ * {@code "usage"} inside a message's text, or as a value or a nested key, is not mistaken for it);
+ * only the top-level {@code usage} object is collected and parsed. A Server-Sent Events stream is
+ * split into lines; only a {@code data:} line that mentions {@code "usage"} is parsed (the final
+ * usage chunk of a chat stream with {@code include_usage}, or the Responses API's
+ * {@code response.completed}). Chat and completions report {@code prompt_tokens}/{@code completion_tokens},
+ * the Responses API {@code input_tokens}/{@code output_tokens}. An answer it cannot read simply yields no counts.
  */
 public final class UsageReader {
   private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] USAGE_NAME = "usage".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] DATA = "data:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   // An SSE line longer than this is a content delta, never a usage report: stop collecting it.
   private static final int MAX_LINE = 64 * 1024;
+  // A usage object is a handful of counters; anything larger is not one worth reading.
+  private static final int MAX_USAGE = 16 * 1024;
+
+  // Where the JSON scan stands after the last byte of the top-level object seen so far.
+  private static final int SCANNING = 0;
+  private static final int AFTER_USAGE_NAME = 1;
+  private static final int AFTER_USAGE_COLON = 2;
+  private static final int IN_USAGE = 3;
 
   private final boolean eventStream;
-  private JsonParser json;
   private int depth;
-  private boolean inUsage;
+  private boolean inString;
+  private boolean escaped;
+  // Bytes of "usage" matched by the string being read at depth 1, or -1 when it cannot be that name.
+  private int nameMatched = -1;
+  private int state = SCANNING;
+  private byte[] usageBytes;
+  private int usageLength;
   private boolean done;
   private ByteArrayOutputStream line;
   private boolean lineTooLong;
@@ -75,58 +89,101 @@ public final class UsageReader {
   }
 
   private void feedJson(byte[] chunk) {
-    try {
-      if (json == null) {
-        json = JSON.createNonBlockingByteArrayParser();
+    int usageFrom = state == IN_USAGE ? 0 : -1;
+    for (int i = 0; i < chunk.length; i++) {
+      byte b = chunk[i];
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+        } else if (b == '\\') {
+          escaped = true;
+          nameMatched = -1;
+        } else if (b == '"') {
+          inString = false;
+          if (nameMatched == USAGE_NAME.length) {
+            state = AFTER_USAGE_NAME;
+          }
+        } else if (nameMatched >= 0) {
+          nameMatched = nameMatched < USAGE_NAME.length && b == USAGE_NAME[nameMatched] ? nameMatched + 1 : -1;
+        }
+        continue;
       }
-      ((ByteArrayFeeder) json.getNonBlockingInputFeeder()).feedInput(chunk, 0, chunk.length);
-      JsonToken token;
-      while ((token = json.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-        track(json, token);
-        if (done) {
-          break;
+      if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+        continue;
+      }
+      if (state == AFTER_USAGE_NAME) {
+        state = b == ':' ? AFTER_USAGE_COLON : SCANNING;
+        if (b == ':') {
+          continue;
+        }
+      } else if (state == AFTER_USAGE_COLON) {
+        // "usage": null (or anything but an object) reports nothing.
+        state = b == '{' ? IN_USAGE : SCANNING;
+        if (b == '{') {
+          usageFrom = i;
         }
       }
-    } catch (IOException | RuntimeException e) {
+      switch (b) {
+        case '"' -> {
+          inString = true;
+          nameMatched = depth == 1 && state == SCANNING ? 0 : -1;
+        }
+        case '{', '[' -> depth++;
+        case '}', ']' -> {
+          depth--;
+          if (state == IN_USAGE && depth == 1) {
+            collectUsage(chunk, usageFrom, i + 1 - usageFrom);
+            if (!done) {
+              readUsageObject();
+            }
+            done = true;
+            return;
+          }
+        }
+        default -> { }
+      }
+    }
+    if (state == IN_USAGE) {
+      collectUsage(chunk, usageFrom, chunk.length - usageFrom);
+    }
+  }
+
+  private void collectUsage(byte[] chunk, int from, int length) {
+    if (usageLength + length > MAX_USAGE) {
       done = true;
+      return;
     }
-    if (done && json != null) {
-      closeJson();
+    if (usageBytes == null) {
+      usageBytes = new byte[Math.max(256, length)];
+    } else if (usageLength + length > usageBytes.length) {
+      usageBytes = java.util.Arrays.copyOf(usageBytes, Math.max(usageBytes.length * 2, usageLength + length));
     }
+    System.arraycopy(chunk, from, usageBytes, usageLength, length);
+    usageLength += length;
   }
 
-  // Closing hands the field names this parser learnt back to the factory's shared table; an
-  // unclosed parser makes the next answer copy and rebuild that table.
-  private void closeJson() {
-    try {
-      json.close();
+  private void readUsageObject() {
+    try (JsonParser parser = JSON.createParser(usageBytes, 0, usageLength)) {
+      if (parser.nextToken() == JsonToken.START_OBJECT) {
+        countFields(parser);
+      }
     } catch (IOException | RuntimeException e) {
-      // Nothing more to read from it either way.
+      // Not the object it looked like: no counts.
     }
   }
 
-  // Depth 1 is the answer object; usage is a field of it (chat, completions, embeddings).
-  private void track(JsonParser parser, JsonToken token) throws IOException {
-    switch (token) {
-      case START_OBJECT, START_ARRAY -> {
-        depth++;
-        if (depth == 2 && token == JsonToken.START_OBJECT && "usage".equals(parser.currentName())) {
-          inUsage = true;
-        }
+  /** Counts the integer fields of the object the parser has just entered, up to its end. */
+  private void countFields(JsonParser parser) throws IOException {
+    int level = 1;
+    JsonToken token;
+    while (level > 0 && (token = parser.nextToken()) != null) {
+      if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+        level++;
+      } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+        level--;
+      } else if (level == 1 && token == JsonToken.VALUE_NUMBER_INT) {
+        count(parser.currentName(), parser.getLongValue());
       }
-      case END_OBJECT, END_ARRAY -> {
-        if (inUsage && depth == 2) {
-          inUsage = false;
-          done = true;
-        }
-        depth--;
-      }
-      case VALUE_NUMBER_INT -> {
-        if (inUsage && depth == 2) {
-          count(parser.currentName(), parser.getLongValue());
-        }
-      }
-      default -> { }
     }
   }
 
@@ -181,23 +238,16 @@ public final class UsageReader {
   private void readUsageEvent(byte[] bytes) {
     try (JsonParser parser = JSON.createParser(bytes, DATA.length, bytes.length - DATA.length)) {
       int level = 0;
-      boolean inside = false;
-      int usageLevel = -1;
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
         if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
           level++;
-          if (token == JsonToken.START_OBJECT && "usage".equals(parser.currentName()) && level <= 3) {
-            inside = true;
-            usageLevel = level;
+          if (token == JsonToken.START_OBJECT && level <= 3 && "usage".equals(parser.currentName())) {
+            countFields(parser);
+            level--;
           }
         } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
-          if (inside && level == usageLevel) {
-            inside = false;
-          }
           level--;
-        } else if (inside && level == usageLevel && token == JsonToken.VALUE_NUMBER_INT) {
-          count(parser.currentName(), parser.getLongValue());
         }
       }
     } catch (IOException | RuntimeException e) {
