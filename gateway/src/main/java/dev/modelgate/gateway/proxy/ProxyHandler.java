@@ -519,10 +519,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (finished) {
         return;
       }
+      // Finish first: resetting the upstream fires its exception handler, which must find us finished
+      // rather than count the client's hang-up as a backend failure (and against its circuit breaker).
+      finish(499, Outcome.CANCELLED, "client closed the connection");
       if (upstream != null) {
         upstream.reset();
       }
-      finish(499, Outcome.CANCELLED, "client closed the connection");
     }
 
     /** A request refused before routing: the client's fault. */

@@ -202,6 +202,11 @@ class ProxyEdgeCasesTest {
 
     assertThat(endlessStreamClosed.await(10, TimeUnit.SECONDS)).as("the backend's stream was cancelled").isTrue();
     awaitInflight("endless", 0);
+    // A client hanging up is not the backend failing: no upstream error, nothing against its breaker.
+    String metrics = harness.get(harness.adminUri("/metrics")).body();
+    assertThat(metrics).containsPattern("modelgate_requests_total\\{[^}]*model=\"endless\"[^}]*outcome=\"cancelled\"[^}]*} 1\\.0")
+        .doesNotContainPattern("modelgate_upstream_errors_total\\{[^}]*model=\"endless\"[^}]*} [1-9]")
+        .doesNotContainPattern("modelgate_requests_total\\{[^}]*model=\"endless\"[^}]*outcome=\"upstream_error\"[^}]*} [1-9]");
   }
 
   @Test
