@@ -331,8 +331,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           .setHost(chosen.host())
           .setPort(chosen.port())
           .setSsl(chosen.ssl())
-          .setURI(upstreamUri(chosen))
-          .setConnectTimeout(settings.connectTimeout().toMillis());
+          // No per-request connect timeout: the client's (connect_timeout) bounds the TCP connect, and
+          // Vert.x 5.0's pool timer for it can race a recycled connection and complete a promise twice.
+          .setURI(upstreamUri(chosen));
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       ForwardedHeaders.copyUpstream(request.headers(), headers);
       headers.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(payload.length()));
