@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the token counts an answer reports in its {@code usage} object while the answer is being
@@ -20,9 +21,9 @@ import java.io.IOException;
  */
 public final class UsageReader {
   private static final JsonFactory JSON = new JsonFactory();
-  private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] USAGE_NAME = "usage".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] DATA = "data:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USAGE_NAME = "usage".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
   // An SSE line longer than this is a content delta, never a usage report: stop collecting it.
   private static final int MAX_LINE = 64 * 1024;
   // A usage object is a handful of counters; anything larger is not one worth reading.
@@ -88,14 +89,32 @@ public final class UsageReader {
     return completionTokens < 0 ? null : completionTokens;
   }
 
+  // The scan state lives in locals while a chunk is read (written back at the end): this loop sees every byte.
   private void feedJson(byte[] chunk) {
+    int n = chunk.length;
     int usageFrom = state == IN_USAGE ? 0 : -1;
-    for (int i = 0; i < chunk.length; i++) {
+    int depth = this.depth;
+    boolean inString = this.inString;
+    boolean escaped = this.escaped;
+    int nameMatched = this.nameMatched;
+    int state = this.state;
+    for (int i = 0; i < n; i++) {
       byte b = chunk[i];
       if (inString) {
         if (escaped) {
           escaped = false;
-        } else if (b == '\\') {
+          continue;
+        }
+        if (nameMatched < 0) {
+          // Text that cannot be the name: only its end (or an escape) matters.
+          while (b != '"' && b != '\\' && ++i < n) {
+            b = chunk[i];
+          }
+          if (i == n) {
+            break;
+          }
+        }
+        if (b == '\\') {
           escaped = true;
           nameMatched = -1;
         } else if (b == '"') {
@@ -103,7 +122,7 @@ public final class UsageReader {
           if (nameMatched == USAGE_NAME.length) {
             state = AFTER_USAGE_NAME;
           }
-        } else if (nameMatched >= 0) {
+        } else {
           nameMatched = nameMatched < USAGE_NAME.length && b == USAGE_NAME[nameMatched] ? nameMatched + 1 : -1;
         }
         continue;
@@ -143,8 +162,13 @@ public final class UsageReader {
         default -> { }
       }
     }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.nameMatched = nameMatched;
+    this.state = state;
     if (state == IN_USAGE) {
-      collectUsage(chunk, usageFrom, chunk.length - usageFrom);
+      collectUsage(chunk, usageFrom, n - usageFrom);
     }
   }
 
@@ -162,14 +186,73 @@ public final class UsageReader {
     usageLength += length;
   }
 
+  /**
+   * Reads the collected {@code {...}} by hand: a flat object of counters, so creating a Jackson
+   * parser (buffers, symbol table) per answer would cost more than the reading.
+   */
   private void readUsageObject() {
-    try (JsonParser parser = JSON.createParser(usageBytes, 0, usageLength)) {
-      if (parser.nextToken() == JsonToken.START_OBJECT) {
-        countFields(parser);
+    byte[] b = usageBytes;
+    int end = usageLength - 1;
+    int i = 1;
+    while (i < end) {
+      i = skipWhitespace(b, i, end);
+      if (i >= end || b[i] != '"') {
+        return;
       }
-    } catch (IOException | RuntimeException e) {
-      // Not the object it looked like: no counts.
+      int nameFrom = i + 1;
+      i = skipString(b, i, end);
+      int nameTo = i - 1;
+      i = skipWhitespace(b, i, end);
+      if (i >= end || b[i] != ':') {
+        return;
+      }
+      i = skipWhitespace(b, i + 1, end);
+      int valueFrom = i;
+      long value = 0;
+      boolean integer = i < end;
+      for (int depth = 0; i < end && (depth > 0 || (b[i] != ',' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')); i++) {
+        byte c = b[i];
+        if (c == '"') {
+          i = skipString(b, i, end) - 1;
+        } else if (c == '{' || c == '[') {
+          depth++;
+        } else if (c == '}' || c == ']') {
+          depth--;
+        }
+        if (c >= '0' && c <= '9' && i - valueFrom < 18) {
+          value = value * 10 + (c - '0');
+        } else {
+          integer = false;
+        }
+      }
+      if (integer) {
+        count(new String(b, nameFrom, nameTo - nameFrom, StandardCharsets.ISO_8859_1), value);
+      }
+      i = skipWhitespace(b, i, end);
+      if (i < end && b[i] != ',') {
+        return;
+      }
+      i++;
     }
+  }
+
+  private static int skipWhitespace(byte[] b, int i, int end) {
+    while (i < end && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
+  /** From an opening quote to just past its closing one. */
+  private static int skipString(byte[] b, int i, int end) {
+    for (i++; i < end; i++) {
+      if (b[i] == '\\') {
+        i++;
+      } else if (b[i] == '"') {
+        return i + 1;
+      }
+    }
+    return end;
   }
 
   /** Counts the integer fields of the object the parser has just entered, up to its end. */

@@ -50,6 +50,17 @@ class UsageReaderTest {
   }
 
   @Test
+  void readsAPrettyPrintedUsageAndSkipsWhatIsNotACount() {
+    String body = "{\n  \"id\": \"c1\",\n  \"usage\": {\n    \"cost\": 1.5,\n    \"note\": \"a, b\",\n    \"prompt_tokens\" : 5 ,\n"
+        + "    \"details\": {\"prompt_tokens\": 9, \"x\": [1, 2]},\n    \"completion_tokens\":\t6\n  }\n}\n";
+    for (long seed = 0; seed < 50; seed++) {
+      UsageReader reader = fedInPieces("application/json", body, seed);
+      assertThat(reader.promptTokens()).isEqualTo(5);
+      assertThat(reader.completionTokens()).isEqualTo(6);
+    }
+  }
+
+  @Test
   void aNullUsageReportsNothing() {
     UsageReader reader = fedInPieces("application/json", "{\"usage\":null,\"choices\":[{\"usage\":{\"prompt_tokens\":3}}]}", 1);
 
