@@ -3,32 +3,47 @@ package dev.modelgate.gateway.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the token counts an answer reports in its {@code usage} object while the answer is being
  * relayed — it is fed every chunk the client gets and never holds the answer back.
  *
- * <p>A JSON answer goes through Jackson's non-blocking parser, chunk by chunk, watching only the
- * top-level {@code usage}. A Server-Sent Events stream is split into lines; only a {@code data:}
- * line that mentions {@code "usage"} is parsed (the final usage chunk of a chat stream with
- * {@code include_usage}, or the Responses API's {@code response.completed}). Chat and completions
- * report {@code prompt_tokens}/{@code completion_tokens}, the Responses API
- * {@code input_tokens}/{@code output_tokens}. An answer it cannot read simply yields no counts.
+ * <p>A JSON answer is scanned byte by byte, across chunks, tracking only nesting and strings (so a
+ * {@code "usage"} inside a message's text, or as a value or a nested key, is not mistaken for it);
+ * only the top-level {@code usage} object is collected and parsed. A Server-Sent Events stream is
+ * split into lines; only a {@code data:} line that mentions {@code "usage"} is parsed (the final
+ * usage chunk of a chat stream with {@code include_usage}, or the Responses API's
+ * {@code response.completed}). Chat and completions report {@code prompt_tokens}/{@code completion_tokens},
+ * the Responses API {@code input_tokens}/{@code output_tokens}. An answer it cannot read simply yields no counts.
  */
 public final class UsageReader {
   private static final JsonFactory JSON = new JsonFactory();
-  private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] DATA = "data:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USAGE_NAME = "usage".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
   // An SSE line longer than this is a content delta, never a usage report: stop collecting it.
   private static final int MAX_LINE = 64 * 1024;
+  // A usage object is a handful of counters; anything larger is not one worth reading.
+  private static final int MAX_USAGE = 16 * 1024;
+
+  // Where the JSON scan stands after the last byte of the top-level object seen so far.
+  private static final int SCANNING = 0;
+  private static final int AFTER_USAGE_NAME = 1;
+  private static final int AFTER_USAGE_COLON = 2;
+  private static final int IN_USAGE = 3;
 
   private final boolean eventStream;
-  private JsonParser json;
   private int depth;
-  private boolean inUsage;
+  private boolean inString;
+  private boolean escaped;
+  // Bytes of "usage" matched by the string being read at depth 1, or -1 when it cannot be that name.
+  private int nameMatched = -1;
+  private int state = SCANNING;
+  private byte[] usageBytes;
+  private int usageLength;
   private boolean done;
   private ByteArrayOutputStream line;
   private boolean lineTooLong;
@@ -74,59 +89,184 @@ public final class UsageReader {
     return completionTokens < 0 ? null : completionTokens;
   }
 
+  // The scan state lives in locals while a chunk is read (written back at the end): this loop sees every byte.
   private void feedJson(byte[] chunk) {
-    try {
-      if (json == null) {
-        json = JSON.createNonBlockingByteArrayParser();
+    int n = chunk.length;
+    int usageFrom = state == IN_USAGE ? 0 : -1;
+    int depth = this.depth;
+    boolean inString = this.inString;
+    boolean escaped = this.escaped;
+    int nameMatched = this.nameMatched;
+    int state = this.state;
+    for (int i = 0; i < n; i++) {
+      byte b = chunk[i];
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        if (nameMatched < 0) {
+          // Text that cannot be the name: only its end (or an escape) matters.
+          while (b != '"' && b != '\\' && ++i < n) {
+            b = chunk[i];
+          }
+          if (i == n) {
+            break;
+          }
+        }
+        if (b == '\\') {
+          escaped = true;
+          nameMatched = -1;
+        } else if (b == '"') {
+          inString = false;
+          if (nameMatched == USAGE_NAME.length) {
+            state = AFTER_USAGE_NAME;
+          }
+        } else {
+          nameMatched = nameMatched < USAGE_NAME.length && b == USAGE_NAME[nameMatched] ? nameMatched + 1 : -1;
+        }
+        continue;
       }
-      ((ByteArrayFeeder) json.getNonBlockingInputFeeder()).feedInput(chunk, 0, chunk.length);
-      JsonToken token;
-      while ((token = json.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
-        track(json, token);
-        if (done) {
-          break;
+      if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+        continue;
+      }
+      if (state == AFTER_USAGE_NAME) {
+        state = b == ':' ? AFTER_USAGE_COLON : SCANNING;
+        if (b == ':') {
+          continue;
+        }
+      } else if (state == AFTER_USAGE_COLON) {
+        // "usage": null (or anything but an object) reports nothing.
+        state = b == '{' ? IN_USAGE : SCANNING;
+        if (b == '{') {
+          usageFrom = i;
         }
       }
-    } catch (IOException | RuntimeException e) {
+      switch (b) {
+        case '"' -> {
+          inString = true;
+          nameMatched = depth == 1 && state == SCANNING ? 0 : -1;
+        }
+        case '{', '[' -> depth++;
+        case '}', ']' -> {
+          depth--;
+          if (state == IN_USAGE && depth == 1) {
+            collectUsage(chunk, usageFrom, i + 1 - usageFrom);
+            if (!done) {
+              readUsageObject();
+            }
+            done = true;
+            return;
+          }
+        }
+        default -> { }
+      }
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.nameMatched = nameMatched;
+    this.state = state;
+    if (state == IN_USAGE) {
+      collectUsage(chunk, usageFrom, n - usageFrom);
+    }
+  }
+
+  private void collectUsage(byte[] chunk, int from, int length) {
+    if (usageLength + length > MAX_USAGE) {
       done = true;
+      return;
     }
-    if (done && json != null) {
-      closeJson();
+    if (usageBytes == null) {
+      usageBytes = new byte[Math.max(256, length)];
+    } else if (usageLength + length > usageBytes.length) {
+      usageBytes = java.util.Arrays.copyOf(usageBytes, Math.max(usageBytes.length * 2, usageLength + length));
+    }
+    System.arraycopy(chunk, from, usageBytes, usageLength, length);
+    usageLength += length;
+  }
+
+  /**
+   * Reads the collected {@code {...}} by hand: a flat object of counters, so creating a Jackson
+   * parser (buffers, symbol table) per answer would cost more than the reading.
+   */
+  private void readUsageObject() {
+    byte[] b = usageBytes;
+    int end = usageLength - 1;
+    int i = 1;
+    while (i < end) {
+      i = skipWhitespace(b, i, end);
+      if (i >= end || b[i] != '"') {
+        return;
+      }
+      int nameFrom = i + 1;
+      i = skipString(b, i, end);
+      int nameTo = i - 1;
+      i = skipWhitespace(b, i, end);
+      if (i >= end || b[i] != ':') {
+        return;
+      }
+      i = skipWhitespace(b, i + 1, end);
+      int valueFrom = i;
+      long value = 0;
+      boolean integer = i < end;
+      for (int depth = 0; i < end && (depth > 0 || (b[i] != ',' && b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t')); i++) {
+        byte c = b[i];
+        if (c == '"') {
+          i = skipString(b, i, end) - 1;
+        } else if (c == '{' || c == '[') {
+          depth++;
+        } else if (c == '}' || c == ']') {
+          depth--;
+        }
+        if (c >= '0' && c <= '9' && i - valueFrom < 18) {
+          value = value * 10 + (c - '0');
+        } else {
+          integer = false;
+        }
+      }
+      if (integer) {
+        count(new String(b, nameFrom, nameTo - nameFrom, StandardCharsets.ISO_8859_1), value);
+      }
+      i = skipWhitespace(b, i, end);
+      if (i < end && b[i] != ',') {
+        return;
+      }
+      i++;
     }
   }
 
-  // Closing hands the field names this parser learnt back to the factory's shared table; an
-  // unclosed parser makes the next answer copy and rebuild that table.
-  private void closeJson() {
-    try {
-      json.close();
-    } catch (IOException | RuntimeException e) {
-      // Nothing more to read from it either way.
+  private static int skipWhitespace(byte[] b, int i, int end) {
+    while (i < end && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
+      i++;
     }
+    return i;
   }
 
-  // Depth 1 is the answer object; usage is a field of it (chat, completions, embeddings).
-  private void track(JsonParser parser, JsonToken token) throws IOException {
-    switch (token) {
-      case START_OBJECT, START_ARRAY -> {
-        depth++;
-        if (depth == 2 && token == JsonToken.START_OBJECT && "usage".equals(parser.currentName())) {
-          inUsage = true;
-        }
+  /** From an opening quote to just past its closing one. */
+  private static int skipString(byte[] b, int i, int end) {
+    for (i++; i < end; i++) {
+      if (b[i] == '\\') {
+        i++;
+      } else if (b[i] == '"') {
+        return i + 1;
       }
-      case END_OBJECT, END_ARRAY -> {
-        if (inUsage && depth == 2) {
-          inUsage = false;
-          done = true;
-        }
-        depth--;
+    }
+    return end;
+  }
+
+  /** Counts the integer fields of the object the parser has just entered, up to its end. */
+  private void countFields(JsonParser parser) throws IOException {
+    int level = 1;
+    JsonToken token;
+    while (level > 0 && (token = parser.nextToken()) != null) {
+      if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+        level++;
+      } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+        level--;
+      } else if (level == 1 && token == JsonToken.VALUE_NUMBER_INT) {
+        count(parser.currentName(), parser.getLongValue());
       }
-      case VALUE_NUMBER_INT -> {
-        if (inUsage && depth == 2) {
-          count(parser.currentName(), parser.getLongValue());
-        }
-      }
-      default -> { }
     }
   }
 
@@ -181,23 +321,16 @@ public final class UsageReader {
   private void readUsageEvent(byte[] bytes) {
     try (JsonParser parser = JSON.createParser(bytes, DATA.length, bytes.length - DATA.length)) {
       int level = 0;
-      boolean inside = false;
-      int usageLevel = -1;
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
         if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
           level++;
-          if (token == JsonToken.START_OBJECT && "usage".equals(parser.currentName()) && level <= 3) {
-            inside = true;
-            usageLevel = level;
+          if (token == JsonToken.START_OBJECT && level <= 3 && "usage".equals(parser.currentName())) {
+            countFields(parser);
+            level--;
           }
         } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
-          if (inside && level == usageLevel) {
-            inside = false;
-          }
           level--;
-        } else if (inside && level == usageLevel && token == JsonToken.VALUE_NUMBER_INT) {
-          count(parser.currentName(), parser.getLongValue());
         }
       }
     } catch (IOException | RuntimeException e) {

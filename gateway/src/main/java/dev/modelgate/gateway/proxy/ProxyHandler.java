@@ -331,8 +331,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           .setHost(chosen.host())
           .setPort(chosen.port())
           .setSsl(chosen.ssl())
-          .setURI(upstreamUri(chosen))
-          .setConnectTimeout(settings.connectTimeout().toMillis());
+          // No per-request connect timeout: the client's (connect_timeout) bounds the TCP connect, and
+          // Vert.x 5.0's pool timer for it can race a recycled connection and complete a promise twice.
+          .setURI(upstreamUri(chosen));
       MultiMap headers = MultiMap.caseInsensitiveMultiMap();
       ForwardedHeaders.copyUpstream(request.headers(), headers);
       headers.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(payload.length()));
@@ -522,7 +523,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       // Finish first: resetting the upstream fires its exception handler, which must find us finished
-      // rather than answer, count and log the request a second time.
+      // rather than count, log and hold against the backend's breaker a hang-up that was the client's.
       finish(499, Outcome.CANCELLED, "client closed the connection");
       if (upstream != null) {
         upstream.reset();

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param clientKeys accepted client API keys; empty means no client authentication
  */
-public record ProxySettings(long maxBodyBytes, Duration upstreamTimeout, Duration connectTimeout, Duration ssePingInterval, List<String> clientKeys) {
+public record ProxySettings(long maxBodyBytes, Duration upstreamTimeout, Duration ssePingInterval, List<String> clientKeys) {
   public ProxySettings {
     clientKeys = List.copyOf(clientKeys);
   }

@@ -201,7 +201,7 @@ public final class Gateway {
   }
 
   private Future<Void> listen(ServerConfig server) {
-    ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.connectTimeout(), server.ssePingInterval(),
+    ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
         clientKeys);
     ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -36,6 +36,39 @@ class UsageReaderTest {
   }
 
   @Test
+  void aUsageThatIsNotTheAnswersOwnIsNotMistakenForIt() {
+    // "usage" as a string value, as a key of a nested object, and inside text (with its quotes escaped),
+    // all before the answer's own usage, split at every possible place.
+    String body = "{\"object\":\"usage\",\"metadata\":{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}},"
+        + "\"choices\":[{\"message\":{\"content\":\"\\\"usage\\\":{\\\"prompt_tokens\\\":2} \\\\\"}}],"
+        + "\"usage\" : {\"prompt_tokens\":12,\"completion_tokens_details\":{\"reasoning_tokens\":8},\"completion_tokens\":34}}";
+    for (long seed = 0; seed < 200; seed++) {
+      UsageReader reader = fedInPieces("application/json", body, seed);
+      assertThat(reader.promptTokens()).as("seed %d", seed).isEqualTo(12);
+      assertThat(reader.completionTokens()).as("seed %d", seed).isEqualTo(34);
+    }
+  }
+
+  @Test
+  void readsAPrettyPrintedUsageAndSkipsWhatIsNotACount() {
+    String body = "{\n  \"id\": \"c1\",\n  \"usage\": {\n    \"cost\": 1.5,\n    \"note\": \"a, b\",\n    \"prompt_tokens\" : 5 ,\n"
+        + "    \"details\": {\"prompt_tokens\": 9, \"x\": [1, 2]},\n    \"completion_tokens\":\t6\n  }\n}\n";
+    for (long seed = 0; seed < 50; seed++) {
+      UsageReader reader = fedInPieces("application/json", body, seed);
+      assertThat(reader.promptTokens()).isEqualTo(5);
+      assertThat(reader.completionTokens()).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void aNullUsageReportsNothing() {
+    UsageReader reader = fedInPieces("application/json", "{\"usage\":null,\"choices\":[{\"usage\":{\"prompt_tokens\":3}}]}", 1);
+
+    assertThat(reader.promptTokens()).isNull();
+    assertThat(reader.completionTokens()).isNull();
+  }
+
+  @Test
   void readsTheResponsesApiInputAndOutputTokens() {
     String body = "{\"id\":\"resp_1\",\"object\":\"response\",\"output\":[],\"usage\":{\"input_tokens\":7,\"output_tokens\":9,\"total_tokens\":16}}";
     UsageReader reader = fedInPieces("application/json; charset=utf-8", body, 1);

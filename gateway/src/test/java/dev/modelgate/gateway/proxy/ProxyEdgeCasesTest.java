@@ -14,11 +14,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -136,6 +140,46 @@ class ProxyEdgeCasesTest {
   }
 
   @Test
+  void givesUpOnABackendThatNeverAcceptsWithinTheConnectTimeout() throws Exception {
+    // A listener whose accept queue is full drops further SYNs: a connect to it hangs, as to a starved backend.
+    try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()); GatewayHarness own = new GatewayHarness()) {
+      List<Socket> queued = new ArrayList<>();
+      try {
+        boolean hangs = false;
+        for (int i = 0; i < 16 && !hangs; i++) {
+          Socket socket = new Socket();
+          queued.add(socket);
+          try {
+            socket.connect(full.getLocalSocketAddress(), 200);
+          } catch (SocketTimeoutException e) {
+            hangs = true;
+          }
+        }
+        assertThat(hangs).as("the listener's queue filled up").isTrue();
+        own.start("""
+            server: {port: 0, admin_port: 0, host: 127.0.0.1, admin_host: 127.0.0.1, upstream_timeout: 20s, connect_timeout: 300ms}
+            access_log: "off"
+            models:
+              starved:
+                versions:
+                  v1: {artifact: "s3://m/starved", served_model: starved, endpoints: ["http://127.0.0.1:%d"]}
+                aliases:
+                  production: {weights: {v1: 100}, stable: v1}
+            """.formatted(full.getLocalPort()));
+        long start = System.nanoTime();
+        HttpResponse<String> answer = own.post("/v1/chat/completions", chat("starved"));
+
+        assertThat(answer.statusCode()).isEqualTo(502);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      } finally {
+        for (Socket socket : queued) {
+          socket.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void answers504WithAWellFormedBodyWhenTheBackendSentItsHeadersThenFellSilent() throws Exception {
     byte[] body = chat("silent-body").getBytes(StandardCharsets.UTF_8);
     try (Socket socket = connect()) {
@@ -202,6 +246,11 @@ class ProxyEdgeCasesTest {
 
     assertThat(endlessStreamClosed.await(10, TimeUnit.SECONDS)).as("the backend's stream was cancelled").isTrue();
     harness.awaitMetric(0, "modelgate_inflight_requests", "model", "endless");
+    // A client hanging up is not the backend failing: no upstream error, nothing against its breaker.
+    String metrics = harness.get(harness.adminUri("/metrics")).body();
+    assertThat(metrics).containsPattern("modelgate_requests_total\\{[^}]*model=\"endless\"[^}]*outcome=\"cancelled\"[^}]*} 1\\.0")
+        .doesNotContainPattern("modelgate_upstream_errors_total\\{[^}]*model=\"endless\"[^}]*} [1-9]")
+        .doesNotContainPattern("modelgate_requests_total\\{[^}]*model=\"endless\"[^}]*outcome=\"upstream_error\"[^}]*} [1-9]");
   }
 
   @Test
