@@ -16,6 +16,6 @@ public final class Main {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
-    System.exit(ModelgateCommand.commandLine().execute(args));
+    System.exit(ModelgateCommand.commandLine(args).execute(args));
   }
 }
