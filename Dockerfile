@@ -22,7 +22,7 @@ RUN cd "$(mktemp -d)" \
  && printf '%s\n' 'server: {host: 127.0.0.1, port: 0, admin_port: 0}' 'state: {dir: ./data}' 'models:' '  m:' \
       '    versions: {v1: {artifact: "training://m", served_model: m, endpoints: ["http://127.0.0.1:9"]}}' \
       '    aliases: {production: {weights: {v1: 100}, stable: v1}}' >training.yaml \
- && java -XX:ArchiveClassesAtExit=/opt/modelgate/modelgate.jsa -jar /opt/modelgate/modelgate.jar \
+ && java -Xms32m -Xmn16m -XX:+UseSerialGC -XX:ArchiveClassesAtExit=/opt/modelgate/modelgate.jsa -jar /opt/modelgate/modelgate.jar \
       serve --config training.yaml --exit-after-ready \
  && rm -rf "$PWD"
 USER modelgate
@@ -30,5 +30,6 @@ WORKDIR /var/lib/modelgate
 # 8080: data plane. 8081: admin API and /metrics (bound to admin_host, 127.0.0.1 by default:
 # set server.admin_host to 0.0.0.0 in your config to reach it from outside the container).
 EXPOSE 8080 8081
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:SharedArchiveFile=/opt/modelgate/modelgate.jsa", "-jar", "/opt/modelgate/modelgate.jar"]
+# The README's recommended JVM flags (Running: Recommended JVM flags), the heap sized by the container.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-Xms32m", "-Xmn16m", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/opt/modelgate/modelgate.jsa", "-jar", "/opt/modelgate/modelgate.jar"]
 CMD ["serve", "--config", "/etc/modelgate/gateway.yaml"]
