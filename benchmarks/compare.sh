@@ -14,7 +14,10 @@
 #     upstreams, one added response header (x-modelgate-version), access log buffered to a file, and a
 #     `proxy_buffering off` server in front of the streaming simulator;
 #   - modelgate: `java $MODELGATE_JAVA_OPTS -jar gateway/target/modelgate.jar serve` with the same
-#     90/10 split, access log to a file (default MODELGATE_JAVA_OPTS: -Xmx128m).
+#     90/10 split, access log to a file. Default MODELGATE_JAVA_OPTS: the README's recommended flags
+#     (-Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC) plus -XX:SharedArchiveFile=$WORK/modelgate.jsa, an AppCDS archive made first by
+#     a training run (`serve --exit-after-ready` with -XX:ArchiveClassesAtExit); a MODELGATE_JAVA_OPTS
+#     of your own is used as it is, with no training run.
 # Backends, simulators and every load generator run on CPU 0 (LOAD_CPUS), the proxy under test
 # alone on CPU 1 (PROXY_CPUS), pinned with taskset.
 #
@@ -44,7 +47,8 @@ done
 
 DURATION=10 REPS=3 WARMUP=10 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
 OUT="$ROOT/benchmarks/RESULTS.md"
-JAVA_OPTS="${MODELGATE_JAVA_OPTS:--Xmx128m}"
+JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
+RECOMMENDED_JAVA_OPTS="-Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC"
 LOAD_CPUS="${LOAD_CPUS:-0}" PROXY_CPUS="${PROXY_CPUS:-1}"
 SIM_ARGS="--ttft-ms 50 --itl-ms 10 --tokens 20"
 HOLD_SIM_ARGS="--ttft-ms 50 --itl-ms 200 --tokens 1000"
@@ -302,6 +306,14 @@ NGINX_PIDS=("$NGINX_PID" $(pgrep -P "$NGINX_PID"))
 [ "${#NGINX_PIDS[@]}" -ge 2 ] || die "the reference nginx has no worker process; see $WORK/logs/nginx-error.log"
 
 # ---- modelgate start-up to ready, fresh state each time -----------------------------------------------
+if [ -z "$JAVA_OPTS" ]; then
+  mg_config "$P_MG2" "$P_MG2_ADMIN" "$WORK/mg-training" >"$WORK/modelgate-training.yaml"
+  say "AppCDS training run: $WORK/modelgate.jsa"
+  run_fg taskset -c "$PROXY_CPUS" java $RECOMMENDED_JAVA_OPTS -XX:ArchiveClassesAtExit="$WORK/modelgate.jsa" -jar "$JAR" \
+    serve --config "$WORK/modelgate-training.yaml" --exit-after-ready >"$WORK/modelgate-training.log" 2>&1 \
+    || die "the AppCDS training run failed; see $WORK/modelgate-training.log"
+  JAVA_OPTS="$RECOMMENDED_JAVA_OPTS -XX:SharedArchiveFile=$WORK/modelgate.jsa"
+fi
 STARTUPS=$(( REPS < 3 ? REPS : 3 ))
 for i in $(seq 1 "$STARTUPS"); do
   mg_config "$P_MG2" "$P_MG2_ADMIN" "$WORK/mg-startup-$i" >"$WORK/modelgate-startup.yaml"
@@ -420,7 +432,7 @@ COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git -C "$ROOT" diff --quiet HEAD -- gateway router-core 2>/dev/null || COMMIT="$COMMIT + uncommitted changes"
 JVM_FLAGS=$(taskset -c "$PROXY_CPUS" java $JAVA_OPTS -XX:+PrintCommandLineFlags -version 2>&1 | head -1)
 SETTINGS=$(
-  echo "# modelgate: taskset -c $PROXY_CPUS java $JAVA_OPTS -jar gateway/target/modelgate.jar serve --config modelgate.yaml"
+  echo "# modelgate: taskset -c $PROXY_CPUS java ${JAVA_OPTS//$WORK/\$WORK} -jar gateway/target/modelgate.jar serve --config modelgate.yaml"
   echo "# JVM flags on the proxy core: $JVM_FLAGS"
   sed "s#$WORK#\$WORK#g" "$WORK/modelgate.yaml"
   echo
@@ -432,6 +444,7 @@ SETTINGS=$(
   echo "# load: taskset -c $LOAD_CPUS wrk -t1 -c64|-c1 -d${DURATION}s --timeout 10s -s benchmarks/compare/post.lua URL"
   echo "#       taskset -c $LOAD_CPUS python3 benchmarks/compare/bench.py split|streams|hold ..."
 )
+JAVA_OPTS=${JAVA_OPTS//$WORK/\$WORK}
 export ARGS NOTE DURATION REPS STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
   LOADAVG_START LOADAVG_END
 python3 - >"$WORK/meta.json" <<'EOF'

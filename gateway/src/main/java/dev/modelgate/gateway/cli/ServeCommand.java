@@ -19,6 +19,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration.")
   Path config;
 
+  // For an AppCDS training run (README, Running it): start, become ready, stop cleanly.
+  @Option(names = "--exit-after-ready", hidden = true)
+  boolean exitAfterReady;
+
   @Override
   public Integer call() throws Exception {
     GatewayConfig loaded;
@@ -46,6 +50,10 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("modelgate: config edits will need a restart: " + e.getMessage());
     }
     Duration drain = loaded.server().drainTimeout();
+    if (exitAfterReady) {
+      Await.result(gateway.close(), drain.plusSeconds(5));
+      return 0;
+    }
     Await.untilShutdown(() -> {
       int status = 0;
       try {

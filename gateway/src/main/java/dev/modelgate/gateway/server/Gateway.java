@@ -56,6 +56,7 @@ public final class Gateway {
   private static final int UPSTREAM_CONNECTIONS_PER_ENDPOINT = 1024;
   private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final int MAX_REQUEST_LINE = 8 * 1024;
+  private static final int WORKER_THREADS = 4;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -157,11 +158,16 @@ public final class Gateway {
     return keys;
   }
 
-  /** A Vert.x instance sized for the gateway: one event loop per core, native transport when available. */
+  /**
+   * A Vert.x instance sized for the gateway: one event loop per core, native transport when available,
+   * and a small worker pool: its only users are the control loop, the config watcher and /metrics
+   * (the ledger has its own writer), and the default 20 threads would each keep a stack resident.
+   */
   public static Vertx newVertx() {
     return Vertx.vertx(new VertxOptions()
         .setPreferNativeTransport(true)
-        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors()));
+        .setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
+        .setWorkerPoolSize(WORKER_THREADS));
   }
 
   /** Starts a gateway on its own Vert.x instance. */

@@ -77,14 +77,19 @@ class ServeProcessTest {
     return file;
   }
 
-  private Process serve(Path config, Path log) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+  private Process launch(Path config, Path log, String... extraArgs) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString()));
+    command.addAll(List.of(extraArgs));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("MODELGATE_ADMIN_TOKEN", TOKEN);
     Process process = builder.start();
     started.add(process);
+    return process;
+  }
+
+  private Process serve(Path config, Path log) throws Exception {
+    Process process = launch(config, log);
     long deadline = System.nanoTime() + READY_WITHIN.toNanos();
     while (System.nanoTime() < deadline && process.isAlive()) {
       try {
@@ -148,6 +153,18 @@ class ServeProcessTest {
     } while (stagingStatus != 200 && System.nanoTime() < deadline);
     assertThat(stagingStatus).isEqualTo(200);
     assertThat(production().path("weights").path("v8").asInt()).isEqualTo(40);
+  }
+
+  @Test
+  void exitAfterReadyStartsFullyThenStopsWithStatusZero() throws Exception {
+    port = freePort();
+    adminPort = freePort();
+    Path log = dir.resolve("training.log");
+    Process process = launch(writeConfig(""), log, "--exit-after-ready");
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited by itself").isTrue();
+    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).contains("modelgate listening");
+    assertThat(Files.readString(dir.resolve("state").resolve("ledger.jsonl"))).contains("\"action\":\"config\"");
   }
 
   @Test
