@@ -14,6 +14,7 @@ import java.time.Duration;
  *     first token
  * @param drainTimeout on SIGTERM, how long in-flight requests and streams may take to finish
  * @param upstreamTimeout the whole response; for streams, the time between chunks
+ * @param clients what one client may cost either listener
  */
 public record ServerConfig(
     int port,
@@ -24,7 +25,8 @@ public record ServerConfig(
     Duration drainTimeout,
     long maxBodyBytes,
     Duration upstreamTimeout,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    ClientLimits clients) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_ADMIN_PORT = 8081;
@@ -43,9 +45,10 @@ public record ServerConfig(
     requireNonNull(drainTimeout, "drainTimeout");
     requireNonNull(upstreamTimeout, "upstreamTimeout");
     requireNonNull(connectTimeout, "connectTimeout");
+    requireNonNull(clients, "clients");
   }
 
-  /** Every SPEC default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s. */
+  /** Every SPEC default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, and {@link ClientLimits#defaults()}. */
   public static ServerConfig defaults() {
     return new ServerConfig(
         DEFAULT_PORT,
@@ -56,6 +59,7 @@ public record ServerConfig(
         DEFAULT_DRAIN_TIMEOUT,
         DEFAULT_MAX_BODY_BYTES,
         DEFAULT_UPSTREAM_TIMEOUT,
-        DEFAULT_CONNECT_TIMEOUT);
+        DEFAULT_CONNECT_TIMEOUT,
+        ClientLimits.defaults());
   }
 }

@@ -191,6 +191,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
       request.endHandler(v -> guarded(this::bodyComplete));
+      // A client trickling its body (or promising more than it sends) must not hold the connection.
+      timerId = vertx.setTimer(settings.requestReadTimeout().toMillis(), id -> guarded(this::bodyDeadline));
+    }
+
+    private void bodyDeadline() {
+      timerId = -1;
+      if (!finished) {
+        response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        refuse(ErrorKind.REQUEST_TIMEOUT, "The request body did not arrive within " + settings.requestReadTimeout().toMillis() + " ms.", null);
+      }
     }
 
     /** A bug must cost one request a 500, never leave it hanging until a timeout. */
@@ -244,6 +254,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (finished) {
         return;
       }
+      vertx.cancelTimer(timerId);
+      timerId = -1;
       bodyReadNanos = System.nanoTime();
       RoutingTable table = routing.table();
       BodyScan scan = BodyScan.scan(body, bodyLength, null);
