@@ -133,6 +133,33 @@ class ModelRefPropertiesTest {
     }
   }
 
+  @Property(tries = 300)
+  void answersHostileStringsOfAnyLengthWithARefOrAnInvalidModelRefExceptionOnly(@ForAll("hostile") String text) {
+    try {
+      ModelRef.parse(text);
+    } catch (InvalidModelRefException expected) {
+      assertThat(expected.getMessage()).isNotBlank().hasSizeLessThan(300);
+    }
+    for (String part : List.of(text, text.substring(0, text.length() / 2))) {
+      assertThat(Names.aliasNameProblem(part)).satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p).hasSizeLessThan(300));
+      assertThat(Names.modelNameProblem(part)).satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p).hasSizeLessThan(300));
+      assertThat(Names.versionIdProblem(part)).satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p).isNotBlank());
+    }
+  }
+
+  /**
+   * Up to 100,000 characters: control characters, lone and paired surrogates, separators, and
+   * valid references with junk on either side. The messages must stay short whatever the length.
+   */
+  @Provide
+  Arbitrary<String> hostile() {
+    Arbitrary<String> anyChars = Arbitraries.strings().all().ofMaxLength(100_000);
+    Arbitrary<String> controls = Arbitraries.strings().withCharRange('\u0000', '\u001f').withChars('\u007f', '\ud800', '\udfff', ':', '@').ofMaxLength(1000);
+    Arbitrary<String> wrapped = Combinators.combine(controls, modelNames(), controls).as((a, name, b) -> a + name + b);
+    Arbitrary<String> longNames = Arbitraries.integers().between(129, 100_000).map(n -> "m".repeat(n) + ":" + "a".repeat(n));
+    return Arbitraries.oneOf(anyChars, controls, wrapped, longNames);
+  }
+
   /** Strings over the allowed alphabet only, so that most failures come from structure, not characters. */
   @Provide
   Arbitrary<String> nearlyValid() {

@@ -33,12 +33,15 @@ import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,13 +66,16 @@ public final class AdminApi {
   private final ControlPlane controlPlane;
   private final SloGuard sloGuard;
   private final GatewayMetrics metrics;
+  private final Duration readTimeout;
 
-  public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, GatewayMetrics metrics) {
+  /** @param readTimeout how long after its head a request's body may take to arrive */
+  public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, GatewayMetrics metrics, Duration readTimeout) {
     this.auth = requireNonNull(auth, "auth");
     this.routing = requireNonNull(routing, "routing");
     this.controlPlane = requireNonNull(controlPlane, "controlPlane");
     this.sloGuard = requireNonNull(sloGuard, "sloGuard");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.readTimeout = requireNonNull(readTimeout, "readTimeout");
   }
 
   static boolean handles(String path) {
@@ -178,7 +184,15 @@ public final class AdminApi {
     if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
       throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
     }
-    return request.body().map(buffer -> {
+    // A client trickling its body must not hold the connection: answer, and close it.
+    Future<Buffer> received = request.body().timeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
+      if (e instanceof TimeoutException) {
+        request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        return Future.failedFuture(new AdminError(408, "request_timeout", "The body did not arrive within " + readTimeout.toMillis() + " ms.", null));
+      }
+      return Future.failedFuture(e);
+    });
+    return received.map(buffer -> {
       if (buffer.length() > MAX_BODY_BYTES) {
         throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
       }

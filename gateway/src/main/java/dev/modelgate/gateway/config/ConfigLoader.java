@@ -21,6 +21,9 @@ import java.util.List;
  * about names, weights and versions.
  */
 public final class ConfigLoader {
+  /** A config with hundreds of models is a few hundred kilobytes. */
+  public static final int MAX_CHARS = 1 << 20;
+
   private ConfigLoader() {}
 
   /** Loads {@code file}, UTF-8. */
@@ -45,6 +48,10 @@ public final class ConfigLoader {
   public static GatewayConfig parse(String yaml, String sourceName) throws ConfigException {
     requireNonNull(yaml, "yaml");
     requireNonNull(sourceName, "sourceName");
+    if (yaml.length() > MAX_CHARS) {
+      // The YAML scanner slows down badly on huge scalars; no real config comes near this.
+      throw new ConfigException(sourceName, List.of("the file is " + yaml.length() + " characters long (expected: at most " + MAX_CHARS + ")"));
+    }
     Problems problems = new Problems();
     JsonNode root = YamlTree.read(yaml, problems);
     if (root != null && !root.isObject()) {

@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param drainTimeout on SIGTERM, how long in-flight requests and streams may take to finish
  * @param upstreamTimeout the whole response; for streams, the time between chunks
  * @param circuitBreaker when an endpoint stops getting traffic
+ * @param clients what one client may cost either listener
  */
 public record ServerConfig(
     int port,
@@ -26,7 +27,8 @@ public record ServerConfig(
     long maxBodyBytes,
     Duration upstreamTimeout,
     Duration connectTimeout,
-    BreakerConfig circuitBreaker) {
+    BreakerConfig circuitBreaker,
+    ClientLimits clients) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_ADMIN_PORT = 8081;
@@ -46,9 +48,10 @@ public record ServerConfig(
     requireNonNull(upstreamTimeout, "upstreamTimeout");
     requireNonNull(connectTimeout, "connectTimeout");
     requireNonNull(circuitBreaker, "circuitBreaker");
+    requireNonNull(clients, "clients");
   }
 
-  /** Every SPEC default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, and the breaker's. */
+  /** Every SPEC default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, the breaker's and {@link ClientLimits#defaults()}. */
   public static ServerConfig defaults() {
     return new ServerConfig(
         DEFAULT_PORT,
@@ -60,6 +63,7 @@ public record ServerConfig(
         DEFAULT_MAX_BODY_BYTES,
         DEFAULT_UPSTREAM_TIMEOUT,
         DEFAULT_CONNECT_TIMEOUT,
-        BreakerConfig.defaults());
+        BreakerConfig.defaults(),
+        ClientLimits.defaults());
   }
 }

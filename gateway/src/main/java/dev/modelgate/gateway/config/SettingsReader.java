@@ -23,6 +23,11 @@ final class SettingsReader {
   private static final long MAX_BODY_BYTES_LIMIT = Integer.MAX_VALUE;
   // The breaker keeps one slot per call of its window: bound it.
   private static final int MAX_BREAKER_CALLS = 10_000;
+  // Below 1 KiB ordinary clients fail; above 1 MiB one connection's head is a memory attack.
+  private static final int MIN_HEAD_BYTES = 1024;
+  private static final int MAX_HEAD_BYTES = 1 << 20;
+  private static final String HEAD_BYTES = "a number of bytes from " + MIN_HEAD_BYTES + " to " + MAX_HEAD_BYTES;
+  private static final int MAX_HEADERS = 10_000;
   private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
 
   private SettingsReader() {}
@@ -41,10 +46,16 @@ final class SettingsReader {
         "a number of bytes from 1 to " + MAX_BODY_BYTES_LIMIT);
     Duration upstream = positive(f, "upstream_timeout", ServerConfig.DEFAULT_UPSTREAM_TIMEOUT);
     Duration connect = positive(f, "connect_timeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT);
+    ClientLimits clients = new ClientLimits(
+        positive(f, "client_idle_timeout", ClientLimits.DEFAULT_IDLE_TIMEOUT),
+        positive(f, "request_read_timeout", ClientLimits.DEFAULT_REQUEST_READ_TIMEOUT),
+        (int) f.integer("max_header_bytes", MIN_HEAD_BYTES, MAX_HEAD_BYTES, ClientLimits.DEFAULT_MAX_HEADER_BYTES, HEAD_BYTES),
+        (int) f.integer("max_headers", 1, MAX_HEADERS, ClientLimits.DEFAULT_MAX_HEADERS, "a number of headers from 1 to " + MAX_HEADERS),
+        (int) f.integer("max_url_bytes", MIN_HEAD_BYTES, MAX_HEAD_BYTES, ClientLimits.DEFAULT_MAX_URL_BYTES, HEAD_BYTES));
     BreakerConfig breaker = circuitBreaker(f.mapping("circuit_breaker",
         "a mapping such as {failure_rate: 0.5, min_calls: 10, window: 20, open_for: 10s, half_open_probes: 3}"));
     f.finish();
-    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker);
+    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker, clients);
   }
 
   private static BreakerConfig circuitBreaker(Fields f) {

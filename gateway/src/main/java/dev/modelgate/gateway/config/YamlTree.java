@@ -3,6 +3,8 @@ package dev.modelgate.gateway.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -16,7 +18,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads YAML text into a Jackson tree, token by token rather than with {@code readTree}, because two
- * things the stock reader does silently are mistakes in a config file:
+ * things the stock reader does silently are mistakes in a config file (so an alias bomb, "billion
+ * laughs", is never expanded: each alias is one problem):
  * <ul>
  *   <li>a key given twice in one mapping: Jackson keeps the last (or, with strict duplicate
  *       detection, stops at the first); here each is reported with its path and the walk goes on;
@@ -30,9 +33,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * default; a quoted {@code ""} stays a string.
  */
 final class YamlTree {
+  /** Far deeper than any config (lineage maps included), far shallower than a stack can take. */
+  static final int MAX_NESTING = 64;
   private static final YAMLFactory FACTORY = YAMLFactory.builder()
       .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
       .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
       .build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -56,6 +62,9 @@ final class YamlTree {
         problems.addUnplaced(at(parser.currentTokenLocation()) + ": a second YAML document (expected: one document, without another '---')");
       }
       return root;
+    } catch (StreamConstraintsException e) {
+      problems.addUnplaced("lists and mappings nested more than " + MAX_NESTING + " levels deep (expected: a config a few levels deep)");
+      return null;
     } catch (JsonProcessingException e) {
       problems.addUnplaced(syntaxProblem(e));
       return null;

@@ -197,6 +197,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       request.handler(this::bodyChunk);
       request.exceptionHandler(e -> clientGone());
       request.endHandler(v -> guarded(this::bodyComplete));
+      // A client trickling its body (or promising more than it sends) must not hold the connection.
+      armDeadline(settings.requestReadTimeout().toNanos(), this::bodyDeadline);
+    }
+
+    private void bodyDeadline() {
+      deadline = null;
+      if (!finished) {
+        response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        refuse(ErrorKind.REQUEST_TIMEOUT, "The request body did not arrive within " + settings.requestReadTimeout().toMillis() + " ms.", null);
+      }
     }
 
     /** A bug must cost one request a 500, never leave it hanging until a timeout. */
@@ -250,6 +260,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (finished) {
         return;
       }
+      deadline.cancel(false);
+      deadline = null;
       bodyReadNanos = System.nanoTime();
       RoutingTable table = routing.table();
       BodyScan scan = BodyScan.scan(body, bodyLength, null);
@@ -324,7 +336,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (deadline == null) {
         lastActivityNanos = System.nanoTime();
-        armDeadline(settings.upstreamTimeout().toNanos());
+        armDeadline(settings.upstreamTimeout().toNanos(), this::upstreamDeadline);
       }
       RequestOptions options = new RequestOptions()
           .setMethod(HttpMethod.POST)
@@ -460,12 +472,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /**
-     * Straight on the event loop this exchange runs on: a Vert.x timer would also register in
-     * Vert.x-wide maps and the deployment's close hooks (a lock) for each request.
+     * The exchange's one deadline (first for the body, then for the answer), straight on the event
+     * loop this exchange runs on: a Vert.x timer would also register in Vert.x-wide maps and the
+     * deployment's close hooks (a lock) for each request.
      */
-    private void armDeadline(long nanos) {
+    private void armDeadline(long nanos, Runnable expired) {
       ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
-      deadline = context.nettyEventLoop().schedule(() -> context.dispatch(() -> guarded(this::upstreamDeadline)), nanos, TimeUnit.NANOSECONDS);
+      deadline = context.nettyEventLoop().schedule(() -> context.dispatch(() -> guarded(expired)), nanos, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -482,7 +495,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       long timeoutNanos = settings.upstreamTimeout().toNanos();
       // A slow reader pausing the backend is not the backend falling silent.
       if (streaming && (waitingForClient || silentNanos < timeoutNanos)) {
-        armDeadline(waitingForClient ? timeoutNanos : timeoutNanos - silentNanos);
+        armDeadline(waitingForClient ? timeoutNanos : timeoutNanos - silentNanos, this::upstreamDeadline);
         return;
       }
       // Answer first: resetting the upstream fires its exception handler, which must find us finished.

@@ -54,8 +54,6 @@ public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
   // Backends are few and close: allow many keep-alive connections each rather than queueing.
   private static final int UPSTREAM_CONNECTIONS_PER_ENDPOINT = 1024;
-  private static final int MAX_HEADER_BYTES = 16 * 1024;
-  private static final int MAX_REQUEST_LINE = 8 * 1024;
   private static final int WORKER_THREADS = 4;
 
   private final Vertx vertx;
@@ -208,15 +206,16 @@ public final class Gateway {
 
   private Future<Void> listen(ServerConfig server) {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
-        clientKeys);
+        clientKeys, server.clients().requestReadTimeout());
     ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
     int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), proxy, eventLoops, server.drainTimeout())
+    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), server.clients(), proxy, eventLoops, server.drainTimeout())
         .compose(data -> {
           deployments.add(data.deploymentId());
           port = data.port();
-          return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), new AdminHandler(vertx, metrics, () -> ready,
-              new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics)), 1, Duration.ZERO);
+          return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
+              () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics, server.clients().requestReadTimeout())), 1,
+              Duration.ZERO);
         })
         .compose(admin -> {
           deployments.add(admin.deploymentId());
@@ -269,9 +268,7 @@ public final class Gateway {
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
         // HTTP/1.1 only: what LLM clients speak in clear text, and what the relay and drain are built for.
-        .setHttp2ClearTextEnabled(false)
-        .setMaxHeaderSize(MAX_HEADER_BYTES)
-        .setMaxInitialLineLength(MAX_REQUEST_LINE);
+        .setHttp2ClearTextEnabled(false);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.modelgate.gateway.server;
 
+import dev.modelgate.gateway.config.ClientLimits;
 import io.vertx.core.Context;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -35,22 +36,40 @@ public final class Listeners {
    */
   public static Future<Deployed> deploy(Vertx vertx, HttpServerOptions options, Handler<HttpServerRequest> handler, int instances,
       Duration drain) {
+    return deploy(vertx, options, null, handler, instances, drain);
+  }
+
+  /**
+   * As {@link #deploy(Vertx, HttpServerOptions, Handler, int, Duration)}, with {@code limits} on
+   * every client: the head sizes they allow, idle connections and slow heads closed, malformed
+   * requests answered in OpenAI's error shape (see {@link ClientGuard}).
+   */
+  public static Future<Deployed> deploy(Vertx vertx, HttpServerOptions options, ClientLimits limits, Handler<HttpServerRequest> handler,
+      int instances, Duration drain) {
+    if (limits != null) {
+      options = new HttpServerOptions(options).setMaxHeaderSize(limits.maxHeaderBytes()).setMaxInitialLineLength(limits.maxUrlBytes());
+    }
+    HttpServerOptions serverOptions = options;
     int listenPort = options.getPort() == 0 ? NEXT_SHARED_EPHEMERAL_PORT.getAndDecrement() : options.getPort();
     AtomicInteger bound = new AtomicInteger();
-    return vertx.deployVerticle(() -> new Listener(options, listenPort, handler, bound, drain), new DeploymentOptions().setInstances(instances))
+    return vertx.deployVerticle(() -> new Listener(serverOptions, limits, listenPort, handler, bound, drain),
+            new DeploymentOptions().setInstances(instances))
         .map(id -> new Deployed(id, bound.get()));
   }
 
   private static final class Listener implements Deployable {
     private final HttpServerOptions options;
+    private final ClientLimits limits;
     private final int listenPort;
     private final Handler<HttpServerRequest> handler;
     private final AtomicInteger bound;
     private final Duration drain;
     private HttpServer server;
 
-    Listener(HttpServerOptions options, int listenPort, Handler<HttpServerRequest> handler, AtomicInteger bound, Duration drain) {
+    Listener(HttpServerOptions options, ClientLimits limits, int listenPort, Handler<HttpServerRequest> handler, AtomicInteger bound,
+        Duration drain) {
       this.options = options;
+      this.limits = limits;
       this.listenPort = listenPort;
       this.handler = handler;
       this.bound = bound;
@@ -59,8 +78,15 @@ public final class Listeners {
 
     @Override
     public Future<?> deploy(Context context) {
-      return context.owner().createHttpServer(options).requestHandler(handler)
-          .listen(listenPort, options.getHost())
+      HttpServer created = context.owner().createHttpServer(options);
+      if (limits == null) {
+        created.requestHandler(handler);
+      } else {
+        // One guard per server, so its state is touched by this server's event loop only.
+        ClientGuard guard = new ClientGuard(context.owner(), limits, handler);
+        created.connectionHandler(guard::connected).requestHandler(guard::request).invalidRequestHandler(guard::invalid);
+      }
+      return created.listen(listenPort, options.getHost())
           .onSuccess(listening -> {
             server = listening;
             bound.set(listening.actualPort());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,6 +57,64 @@ class ConfigFuzzTest {
     }
     // Damage that is always harmless would test nothing.
     assertThat(rejected).isGreaterThan(total / 2);
+  }
+
+  @Test
+  void refusesAnAliasBombWithoutExpandingIt() {
+    StringBuilder bomb = new StringBuilder("lol: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (int level = 1; level <= 9; level++) {
+      bomb.append("lol").append(level).append(": &l").append(level).append(" [")
+          .append(String.join(", ", java.util.Collections.nCopies(9, "*l" + (level - 1)))).append("]\n");
+    }
+    bomb.append("models: {}\n");
+
+    assertThat(problemsWithin(bomb.toString(), Duration.ofSeconds(2)))
+        .contains("lol1[0]: YAML alias *l0 is not supported (line 2, column 12; expected: the value written out)");
+  }
+
+  @Test
+  void refusesDeepNestingHugeNumbersAndHugeFilesQuickly() {
+    assertThat(problemsWithin("models: " + "[".repeat(100_000), Duration.ofSeconds(2)))
+        .containsExactly("lists and mappings nested more than 64 levels deep (expected: a config a few levels deep)");
+    assertThat(problemsWithin("models: " + "{a: ".repeat(50_000), Duration.ofSeconds(2)))
+        .containsExactly("lists and mappings nested more than 64 levels deep (expected: a config a few levels deep)");
+    assertThat(problemsWithin("server: {port: " + "9".repeat(100_000) + ", max_body_bytes: -" + "9".repeat(5000) + "}\nmodels: {}\n",
+        Duration.ofSeconds(2)))
+        .anySatisfy(p -> assertThat(p).startsWith("server.port: '999"))
+        .anySatisfy(p -> assertThat(p).startsWith("server.max_body_bytes: '-999"));
+    assertThat(problemsWithin("models: {}\nx: \"" + "a".repeat(5_000_000) + "\"\n", Duration.ofSeconds(2)))
+        .containsExactly("the file is 5000017 characters long (expected: at most 1048576)");
+  }
+
+  @Test
+  void refusesRandomGarbageWithProblemsOnly() {
+    Random random = new Random(SEED + 1);
+    for (int i = 0; i < 500; i++) {
+      char[] garbage = new char[1 + random.nextInt(400)];
+      for (int c = 0; c < garbage.length; c++) {
+        // Mostly ASCII with control characters, some anywhere in the BMP (lone surrogates included).
+        garbage[c] = random.nextInt(4) == 0 ? (char) random.nextInt(0x10000) : (char) random.nextInt(0x80);
+      }
+      String text = random.nextBoolean() ? new String(garbage) : "models: {}\n" + new String(garbage);
+      try {
+        ConfigLoader.parse(text, "garbage.yaml");
+      } catch (ConfigException e) {
+        assertThat(e.problems()).isNotEmpty().allSatisfy(p -> assertThat(p).isNotBlank());
+      } catch (RuntimeException | StackOverflowError e) {
+        fail("garbage #" + i + " threw " + e + " instead of ConfigException", e);
+      }
+    }
+  }
+
+  private static List<String> problemsWithin(String text, Duration bound) {
+    long start = System.nanoTime();
+    try {
+      ConfigLoader.parse(text, "hostile.yaml");
+    } catch (ConfigException e) {
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(bound);
+      return e.problems();
+    }
+    throw new AssertionError("accepted: " + text.substring(0, Math.min(200, text.length())));
   }
 
   private static String mutate(String text, Random random) {

@@ -50,6 +50,11 @@ class ConfigLoaderTest {
         max_body_bytes: 1024
         upstream_timeout: 1m
         connect_timeout: 1.5s
+        client_idle_timeout: 75s
+        request_read_timeout: 20s
+        max_header_bytes: 32768
+        max_headers: 50
+        max_url_bytes: 4096
         circuit_breaker:
           failure_rate: 0.25
           min_calls: 5
@@ -130,7 +135,8 @@ class ConfigLoaderTest {
 
     assertThat(config.server()).isEqualTo(new ServerConfig(9080, 0, "127.0.0.1", "127.0.0.2", Duration.ofMillis(500),
         Duration.ZERO, 1024, Duration.ofMinutes(1), Duration.ofMillis(1500),
-        new BreakerConfig(0.25, 5, 0, Duration.ofSeconds(30), Duration.ofSeconds(20), 0.8, Duration.ofMinutes(1), 2)));
+        new BreakerConfig(0.25, 5, 0, Duration.ofSeconds(30), Duration.ofSeconds(20), 0.8, Duration.ofMinutes(1), 2),
+        new ClientLimits(Duration.ofSeconds(75), Duration.ofSeconds(20), 32_768, 50, 4096)));
     assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate"));
     assertThat(config.auth()).isEqualTo(new AuthConfig(
         List.of(new AdminToken("ROOT_TOKEN", Role.ADMIN), new AdminToken("SRE_TOKEN", Role.OPERATOR), new AdminToken("DASHBOARD_TOKEN", Role.VIEWER)),
@@ -181,7 +187,8 @@ class ConfigLoaderTest {
     assertThat(config.server()).isEqualTo(ServerConfig.defaults());
     assertThat(config.server()).isEqualTo(new ServerConfig(8080, 8081, "0.0.0.0", "127.0.0.1", Duration.ofSeconds(15),
         Duration.ofSeconds(30), 10_485_760L, Duration.ofSeconds(120), Duration.ofSeconds(2),
-        new BreakerConfig(0.5, 10, 20, null, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(10), 3)));
+        new BreakerConfig(0.5, 10, 20, null, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(10), 3),
+        new ClientLimits(Duration.ofSeconds(60), Duration.ofSeconds(60), 16_384, 100, 8192)));
     assertThat(config.state()).isEqualTo(new StateConfig("file", Path.of("./data"), null)).isEqualTo(StateConfig.defaults());
     assertThat(config.auth().adminTokens()).isEmpty();
     assertThat(config.auth().clientKeysEnv()).isEmpty();

@@ -48,6 +48,11 @@ class ConfigValidationTest {
     "max_body_bytes: 3000000000 | server.max_body_bytes: 3000000000 (expected: a number of bytes from 1 to 2147483647)",
     "upstream_timeout: 5      | server.upstream_timeout: '5' is not a duration " + DURATION,
     "connect_timeout: -2s     | server.connect_timeout: '-2s' is not a duration " + DURATION,
+    "client_idle_timeout: 0s  | server.client_idle_timeout: 0s (expected: a positive duration such as 1m)",
+    "request_read_timeout: x  | server.request_read_timeout: 'x' is not a duration " + DURATION,
+    "max_header_bytes: 100    | server.max_header_bytes: 100 (expected: a number of bytes from 1024 to 1048576)",
+    "max_headers: 0           | server.max_headers: 0 (expected: a number of headers from 1 to 10000)",
+    "max_url_bytes: 2000000   | server.max_url_bytes: 2000000 (expected: a number of bytes from 1024 to 1048576)",
   })
   void serverProblems(String entry, String problem) {
     assertThat(problemsOf("server: {" + entry + "}\n" + MINIMAL)).containsExactly(problem);
@@ -336,7 +341,8 @@ class ConfigValidationTest {
         "server.prot: unknown key (did you mean 'port'?)",
         "server.adminport: unknown key (did you mean 'admin_port'?)",
         "server.foo: unknown key (expected one of: port, admin_port, host, admin_host, sse_ping_interval, drain_timeout, "
-            + "max_body_bytes, upstream_timeout, connect_timeout, circuit_breaker)",
+            + "max_body_bytes, upstream_timeout, connect_timeout, client_idle_timeout, request_read_timeout, max_header_bytes, "
+            + "max_headers, max_url_bytes, circuit_breaker)",
         "state.foo: unknown key (expected one of: kind, dir, url)",
         "auth.admin_tokens[0].rol: unknown key (did you mean 'role'?)",
         "auth.client_key_env: unknown key (did you mean 'client_keys_env'?)",

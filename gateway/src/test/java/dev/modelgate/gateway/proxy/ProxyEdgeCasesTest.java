@@ -2,15 +2,17 @@ package dev.modelgate.gateway.proxy;
 
 import static dev.modelgate.gateway.proxy.GatewayHarness.chat;
 import static dev.modelgate.gateway.proxy.GatewayHarness.url;
+import static dev.modelgate.gateway.proxy.RawHttp.readHead;
+import static dev.modelgate.gateway.proxy.RawHttp.readResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.proxy.RawHttp.Raw;
 import dev.modelgate.gateway.sim.RecordedRequest;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.http.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -133,8 +134,8 @@ class ProxyEdgeCasesTest {
         socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: gateway\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         Raw answer = readResponse(socket.getInputStream());
 
-        assertThat(answer.status).as(path).isEqualTo(404);
-        assertThat(JSON.readTree(answer.body).path("error").path("code").asText()).isEqualTo("model_not_found");
+        assertThat(answer.status()).as(path).isEqualTo(404);
+        assertThat(JSON.readTree(answer.body()).path("error").path("code").asText()).isEqualTo("model_not_found");
       }
     }
   }
@@ -190,10 +191,10 @@ class ProxyEdgeCasesTest {
       // With the backend's content-length left on the error, this read waits for bytes that never come.
       Raw answer = readResponse(socket.getInputStream());
 
-      assertThat(answer.status).isEqualTo(504);
-      assertThat(answer.headers.get("content-type")).isEqualTo("application/json");
-      assertThat(answer.headers.get("x-modelgate-version")).isEqualTo("v1");
-      assertThat(JSON.readTree(answer.body).path("error").path("code").asText()).isEqualTo("upstream_timeout");
+      assertThat(answer.status()).isEqualTo(504);
+      assertThat(answer.headers().get("content-type")).isEqualTo("application/json");
+      assertThat(answer.headers().get("x-modelgate-version")).isEqualTo("v1");
+      assertThat(JSON.readTree(answer.body()).path("error").path("code").asText()).isEqualTo("upstream_timeout");
     }
   }
 
@@ -207,13 +208,13 @@ class ProxyEdgeCasesTest {
           + "Expect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       Raw interim = readResponse(socket.getInputStream());
-      assertThat(interim.status).isEqualTo(100);
+      assertThat(interim.status()).isEqualTo(100);
 
       out.write(body);
       out.flush();
       Raw answer = readResponse(socket.getInputStream());
-      assertThat(answer.status).isEqualTo(200);
-      assertThat(answer.headers.get("x-modelgate-version")).isEqualTo("v1");
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.headers().get("x-modelgate-version")).isEqualTo("v1");
     }
   }
 
@@ -224,7 +225,7 @@ class ProxyEdgeCasesTest {
           + "Expect: 100-continue\r\nContent-Length: " + (MAX_BODY + 1) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       Raw answer = readResponse(socket.getInputStream());
 
-      assertThat(answer.status).isEqualTo(413);
+      assertThat(answer.status()).isEqualTo(413);
     }
   }
 
@@ -273,7 +274,7 @@ class ProxyEdgeCasesTest {
       out.flush();
       Raw answer = readResponse(socket.getInputStream());
 
-      assertThat(answer.status).isEqualTo(200);
+      assertThat(answer.status()).isEqualTo(200);
     }
     RecordedRequest forwarded = seenBySim.get(0);
     assertThat(forwarded.body()).isEqualTo(body.replace("\"edge\"", "\"edge-served\""));
@@ -299,8 +300,8 @@ class ProxyEdgeCasesTest {
       out.flush();
       Raw answer = readResponse(socket.getInputStream());
 
-      assertThat(answer.status).isEqualTo(413);
-      assertThat(JSON.readTree(answer.body).path("error").path("code").asText()).isEqualTo("request_too_large");
+      assertThat(answer.status()).isEqualTo(413);
+      assertThat(JSON.readTree(answer.body()).path("error").path("code").asText()).isEqualTo("request_too_large");
     }
   }
 
@@ -398,40 +399,6 @@ class ProxyEdgeCasesTest {
   // ---- helpers ----
 
   private static Socket connect() throws IOException {
-    Socket socket = new Socket("127.0.0.1", harness.gateway.port());
-    socket.setSoTimeout((int) GatewayHarness.WAIT.toMillis());
-    return socket;
-  }
-
-  private record Raw(int status, Map<String, String> headers, String body) {}
-
-  private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed inside the response head: " + head);
-      }
-      head.write(b);
-      matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
-    return head.toString(StandardCharsets.ISO_8859_1);
-  }
-
-  /** One response with a content-length body (or none), read off a raw connection. */
-  private static Raw readResponse(InputStream in) throws IOException {
-    String head = readHead(in);
-    Matcher status = Pattern.compile("^HTTP/1\\.1 (\\d{3})").matcher(head);
-    assertThat(status.find()).as(head).isTrue();
-    Map<String, String> headers = new java.util.HashMap<>();
-    for (String line : head.split("\r\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0) {
-        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-      }
-    }
-    int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-    return new Raw(Integer.parseInt(status.group(1)), headers, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    return RawHttp.connect(harness.gateway.port());
   }
 }
