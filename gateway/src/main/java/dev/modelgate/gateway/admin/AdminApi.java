@@ -26,6 +26,7 @@ import dev.modelgate.gateway.state.RoutingState;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -185,7 +186,7 @@ public final class AdminApi {
       throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
     }
     // A client trickling its body must not hold the connection: answer, and close it.
-    Future<Buffer> received = request.body().timeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
+    Future<Buffer> received = boundedBody(request).timeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
       if (e instanceof TimeoutException) {
         request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         return Future.failedFuture(new AdminError(408, "request_timeout", "The body did not arrive within " + readTimeout.toMillis() + " ms.", null));
@@ -193,9 +194,6 @@ public final class AdminApi {
       return Future.failedFuture(e);
     });
     return received.map(buffer -> {
-      if (buffer.length() > MAX_BODY_BYTES) {
-        throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
-      }
       if (buffer.length() == 0) {
         return JSON.createObjectNode();
       }
@@ -209,6 +207,26 @@ public final class AdminApi {
         throw AdminError.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()), null);
       }
     });
+  }
+
+  /** The body, refused as soon as it grows past the limit: a chunked body declares no length up front. */
+  private static Future<Buffer> boundedBody(HttpServerRequest request) {
+    Promise<Buffer> received = Promise.promise();
+    Buffer body = Buffer.buffer();
+    request.handler(chunk -> {
+      if (received.future().isComplete()) {
+        return; // refused: the rest is read and dropped until the connection closes
+      }
+      if (body.length() + chunk.length() > MAX_BODY_BYTES) {
+        request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        received.fail(new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null));
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
+    request.exceptionHandler(received::tryFail);
+    request.endHandler(v -> received.tryComplete(body));
+    return received.future();
   }
 
   private static Model existing(Registry registry, String model) {

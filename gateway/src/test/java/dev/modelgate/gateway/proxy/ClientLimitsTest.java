@@ -19,6 +19,7 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -230,6 +231,34 @@ class ClientLimitsTest {
       assertThat(answer.status()).isEqualTo(408);
       assertThat(error(answer).path("code").asText()).isEqualTo("request_timeout");
       millisUntilClosed(socket, Duration.ofSeconds(2));
+    }
+    HttpResponse<String> healthy = harness.get(harness.adminUri("/healthz"));
+    assertThat(healthy.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void refusesAChunkedAdminBodyWith413AsSoonAsItPassesTheLimit() throws Exception {
+    try (Socket socket = RawHttp.connect(adminPort())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(ascii("POST /admin/v1/models/fast/aliases/production/rollback HTTP/1.1\r\nHost: admin\r\n"
+          + "Authorization: Bearer " + ADMIN_TOKEN + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+      byte[] chunk = new byte[64 * 1024];
+      Arrays.fill(chunk, (byte) ' ');
+      // 1 MiB is the limit; no end chunk follows, so only the limit can answer.
+      try {
+        for (int i = 0; i < 20; i++) {
+          out.write(ascii(Integer.toHexString(chunk.length) + "\r\n"));
+          out.write(chunk);
+          out.write(ascii("\r\n"));
+        }
+        out.flush();
+      } catch (IOException closedWhileSending) {
+        // The gateway may answer and close before reading everything; the answer is still there.
+      }
+      Raw answer = RawHttp.readResponse(socket.getInputStream());
+
+      assertThat(answer.status()).isEqualTo(413);
+      assertThat(error(answer).path("code").asText()).isEqualTo("request_too_large");
     }
     HttpResponse<String> healthy = harness.get(harness.adminUri("/healthz"));
     assertThat(healthy.statusCode()).isEqualTo(200);
