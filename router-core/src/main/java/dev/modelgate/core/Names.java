@@ -94,7 +94,7 @@ public final class Names {
 
   /** Why {@code version} is not a valid version id ({@code v1}, {@code v2}, …), or {@code null}. */
   public static String versionIdProblem(String version) {
-    return isVersionId(version) ? null : "version id '" + version + "' is not of the form v<number> (e.g. v7)";
+    return isVersionId(version) ? null : "version id " + Messages.quote(version) + " is not of the form v<number> (e.g. v7)";
   }
 
   /** {@code v} followed by 1–9 digits without a leading zero (v0 is allowed). */

@@ -31,6 +31,11 @@ public final class ConfigLoader {
     requireNonNull(file, "file");
     String yaml;
     try {
+      // Refused before reading: a UTF-8 file over the limit in bytes may still fit in characters, so parse checks again.
+      long bytes = Files.size(file);
+      if (bytes > 4L * MAX_CHARS) {
+        throw new ConfigException(file.toString(), List.of("the file is " + bytes + " bytes long (expected: at most " + MAX_CHARS + " characters)"));
+      }
       yaml = Files.readString(file);
     } catch (CharacterCodingException e) {
       throw new ConfigException(file.toString(), List.of("the file is not UTF-8 text"));
