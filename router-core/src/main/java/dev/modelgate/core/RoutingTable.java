@@ -142,18 +142,15 @@ public final class RoutingTable {
   }
 
   private static AliasTarget aliasTarget(String model, Alias alias, Map<String, VersionRoute> versions) {
-    List<RouteDecision> decisions = new ArrayList<>();
-    List<Integer> weights = new ArrayList<>();
-    for (VersionRoute version : versions.values()) {
-      Integer weight = alias.weights().get(version.id());
-      if (weight != null && weight > 0) {
+    Map<String, RouteDecision> decisions = new HashMap<>();
+    for (Map.Entry<String, Integer> weight : alias.weights().entrySet()) {
+      if (weight.getValue() > 0) {
+        VersionRoute version = versions.get(weight.getKey());
         Route route = version.id().equals(alias.stable()) ? Route.STABLE : Route.CANARY;
-        decisions.add(new RouteDecision(model, alias.name(), version, route));
-        weights.add(weight);
+        decisions.put(version.id(), new RouteDecision(model, alias.name(), version, route));
       }
     }
-    int[] w = weights.stream().mapToInt(Integer::intValue).toArray();
-    return new AliasTarget(model, alias, TrafficSplit.of(decisions, w));
+    return new AliasTarget(model, alias, TrafficSplit.of(alias.layout(), decisions));
   }
 
   /** The target a {@code model} field names exactly, or {@code null}. */

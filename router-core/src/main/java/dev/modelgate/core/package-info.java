@@ -3,7 +3,8 @@
  *
  * <p>Start at {@link dev.modelgate.core.RoutingTable} (the immutable snapshot a request routes on),
  * {@link dev.modelgate.core.ModelRef} (what a {@code model} field may say) and
- * {@link dev.modelgate.core.split.TrafficSplit} (the weighted, sticky-capable pick). The registry
+ * {@link dev.modelgate.core.split.TrafficSplit} (the weighted, sticky-capable pick) with
+ * {@link dev.modelgate.core.split.BucketLayout} (which version owns each bucket). The registry
  * records and their one validation path live in {@code dev.modelgate.core.registry}; SLO windows
  * in {@code dev.modelgate.core.slo}; the rollback decision in {@code dev.modelgate.core.rollout}.
  */

@@ -1,12 +1,23 @@
 package dev.modelgate.core;
 
 import static dev.modelgate.core.registry.Registries.MODEL;
+import static dev.modelgate.core.registry.Registries.model;
+import static dev.modelgate.core.registry.Registries.registry;
 import static dev.modelgate.core.registry.Registries.supportAgent;
+import static dev.modelgate.core.registry.Registries.version;
+import static dev.modelgate.core.registry.Registries.weights;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registries;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.StickyKey;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The weighted pick as a request sees it: through a built routing table. */
@@ -154,6 +165,31 @@ class AliasTargetTest {
     }
     assertThat(movedToStable).isZero();
     assertThat(movedToCanary).isBetween(9_000, 11_000);
+  }
+
+  @Test
+  void movesOnlyTheTenPercentOfStickyKeysANewThirdVersionTakes() {
+    Alias canary = Registries.stickyAlias("production", "v7", weights("v7", 90, "v8", 10));
+    Alias third = canary.withWeights(weights("v7", 80, "v8", 10, "v9", 10), "v7");
+    List<ModelVersion> versions = List.of(version("v7", "http://127.0.0.1:9001"), version("v8", "http://127.0.0.1:9002"),
+        version("v9", "http://127.0.0.1:9003"));
+    RoutingTable before = table(registry(model(MODEL, versions, List.of(canary))), RoutingTable.EMPTY);
+    RoutingTable after = table(registry(model(MODEL, versions, List.of(third))), before);
+
+    Random random = new Random(7);
+    Map<String, Integer> moves = new HashMap<>();
+    int keys = 10_000;
+    for (int i = 0; i < keys; i++) {
+      String key = new UUID(random.nextLong(), random.nextLong()).toString();
+      String was = versionOf(production(before), key);
+      String is = versionOf(production(after), key);
+      if (!was.equals(is)) {
+        moves.merge(was + "→" + is, 1, Integer::sum);
+      }
+    }
+    // Re-cutting contiguous runs would also push v8's run along: 20 % moved, half of it v8 → v9.
+    assertThat(moves).containsOnlyKeys("v7→v9");
+    assertThat(moves.get("v7→v9")).isBetween(900, 1_100);
   }
 
   @Test

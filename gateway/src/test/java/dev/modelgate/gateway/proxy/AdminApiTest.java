@@ -70,12 +70,7 @@ class AdminApiTest {
   }
 
   private static HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(harness.adminUri(path)).timeout(GatewayHarness.WAIT)
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("authorization", "Bearer " + token);
-    }
-    return harness.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return harness.admin(method, path, token, body);
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {

@@ -50,6 +50,12 @@ import java.util.Objects;
  *       policy, not routing, and the revision counts routing moves (what {@code if_revision}
  *       guards).
  * </ul>
+ *
+ * <h2>Bucket layouts</h2>
+ * Every alias built from a live one moves the live one's {@link dev.modelgate.core.split.BucketLayout}
+ * to its new weights; a new alias starts contiguous. The layout is a function of the events alone,
+ * so a replay on any replica, or after a restart, rebuilds the layout sticky keys were routed on,
+ * though no event stores it.
  */
 public final class RegistryFold {
   private RegistryFold() {}
@@ -192,8 +198,10 @@ public final class RegistryFold {
       return null;
     }
     Map<String, Alias> aliases = new LinkedHashMap<>(model.aliases());
-    aliases.put(event.alias(), new Alias(event.alias(), after.weights(), stable, after.revision(),
-        live == null ? null : live.slo(), live == null ? null : live.sticky()));
+    // A validated move is one revision on from the live alias, whose layout it moves.
+    aliases.put(event.alias(), live == null
+        ? new Alias(event.alias(), after.weights(), stable, after.revision(), null, null)
+        : live.withWeights(after.weights(), stable));
     return withParts(model, model.versions(), aliases);
   }
 
@@ -244,7 +252,8 @@ public final class RegistryFold {
     AliasState routing = fileUnchanged || live.sameRouting(declared)
         ? live
         : new AliasState(declared.weights(), declared.stable(), live.revision() + 1);
-    return new Alias(wanted.name(), routing.weights(), routing.stable(), routing.revision(), wanted.slo(), wanted.sticky());
+    return new Alias(wanted.name(), routing.weights(), routing.stable(), routing.revision(), wanted.slo(), wanted.sticky(),
+        runtime.layout());
   }
 
   private static Model withParts(Model model, Map<String, ModelVersion> versions, Map<String, Alias> aliases) {

@@ -1,19 +1,17 @@
 package dev.modelgate.core.split;
 
-import java.util.List;
+import java.util.Map;
 
 /**
- * A weighted choice over 100 buckets. Each choice owns a contiguous run of buckets as long as its
- * weight, in the order given (versions in ascending order), so:
+ * A weighted choice over 100 buckets, laid out by a {@link BucketLayout}, so:
  *
  * <ul>
  *   <li>the share of buckets per choice equals its weight exactly — no sampling noise;
- *   <li>a key hashed to a bucket stays on its choice while weights hold;
- *   <li>moving weight between neighbours (90/10 → 80/20) moves only the buckets at their border —
- *       exactly the share that must move, and never back the other way.
+ *   <li>a key hashed to a bucket stays on its choice while the layout holds;
+ *   <li>a weight change moves only the buckets that must move (see {@link BucketLayout}).
  * </ul>
  *
- * <p>{@link #pick} is a scan of a few ints: no allocation, no locks.
+ * <p>{@link #pick} is one array read: no allocation, no locks.
  *
  * @param <T> what is chosen (a route decision)
  */
@@ -24,47 +22,35 @@ public final class TrafficSplit<T> {
   // 100 requests while spreading neighbours apart, so small runs already approach the weights.
   private static final int SEQUENCE_STRIDE = 61;
 
-  private final Object[] choices;
-  private final int[] upperBounds;
+  private final Object[] byBucket;
 
-  private TrafficSplit(Object[] choices, int[] upperBounds) {
-    this.choices = choices;
-    this.upperBounds = upperBounds;
+  private TrafficSplit(Object[] byBucket) {
+    this.byBucket = byBucket;
   }
 
   /**
-   * @param choices in bucket order
-   * @param weights integers from 0 to 100 summing to 100, one per choice
+   * @param choices the choice of each version the layout names
+   * @throws IllegalArgumentException when {@code choices} has no choice for a version of the layout
    */
-  public static <T> TrafficSplit<T> of(List<T> choices, int[] weights) {
-    if (choices.size() != weights.length || choices.isEmpty()) {
-      throw new IllegalArgumentException("one weight per choice, at least one choice");
-    }
-    int[] bounds = new int[weights.length];
-    int sum = 0;
-    for (int i = 0; i < weights.length; i++) {
-      if (weights[i] < 0) {
-        throw new IllegalArgumentException("negative weight " + weights[i]);
+  public static <T> TrafficSplit<T> of(BucketLayout layout, Map<String, T> choices) {
+    Object[] byBucket = new Object[BUCKETS];
+    for (int bucket = 0; bucket < BUCKETS; bucket++) {
+      String version = layout.owner(bucket);
+      byBucket[bucket] = choices.get(version);
+      if (byBucket[bucket] == null) {
+        throw new IllegalArgumentException("no choice for version " + version + " of bucket " + bucket);
       }
-      sum += weights[i];
-      bounds[i] = sum;
     }
-    if (sum != BUCKETS) {
-      throw new IllegalArgumentException("weights sum to " + sum + ", not " + BUCKETS);
-    }
-    return new TrafficSplit<>(choices.toArray(), bounds);
+    return new TrafficSplit<>(byBucket);
   }
 
   /** The choice owning {@code bucket} (0–99). */
   @SuppressWarnings("unchecked")
   public T pick(int bucket) {
-    int[] bounds = upperBounds;
-    for (int i = 0; i < bounds.length; i++) {
-      if (bucket < bounds[i]) {
-        return (T) choices[i];
-      }
+    if (bucket < 0 || bucket >= BUCKETS) {
+      throw new IllegalArgumentException("bucket " + bucket + " is outside 0.." + (BUCKETS - 1));
     }
-    throw new IllegalArgumentException("bucket " + bucket + " is outside 0.." + (BUCKETS - 1));
+    return (T) byBucket[bucket];
   }
 
   /** The bucket of the {@code n}-th request of a sequence. */

@@ -6,7 +6,9 @@ import static dev.modelgate.core.ledger.Events.T0;
 import static dev.modelgate.core.registry.Registries.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.split.TrafficSplit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -58,6 +60,37 @@ class RegistryFoldPropertiesTest {
       assertThat(VERSIONS).containsAll(after.weights().keySet()).contains(after.stable());
     }
     assertThat(RegistryFold.replay(events)).isEqualTo(state);
+  }
+
+  @Property(tries = 300)
+  void everyMoveMovesTheFewestStickyBucketsAndAReplayRebuildsTheSameLayout(@ForAll("steps") List<Step> steps) {
+    List<AuditEvent> events = new ArrayList<>();
+    long seq = 1;
+    for (String id : VERSIONS) {
+      events.add(new AuditEvent(seq++, T0, "admin", Action.REGISTER_VERSION, MODEL, null,
+          new Change.VersionRegistered(version(id, "http://127.0.0.1:" + (9000 + seq))), null, null));
+    }
+    events.add(Events.move(seq++, Action.SET_WEIGHTS, PROD, null, new AliasState(Map.of("v1", 100), "v1", 1)));
+    Registry state = RegistryFold.replay(events);
+
+    for (Step step : steps) {
+      Alias before = Events.alias(state, PROD);
+      AuditEvent event = Events.move(seq++, step.action(), PROD, AliasState.of(before), next(AliasState.of(before), step));
+      state = RegistryFold.apply(state, event);
+      events.add(event);
+
+      Alias after = Events.alias(state, PROD);
+      int mustMove = 0;
+      for (Map.Entry<String, Integer> w : before.weights().entrySet()) {
+        mustMove += Math.max(0, w.getValue() - after.weights().getOrDefault(w.getKey(), 0));
+      }
+      int moved = 0;
+      for (int bucket = 0; bucket < TrafficSplit.BUCKETS; bucket++) {
+        moved += before.layout().owner(bucket).equals(after.layout().owner(bucket)) ? 0 : 1;
+      }
+      assertThat(moved).isEqualTo(mustMove);
+    }
+    assertThat(Events.alias(RegistryFold.replay(events), PROD).layout()).isEqualTo(Events.alias(state, PROD).layout());
   }
 
   private static AliasState next(AliasState before, Step step) {

@@ -219,6 +219,35 @@ class RegistryFoldTest {
     assertThat(alias(next, PROD)).isEqualTo(new Alias(PROD, weights("v7", 100), "v7", 3, null, StickyKey.parse("body:user")));
   }
 
+  /** Runtime state: v9 registered, then production moved from 90/10 to 80/10/10. */
+  private static Registry withThirdVersion() {
+    Registry registered = RegistryFold.apply(seeded(), register(2, V9));
+    return RegistryFold.apply(registered,
+        move(3, Action.SET_WEIGHTS, PROD, routing("v7", 1, "v7", 90, "v8", 10), routing("v7", 2, "v7", 80, "v8", 10, "v9", 10)));
+  }
+
+  @Test
+  void setWeightsHandsANewVersionOnlyBucketsTheStableGivesUp() {
+    assertThat(alias(seeded(), PROD).layout()).hasToString("v7×90 v8×10");
+    assertThat(alias(withThirdVersion(), PROD).layout()).hasToString("v7×80 v9×10 v8×10");
+  }
+
+  @Test
+  void configEditMovesTheRuntimeLayoutAndAnUnchangedRedeclarationKeepsIt() {
+    Registry runtime = withThirdVersion();
+    Model edit = model(MODEL, List.of(V7, V8, V9),
+        List.of(new Alias(PROD, weights("v7", 70, "v8", 10, "v9", 20), "v7", 1, slo(), StickyKey.parse("header:x-session-id"))));
+
+    Registry restarted = RegistryFold.apply(runtime, config(4, declared(90, 10), declared(90, 10)));
+    Registry edited = RegistryFold.apply(runtime, config(4, declared(90, 10), edit));
+
+    assertThat(alias(restarted, PROD).layout()).isSameAs(alias(runtime, PROD).layout());
+    assertThat(alias(edited, PROD).layout()).hasToString("v7×70 v9×20 v8×10");
+    // The layout is derived, not configuration: the alias equals one declared afresh.
+    assertThat(alias(edited, PROD)).isEqualTo(new Alias(PROD, weights("v7", 70, "v8", 10, "v9", 20), "v7", 3, slo(),
+        StickyKey.parse("header:x-session-id")));
+  }
+
   @Test
   void configEditThatDeclaresWhatTheAliasAlreadyRoutesKeepsTheRevision() {
     Registry runtime = RegistryFold.apply(seeded(), move(2, Action.SET_WEIGHTS, PROD, routing("v7", 1, "v7", 90, "v8", 10), routing("v7", 2, "v7", 50, "v8", 50)));

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -15,7 +18,6 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +28,26 @@ class TrafficSplitTest {
 
   private static List<String> names(int n) {
     return IntStream.range(0, n).mapToObj(i -> "v" + (i + 1)).toList();
+  }
+
+  /** Weights v1, v2, … in the order given. */
+  static Map<String, Integer> weights(int... weights) {
+    Map<String, Integer> byVersion = new LinkedHashMap<>();
+    for (int i = 0; i < weights.length; i++) {
+      byVersion.put("v" + (i + 1), weights[i]);
+    }
+    return byVersion;
+  }
+
+  /** A split choosing the version ids themselves, laid out contiguously. */
+  private static TrafficSplit<String> split(int... weights) {
+    return over(BucketLayout.contiguous(weights(weights)), weights.length);
+  }
+
+  private static TrafficSplit<String> over(BucketLayout layout, int versions) {
+    Map<String, String> choices = new HashMap<>();
+    names(versions).forEach(v -> choices.put(v, v));
+    return TrafficSplit.of(layout, choices);
   }
 
   /** How many of the 100 buckets each choice owns. */
@@ -52,36 +74,38 @@ class TrafficSplitTest {
   void givesEachChoiceExactlyItsWeightInBuckets(int[] weights) {
     List<String> choices = names(weights.length);
 
-    assertThat(bucketCounts(TrafficSplit.of(choices, weights), choices)).containsExactly(weights);
+    assertThat(bucketCounts(split(weights), choices)).containsExactly(weights);
   }
 
   @Provide
-  Arbitrary<int[]> weightsSummingTo100() {
+  static Arbitrary<int[]> weightsSummingTo100() {
     // Cut 0..100 at n-1 random points; the gaps are weights (zeros included) that sum to 100.
-    return Arbitraries.integers().between(0, 100).list().ofMinSize(0).ofMaxSize(6).map(cuts -> {
-      List<Integer> points = new ArrayList<>(cuts);
-      points.add(0);
-      points.add(100);
-      points.sort(null);
-      int[] w = new int[points.size() - 1];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = points.get(i + 1) - points.get(i);
-      }
-      return w;
-    });
+    return Arbitraries.integers().between(0, 100).list().ofMinSize(0).ofMaxSize(6).map(TrafficSplitTest::gaps);
+  }
+
+  static int[] gaps(List<Integer> cuts) {
+    List<Integer> points = new ArrayList<>(cuts);
+    points.add(0);
+    points.add(100);
+    points.sort(null);
+    int[] w = new int[points.size() - 1];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = points.get(i + 1) - points.get(i);
+    }
+    return w;
   }
 
   @Property
   void givesEachChoiceExactlyItsWeightForAnyWeights(@ForAll("weightsSummingTo100") int[] weights) {
     List<String> choices = names(weights.length);
 
-    assertThat(bucketCounts(TrafficSplit.of(choices, weights), choices)).containsExactly(weights);
+    assertThat(bucketCounts(split(weights), choices)).containsExactly(weights);
   }
 
   @Property
-  void givesEachChoiceOneContiguousRunInTheOrderGiven(@ForAll("weightsSummingTo100") int[] weights) {
+  void givesEachChoiceOfANewLayoutOneRunInAscendingVersionOrder(@ForAll("weightsSummingTo100") int[] weights) {
     List<String> choices = names(weights.length);
-    TrafficSplit<String> split = TrafficSplit.of(choices, weights);
+    TrafficSplit<String> split = split(weights);
 
     int previous = 0;
     for (int bucket = 0; bucket < TrafficSplit.BUCKETS; bucket++) {
@@ -92,25 +116,20 @@ class TrafficSplitTest {
   }
 
   @Property
-  void movesOnlyTheBucketsAtTheBorderWhenWeightShiftsBetweenTwoVersions(
-      @ForAll @IntRange(min = 0, max = 100) int before, @ForAll @IntRange(min = 0, max = 100) int after) {
-    List<String> choices = List.of("v7", "v8");
-    TrafficSplit<String> old = TrafficSplit.of(choices, new int[] {before, 100 - before});
-    TrafficSplit<String> now = TrafficSplit.of(choices, new int[] {after, 100 - after});
+  void sendsEveryHundredConsecutiveRequestsByTheWeightsWhateverTheLayoutsHistory(
+      @ForAll("weightsSummingTo100") int[] first, @ForAll("weightsSummingTo100") int[] then,
+      @ForAll @LongRange(min = 0, max = 1L << 50) long start) {
+    int versions = Math.max(first.length, then.length);
+    BucketLayout moved = BucketLayout.contiguous(weights(first)).moveTo(weights(then));
+    TrafficSplit<String> split = over(moved, versions);
 
-    int toCanary = 0;
-    int toStable = 0;
-    for (int bucket = 0; bucket < TrafficSplit.BUCKETS; bucket++) {
-      if (!old.pick(bucket).equals(now.pick(bucket))) {
-        if (now.pick(bucket).equals("v8")) {
-          toCanary++;
-        } else {
-          toStable++;
-        }
-      }
+    Map<String, Integer> picks = new HashMap<>();
+    for (long n = start; n < start + 100; n++) {
+      picks.merge(split.pick(TrafficSplit.bucketOfSequence(n)), 1, Integer::sum);
     }
-    assertThat(toCanary).isEqualTo(Math.max(0, before - after));
-    assertThat(toStable).isEqualTo(Math.max(0, after - before));
+    Map<String, Integer> positive = new HashMap<>(weights(then));
+    positive.values().removeIf(w -> w == 0);
+    assertThat(picks).isEqualTo(positive);
   }
 
   @Test
@@ -174,33 +193,21 @@ class TrafficSplitTest {
   }
 
   @Test
-  void refusesWeightsThatDoNotSumTo100() {
-    assertThatThrownBy(() -> TrafficSplit.of(List.of("v7", "v8"), new int[] {90, 5}))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("sum to 95");
-  }
+  void refusesALayoutWithAVersionItHasNoChoiceFor() {
+    BucketLayout layout = BucketLayout.contiguous(Map.of("v7", 90, "v8", 10));
 
-  @Test
-  void refusesNegativeWeights() {
-    assertThatThrownBy(() -> TrafficSplit.of(List.of("v7", "v8"), new int[] {110, -10}))
+    assertThatThrownBy(() -> TrafficSplit.of(layout, Map.of("v7", "stable")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("negative weight -10");
-  }
-
-  @Test
-  void refusesAWeightCountThatDiffersFromTheChoices() {
-    assertThatThrownBy(() -> TrafficSplit.of(List.of("v7", "v8"), new int[] {100}))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> TrafficSplit.of(List.of(), new int[] {}))
-        .isInstanceOf(IllegalArgumentException.class);
+        .hasMessageContaining("no choice for version v8 of bucket 90");
   }
 
   @Test
   void refusesABucketPastTheLast() {
-    TrafficSplit<String> split = TrafficSplit.of(List.of("v7"), new int[] {100});
+    TrafficSplit<String> split = split(100);
 
     assertThatThrownBy(() -> split.pick(100))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("bucket 100 is outside 0..99");
+    assertThatThrownBy(() -> split.pick(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,0 +1,140 @@
+package dev.modelgate.core.split;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which version owns each of the {@value TrafficSplit#BUCKETS} buckets of an alias. A sticky key
+ * hashes to a bucket, so the layout is what keeps a key on its version.
+ *
+ * <p>A layout is derived from the alias's history, never stored: a new alias starts
+ * {@linkplain #contiguous contiguous} (ascending versions, one run each), and every weight change
+ * {@linkplain #moveTo moves} the previous layout. Each version keeps the lowest of its buckets that
+ * its new weight allows and releases the rest; versions short of buckets then take the released
+ * ones, in ascending version order, lowest bucket first. So a change from weights {@code w} to
+ * {@code w'} moves exactly {@code Σ max(0, w_v − w'_v)} buckets — the fewest that can move — between
+ * any versions, not only neighbours (90/10 → 80/10/10 moves 10, where re-cutting contiguous runs
+ * moves 20). The move depends only on the layout and the new weights, so every process replaying
+ * the same ledger holds the same layout.
+ */
+public final class BucketLayout {
+  // A version id per bucket; the strings are the weights map's keys, shared, not copied.
+  private final String[] owners;
+
+  private BucketLayout(String[] owners) {
+    this.owners = owners;
+  }
+
+  /**
+   * Whether {@code weights} can be laid out: no null or negative weight, and a sum of exactly
+   * {@value TrafficSplit#BUCKETS}. {@code RegistryRules} explains weights that cannot.
+   */
+  public static boolean fits(Map<String, Integer> weights) {
+    long sum = 0;
+    for (Integer weight : weights.values()) {
+      if (weight == null || weight < 0) {
+        return false;
+      }
+      sum += weight;
+    }
+    return sum == TrafficSplit.BUCKETS;
+  }
+
+  /** Each version with a positive weight owns one run of buckets, in ascending version order. */
+  public static BucketLayout contiguous(Map<String, Integer> weights) {
+    return place(new String[TrafficSplit.BUCKETS], weights);
+  }
+
+  /**
+   * This layout changed to {@code weights} moving the fewest buckets (see the class comment);
+   * this layout itself when it already gives every version its weight.
+   *
+   * @throws IllegalArgumentException when the weights do not {@link #fits fit}
+   */
+  public BucketLayout moveTo(Map<String, Integer> weights) {
+    BucketLayout next = place(owners.clone(), weights);
+    return next.equals(this) ? this : next;
+  }
+
+  private static BucketLayout place(String[] owners, Map<String, Integer> weights) {
+    if (!fits(weights)) {
+      throw new IllegalArgumentException("weights " + weights + " are not integers from 0 summing to " + TrafficSplit.BUCKETS);
+    }
+    Map<String, Integer> kept = new HashMap<>();
+    for (int bucket = 0; bucket < owners.length; bucket++) {
+      String owner = owners[bucket];
+      if (owner == null) {
+        continue;
+      }
+      int keeps = kept.getOrDefault(owner, 0);
+      if (keeps < weights.getOrDefault(owner, 0)) {
+        kept.put(owner, keeps + 1);
+      } else {
+        owners[bucket] = null;
+      }
+    }
+    int free = 0;
+    for (String version : ascending(weights)) {
+      for (int missing = weights.get(version) - kept.getOrDefault(version, 0); missing > 0; missing--) {
+        while (owners[free] != null) {
+          free++;
+        }
+        owners[free] = version;
+      }
+    }
+    return new BucketLayout(owners);
+  }
+
+  // Version ids are v<digits> without leading zeros, so by length then text is numeric order; the
+  // order is total for any other key too (the rules refuse those), so the layout never depends on
+  // the map's iteration order.
+  private static List<String> ascending(Map<String, Integer> weights) {
+    List<String> versions = new ArrayList<>(weights.keySet());
+    versions.sort(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
+    return versions;
+  }
+
+  /** The version owning {@code bucket} (0–99). */
+  public String owner(int bucket) {
+    return owners[bucket];
+  }
+
+  /** How many buckets {@code version} owns: its weight. */
+  public int share(String version) {
+    int n = 0;
+    for (String owner : owners) {
+      if (owner.equals(version)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BucketLayout other && Arrays.equals(owners, other.owners);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(owners);
+  }
+
+  /** Runs of buckets: {@code v7×80 v9×10 v8×10}. */
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder();
+    int start = 0;
+    for (int bucket = 1; bucket <= owners.length; bucket++) {
+      if (bucket == owners.length || !owners[bucket].equals(owners[start])) {
+        text.append(text.isEmpty() ? "" : " ").append(owners[start]).append('×').append(bucket - start);
+        start = bucket;
+      }
+    }
+    return text.toString();
+  }
+}
