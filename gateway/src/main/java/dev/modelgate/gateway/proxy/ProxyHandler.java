@@ -35,6 +35,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import java.nio.charset.StandardCharsets;
@@ -522,12 +523,23 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       finish(kind.status(), outcome, message);
       // The status line is gone; a stream ends with an error event, and never with a clean end.
-      // Resetting ends just this exchange (on HTTP/1.1 it closes the connection, on HTTP/2 only the
-      // stream), and only once the event is written: a reset drops whatever is still queued.
       if (eventStream) {
-        response.write(OpenAiError.sseEvent(kind, message)).onComplete(written -> response.reset());
+        response.write(OpenAiError.sseEvent(kind, message)).onComplete(written -> endUncleanly());
       } else {
+        endUncleanly();
+      }
+    }
+
+    /**
+     * Ends the answer without its terminating chunk, so no client takes it for complete. HTTP/1.1
+     * closes the connection with a FIN after what was written: a reset (RST) would let the client's
+     * kernel discard relayed data and the error event it has not read yet. HTTP/2 resets the stream.
+     */
+    private void endUncleanly() {
+      if (request.version() == HttpVersion.HTTP_2) {
         response.reset();
+      } else {
+        request.connection().close();
       }
     }
 

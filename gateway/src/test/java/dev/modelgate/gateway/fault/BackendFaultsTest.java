@@ -190,10 +190,15 @@ class BackendFaultsTest {
   @Test
   void endsAStreamTheBackendBreaksWithAnErrorEventAndACloseNeverADone() throws Exception {
     for (String model : List.of("breaks", "breaks-rst")) {
-      ClientAnswer answer = send(model, true);
+      ClientAnswer answer = ClientAnswer.rawChat(harness.uri("/").getPort(), model, model + "-" + ids.incrementAndGet());
 
       assertBrokenStream(answer, "upstream_failed");
-      assertThat(answer.events()).hasSize(3);
+      // A backend's RST may make the gateway's kernel drop a chunk it had not read yet; a FIN never does.
+      if (model.equals("breaks")) {
+        assertThat(answer.events()).hasSize(3);
+      } else {
+        assertThat(answer.events()).hasSizeBetween(2, 3);
+      }
       assertTagged(answer, model);
       assertRecorded(answer, model, 502, "upstream_error", "broken");
       // The SLO guard counts it against the version although the client got a 200 head.

@@ -7,6 +7,8 @@ import dev.modelgate.gateway.proxy.GatewayHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.modelgate.gateway.proxy.RawHttp;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -15,6 +17,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What one client got for one request: status, headers, every byte, and whether the connection
@@ -44,6 +48,48 @@ record ClientAnswer(String requestId, int status, HttpHeaders headers, byte[] by
       cutShort = true;
     }
     return new ClientAnswer(requestId, response.statusCode(), response.headers(), received.toByteArray(), cutShort);
+  }
+
+  /**
+   * The same request over a plain socket, read to the connection's end and de-chunked here: the JDK
+   * client may drop the last bytes it received when the server closes without a final chunk, which
+   * is exactly the case a broken stream is about.
+   */
+  static ClientAnswer rawChat(int port, String model, String requestId) throws IOException {
+    String body = "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
+    byte[] wire;
+    try (Socket socket = RawHttp.connect(port)) {
+      socket.getOutputStream().write(RawHttp.ascii("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+          + "x-request-id: " + requestId + "\r\ncontent-length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body));
+      wire = socket.getInputStream().readAllBytes();
+    }
+    String text = new String(wire, StandardCharsets.ISO_8859_1);
+    int headEnd = text.indexOf("\r\n\r\n");
+    String[] lines = text.substring(0, headEnd).split("\r\n");
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      headers.computeIfAbsent(lines[i].substring(0, colon).trim(), k -> new ArrayList<>()).add(lines[i].substring(colon + 1).trim());
+    }
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    boolean complete = false;
+    int at = headEnd + 4;
+    while (at < wire.length) {
+      int sizeEnd = text.indexOf("\r\n", at);
+      if (sizeEnd < 0) {
+        break;
+      }
+      int size = Integer.parseInt(text.substring(at, sizeEnd).trim(), 16);
+      if (size == 0) {
+        complete = true;
+        break;
+      }
+      int from = sizeEnd + 2;
+      content.write(wire, from, Math.min(size, wire.length - from));
+      at = from + size + 2;
+    }
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    return new ClientAnswer(requestId, status, HttpHeaders.of(headers, (name, value) -> true), content.toByteArray(), !complete);
   }
 
   String body() {

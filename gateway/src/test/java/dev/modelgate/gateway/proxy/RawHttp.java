@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** HTTP/1.1 over a plain socket, for clients no well-behaved library would imitate. */
-final class RawHttp {
+public final class RawHttp {
   private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.[01] (\\d{3})");
 
   private RawHttp() {}
@@ -22,7 +22,7 @@ final class RawHttp {
   record Raw(int status, Map<String, String> headers, String body) {}
 
   /** A loopback connection whose reads give up after {@link GatewayHarness#WAIT}. */
-  static Socket connect(int port) throws IOException {
+  public static Socket connect(int port) throws IOException {
     Socket socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout((int) GatewayHarness.WAIT.toMillis());
     return socket;
@@ -93,7 +93,7 @@ final class RawHttp {
     }
   }
 
-  static byte[] ascii(String text) {
+  public static byte[] ascii(String text) {
     return text.getBytes(StandardCharsets.ISO_8859_1);
   }
 }
