@@ -37,15 +37,22 @@ class RegistryFoldPropertiesTest {
     return step.list().ofMaxSize(40);
   }
 
-  @Property(tries = 300)
-  void everyMoveAddsOneRevisionAndKeepsWeightsSummingTo100(@ForAll("steps") List<Step> steps) {
+  /** Every version registered, then the alias at 100 % v1: where each property's steps start. */
+  private static List<AuditEvent> registeredWithAllOnV1() {
     List<AuditEvent> events = new ArrayList<>();
     long seq = 1;
     for (String id : VERSIONS) {
       events.add(new AuditEvent(seq++, T0, "admin", Action.REGISTER_VERSION, MODEL, null,
           new Change.VersionRegistered(version(id, "http://127.0.0.1:" + (9000 + seq))), null, null));
     }
-    events.add(Events.move(seq++, Action.SET_WEIGHTS, PROD, null, new AliasState(Map.of("v1", 100), "v1", 1)));
+    events.add(Events.move(seq, Action.SET_WEIGHTS, PROD, null, new AliasState(Map.of("v1", 100), "v1", 1)));
+    return events;
+  }
+
+  @Property(tries = 300)
+  void everyMoveAddsOneRevisionAndKeepsWeightsSummingTo100(@ForAll("steps") List<Step> steps) {
+    List<AuditEvent> events = registeredWithAllOnV1();
+    long seq = events.size() + 1;
     Registry state = RegistryFold.replay(events);
 
     for (Step step : steps) {
@@ -64,13 +71,8 @@ class RegistryFoldPropertiesTest {
 
   @Property(tries = 300)
   void everyMoveMovesTheFewestStickyBucketsAndAReplayRebuildsTheSameLayout(@ForAll("steps") List<Step> steps) {
-    List<AuditEvent> events = new ArrayList<>();
-    long seq = 1;
-    for (String id : VERSIONS) {
-      events.add(new AuditEvent(seq++, T0, "admin", Action.REGISTER_VERSION, MODEL, null,
-          new Change.VersionRegistered(version(id, "http://127.0.0.1:" + (9000 + seq))), null, null));
-    }
-    events.add(Events.move(seq++, Action.SET_WEIGHTS, PROD, null, new AliasState(Map.of("v1", 100), "v1", 1)));
+    List<AuditEvent> events = registeredWithAllOnV1();
+    long seq = events.size() + 1;
     Registry state = RegistryFold.replay(events);
 
     for (Step step : steps) {
