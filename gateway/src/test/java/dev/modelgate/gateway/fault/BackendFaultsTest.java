@@ -190,7 +190,7 @@ class BackendFaultsTest {
   @Test
   void endsAStreamTheBackendBreaksWithAnErrorEventAndACloseNeverADone() throws Exception {
     for (String model : List.of("breaks", "breaks-rst")) {
-      ClientAnswer answer = ClientAnswer.rawChat(harness.uri("/").getPort(), model, model + "-" + ids.incrementAndGet());
+      ClientAnswer answer = send(model, true);
 
       assertBrokenStream(answer, "upstream_failed");
       // A backend's RST may make the gateway's kernel drop a chunk it had not read yet; a FIN never does.

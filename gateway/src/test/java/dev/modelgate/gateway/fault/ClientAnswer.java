@@ -30,6 +30,9 @@ record ClientAnswer(String requestId, int status, HttpHeaders headers, byte[] by
 
   /** Posts a chat request with its own request id and reads the answer to its end. */
   static ClientAnswer chat(HttpClient http, URI uri, String model, boolean stream, String requestId) throws InterruptedException {
+    if (stream) {
+      return rawChat(uri.getPort(), model, requestId);
+    }
     String body = "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(GatewayHarness.WAIT)
         .header("content-type", "application/json").header("x-request-id", requestId)
@@ -51,17 +54,19 @@ record ClientAnswer(String requestId, int status, HttpHeaders headers, byte[] by
   }
 
   /**
-   * The same request over a plain socket, read to the connection's end and de-chunked here: the JDK
-   * client may drop the last bytes it received when the server closes without a final chunk, which
-   * is exactly the case a broken stream is about.
+   * A streamed request over a plain socket (one connection each), read to the connection's end and
+   * de-chunked here: the JDK client may drop the last bytes it received when the server closes
+   * without a final chunk, which is exactly the case a broken stream is about.
    */
-  static ClientAnswer rawChat(int port, String model, String requestId) throws IOException {
+  private static ClientAnswer rawChat(int port, String model, String requestId) {
     String body = "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"ping\"}]}";
     byte[] wire;
     try (Socket socket = RawHttp.connect(port)) {
       socket.getOutputStream().write(RawHttp.ascii("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n"
-          + "x-request-id: " + requestId + "\r\ncontent-length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body));
+          + "x-request-id: " + requestId + "\r\nconnection: close\r\ncontent-length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body));
       wire = socket.getInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError("request " + requestId + " got no answer at all", e);
     }
     String text = new String(wire, StandardCharsets.ISO_8859_1);
     int headEnd = text.indexOf("\r\n\r\n");
@@ -74,6 +79,13 @@ record ClientAnswer(String requestId, int status, HttpHeaders headers, byte[] by
     ByteArrayOutputStream content = new ByteArrayOutputStream();
     boolean complete = false;
     int at = headEnd + 4;
+    List<String> length = headers.get("content-length");
+    if (length != null) {
+      int declared = Integer.parseInt(length.get(0));
+      content.write(wire, at, Math.min(declared, wire.length - at));
+      complete = wire.length - at >= declared;
+      at = wire.length;
+    }
     while (at < wire.length) {
       int sizeEnd = text.indexOf("\r\n", at);
       if (sizeEnd < 0) {
