@@ -42,30 +42,7 @@ class CtlCommandTest {
   @BeforeAll
   static void start() throws Exception {
     backend = GatewayHarness.url(gateway.sim(SimOptions.defaults().withTtft(Duration.ofMillis(1)).withInterTokenLatency(Duration.ZERO).withTokens(2)));
-    StringBuilder yaml = new StringBuilder("""
-        server: {port: 0, admin_port: 0, host: 127.0.0.1}
-        access_log: "off"
-        auth:
-          admin_tokens:
-            - {token_env: VIEWER_TOKEN, role: viewer}
-            - {token_env: OPERATOR_TOKEN, role: operator}
-            - {token_env: ADMIN_TOKEN, role: admin}
-        models:
-          support-agent:
-            versions:
-              v7: {artifact: "wandb-artifact://acme/llm/support-agent:v7", served_model: sa, endpoints: [%1$s]}
-              v8: {artifact: "wandb-artifact://acme/llm/support-agent:v8", served_model: sa, endpoints: [%1$s]}
-            aliases:
-              production:
-                weights: {v7: 90, v8: 10}
-                stable: v7
-                slo: {window: 60s, evaluation_interval: 5s, min_requests: 50, max_error_rate: 0.05, max_p99_latency: 2s}
-          meta-llama/Llama-3.1-8B:
-            versions:
-              v3: {artifact: "hf://meta-llama/Llama-3.1-8B", served_model: llama, endpoints: [%1$s]}
-            aliases:
-              production: {weights: {v3: 100}, stable: v3}
-        """.formatted(backend));
+    StringBuilder yaml = new StringBuilder(GatewayHarness.adminFixture(backend));
     for (String model : List.of("weighed", "stale", "guarded", "promoted", "audited", "followed", "streamed")) {
       yaml.append("""
             %s:

@@ -167,6 +167,39 @@ public final class GatewayHarness implements AutoCloseable {
     return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
   }
 
+  /**
+   * The admin API's test registry: viewer, operator and admin tokens from VIEWER_TOKEN,
+   * OPERATOR_TOKEN and ADMIN_TOKEN; support-agent (v7/v8 90/10 with an SLO) and
+   * meta-llama/Llama-3.1-8B (v3) on {@code backend}. Ends inside {@code models:}, so a test appends
+   * its own models.
+   */
+  public static String adminFixture(String backend) {
+    return """
+        server: {port: 0, admin_port: 0, host: 127.0.0.1}
+        access_log: "off"
+        auth:
+          admin_tokens:
+            - {token_env: VIEWER_TOKEN, role: viewer}
+            - {token_env: OPERATOR_TOKEN, role: operator}
+            - {token_env: ADMIN_TOKEN, role: admin}
+        models:
+          support-agent:
+            versions:
+              v7: {artifact: "wandb-artifact://acme/llm/support-agent:v7", served_model: sa, endpoints: [%1$s]}
+              v8: {artifact: "wandb-artifact://acme/llm/support-agent:v8", served_model: sa, endpoints: [%1$s]}
+            aliases:
+              production:
+                weights: {v7: 90, v8: 10}
+                stable: v7
+                slo: {window: 60s, evaluation_interval: 5s, min_requests: 50, max_error_rate: 0.05, max_p99_latency: 2s}
+          meta-llama/Llama-3.1-8B:
+            versions:
+              v3: {artifact: "hf://meta-llama/Llama-3.1-8B", served_model: llama, endpoints: [%1$s]}
+            aliases:
+              production: {weights: {v3: 100}, stable: v3}
+        """.formatted(backend);
+  }
+
   public static String url(Simulator sim) {
     return "http://127.0.0.1:" + sim.port();
   }
