@@ -18,6 +18,7 @@ public final class Endpoint {
   private final boolean ssl;
   private final String host;
   private final int port;
+  private final String hostHeader;
   private final String basePath;
   private final boolean basePathIsV1;
   private final AtomicInteger outstanding = new AtomicInteger();
@@ -28,9 +29,10 @@ public final class Endpoint {
     this.gate = gate;
     this.ssl = uri.getScheme().equalsIgnoreCase("https");
     String literal = uri.getHost();
-    // Vert.x wants an IPv6 literal without the brackets a URL needs.
+    // Socket addresses take an IPv6 literal without the brackets a URL needs.
     this.host = literal.startsWith("[") ? literal.substring(1, literal.length() - 1) : literal;
     this.port = uri.getPort() >= 0 ? uri.getPort() : (ssl ? 443 : 80);
+    this.hostHeader = uri.getPort() >= 0 ? literal + ":" + port : literal;
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     this.basePathIsV1 = basePath.endsWith("/v1");
@@ -110,6 +112,11 @@ public final class Endpoint {
 
   public int port() {
     return port;
+  }
+
+  /** The {@code Host} header for requests to this endpoint: its host, and its port when the URL names one. */
+  public String hostHeader() {
+    return hostHeader;
   }
 
   public int outstanding() {

@@ -69,14 +69,24 @@ public final class UsageReader {
   }
 
   public void feed(byte[] chunk) {
+    feed(chunk, 0, chunk.length);
+  }
+
+  /** Reads {@code chunk[from, to)}; the array is not kept. */
+  public void feed(byte[] chunk, int from, int to) {
     if (done) {
       return;
     }
     if (eventStream) {
-      feedLines(chunk);
+      feedLines(chunk, from, to);
     } else {
-      feedJson(chunk);
+      feedJson(chunk, from, to);
     }
+  }
+
+  /** Whether more bytes could still change the counts: once the usage is read, the rest need not be fed. */
+  public boolean wantsMore() {
+    return !done;
   }
 
   /** Prompt (input) tokens, or {@code null} when the answer reported none. */
@@ -90,15 +100,14 @@ public final class UsageReader {
   }
 
   // The scan state lives in locals while a chunk is read (written back at the end): this loop sees every byte.
-  private void feedJson(byte[] chunk) {
-    int n = chunk.length;
-    int usageFrom = state == IN_USAGE ? 0 : -1;
+  private void feedJson(byte[] chunk, int from, int n) {
+    int usageFrom = state == IN_USAGE ? from : -1;
     int depth = this.depth;
     boolean inString = this.inString;
     boolean escaped = this.escaped;
     int nameMatched = this.nameMatched;
     int state = this.state;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
       byte b = chunk[i];
       if (inString) {
         if (escaped) {
@@ -278,16 +287,16 @@ public final class UsageReader {
     }
   }
 
-  private void feedLines(byte[] chunk) {
-    int start = 0;
-    for (int i = 0; i < chunk.length; i++) {
+  private void feedLines(byte[] chunk, int from, int to) {
+    int start = from;
+    for (int i = from; i < to; i++) {
       if (chunk[i] == '\n') {
         appendToLine(chunk, start, i - start);
         endLine();
         start = i + 1;
       }
     }
-    appendToLine(chunk, start, chunk.length - start);
+    appendToLine(chunk, start, to - start);
   }
 
   private void appendToLine(byte[] bytes, int from, int length) {

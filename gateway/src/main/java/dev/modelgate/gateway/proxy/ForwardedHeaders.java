@@ -1,8 +1,9 @@
 package dev.modelgate.gateway.proxy;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -23,45 +24,45 @@ final class ForwardedHeaders {
   private ForwardedHeaders() {}
 
   /** Copies the client's headers that may go upstream. */
-  static void copyUpstream(MultiMap from, MultiMap to) {
-    String connection = from.get(HttpHeaders.CONNECTION);
-    for (Map.Entry<String, String> header : from) {
-      String name = header.getKey();
-      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_UPSTREAM) && !isGatewayHeader(name) && !namedIn(connection, name)) {
-        to.add(name, header.getValue());
-      }
-    }
+  static void copyUpstream(HttpHeaders from, HttpHeaders to) {
+    copy(from, to, NOT_UPSTREAM);
   }
 
   /** Copies the backend's headers that may go back to the client. */
-  static void copyDownstream(MultiMap from, MultiMap to) {
-    String connection = from.get(HttpHeaders.CONNECTION);
-    for (Map.Entry<String, String> header : from) {
-      String name = header.getKey();
-      if (!isAny(name, HOP_BY_HOP) && !isAny(name, NOT_DOWNSTREAM) && !isGatewayHeader(name) && !namedIn(connection, name)) {
+  static void copyDownstream(HttpHeaders from, HttpHeaders to) {
+    copy(from, to, NOT_DOWNSTREAM);
+  }
+
+  private static void copy(HttpHeaders from, HttpHeaders to, AsciiString[] notThisWay) {
+    String connection = from.get(HttpHeaderNames.CONNECTION);
+    Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
+    while (headers.hasNext()) {
+      Map.Entry<CharSequence, CharSequence> header = headers.next();
+      CharSequence name = header.getKey();
+      if (!isAny(name, HOP_BY_HOP) && !isAny(name, notThisWay) && !isGatewayHeader(name) && !namedIn(connection, name)) {
         to.add(name, header.getValue());
       }
     }
   }
 
   // A header the sender lists in Connection is hop-by-hop too (RFC 9110 §7.6.1).
-  private static boolean namedIn(String connection, String name) {
+  private static boolean namedIn(String connection, CharSequence name) {
     if (connection == null) {
       return false;
     }
     for (String option : connection.split(",")) {
-      if (option.trim().equalsIgnoreCase(name)) {
+      if (AsciiString.contentEqualsIgnoreCase(option.trim(), name)) {
         return true;
       }
     }
     return false;
   }
 
-  private static boolean isGatewayHeader(String name) {
-    return name.regionMatches(true, 0, GATEWAY_PREFIX, 0, GATEWAY_PREFIX.length());
+  private static boolean isGatewayHeader(CharSequence name) {
+    return AsciiString.regionMatches(name, true, 0, GATEWAY_PREFIX, 0, GATEWAY_PREFIX.length());
   }
 
-  private static boolean isAny(String name, AsciiString[] names) {
+  private static boolean isAny(CharSequence name, AsciiString[] names) {
     for (AsciiString candidate : names) {
       if (candidate.contentEqualsIgnoreCase(name)) {
         return true;

@@ -5,10 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.gateway.openai.ErrorKind;
 import dev.modelgate.gateway.openai.OpenAiError;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,22 +20,22 @@ final class ModelsEndpoint {
 
   private volatile Rendered rendered = new Rendered(null, null);
 
-  private record Rendered(RoutingTable table, Buffer list) {}
+  private record Rendered(RoutingTable table, byte[] list) {}
 
-  void answer(RoutingTable table, String path, HttpServerResponse response) {
-    response.putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+  /** A JSON answer: its status and body. */
+  record Answer(int status, byte[] json) {}
+
+  Answer answer(RoutingTable table, String path) {
     if (path.equals("/v1/models")) {
-      response.end(list(table));
-      return;
+      return new Answer(200, list(table));
     }
     String raw = path.substring("/v1/models/".length());
     String id = decodeOrNull(raw);
     if (id == null || !table.modelIds().contains(id)) {
-      response.setStatusCode(ErrorKind.MODEL_NOT_FOUND.status())
-          .end(Buffer.buffer(OpenAiError.json(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(id == null ? raw : id), "model")));
-      return;
+      return new Answer(ErrorKind.MODEL_NOT_FOUND.status(),
+          OpenAiError.json(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(id == null ? raw : id), "model"));
     }
-    response.end(Buffer.buffer(render(gen -> writeModel(gen, id))));
+    return new Answer(200, render(gen -> writeModel(gen, id)));
   }
 
   // A broken escape such as "%zz" names no model; URLDecoder throws on it.
@@ -51,10 +47,10 @@ final class ModelsEndpoint {
     }
   }
 
-  private Buffer list(RoutingTable table) {
+  private byte[] list(RoutingTable table) {
     Rendered current = rendered;
     if (current.table != table) {
-      Buffer list = Buffer.buffer(render(gen -> {
+      byte[] list = render(gen -> {
         gen.writeStartObject();
         gen.writeStringField("object", "list");
         gen.writeArrayFieldStart("data");
@@ -63,7 +59,7 @@ final class ModelsEndpoint {
         }
         gen.writeEndArray();
         gen.writeEndObject();
-      }));
+      });
       current = new Rendered(table, list);
       rendered = current;
     }

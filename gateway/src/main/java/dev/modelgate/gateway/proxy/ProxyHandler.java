@@ -21,23 +21,30 @@ import dev.modelgate.gateway.openai.OpenAiError;
 import dev.modelgate.gateway.openai.UsageReader;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.upstream.UpstreamConnection;
+import dev.modelgate.gateway.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import io.vertx.core.AsyncResult;
-import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.internal.ContextInternal;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -50,32 +57,36 @@ import java.util.logging.Logger;
 
 /**
  * The data plane's request path: read the body once (bounded), find {@code model}, route on one
- * snapshot of the routing table, splice in the version's served model name, forward over the pooled
- * client and relay the answer — streams chunk by chunk with back-pressure — tagging every response
- * with the version that served it.
+ * snapshot of the routing table, splice in the version's served model name, forward over a
+ * keep-alive backend connection of the same event loop and relay the answer — streams chunk by
+ * chunk as they arrive, with back-pressure — tagging every response with the version that served it.
  *
- * <p>All callbacks of one exchange run on the event loop that accepted the request, so an
+ * <p>All callbacks of one exchange run on the event loop of its client connection, so an
  * {@link Exchange} needs no synchronisation; it finishes exactly once.
  */
-public final class ProxyHandler implements Handler<HttpServerRequest> {
+public final class ProxyHandler {
   private static final Logger LOG = Logger.getLogger(ProxyHandler.class.getName());
-  static final CharSequence X_MODEL = AsciiString.cached("x-modelgate-model");
-  static final CharSequence X_ALIAS = AsciiString.cached("x-modelgate-alias");
-  static final CharSequence X_VERSION = AsciiString.cached("x-modelgate-version");
-  static final CharSequence X_ROUTE = AsciiString.cached("x-modelgate-route");
-  static final CharSequence X_REQUEST_ID = AsciiString.cached("x-request-id");
-  private static final CharSequence X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
-  private static final CharSequence NO = AsciiString.cached("no");
-  private static final CharSequence NO_CACHE = AsciiString.cached("no-cache");
+  static final AsciiString X_MODEL = AsciiString.cached("x-modelgate-model");
+  static final AsciiString X_ALIAS = AsciiString.cached("x-modelgate-alias");
+  static final AsciiString X_VERSION = AsciiString.cached("x-modelgate-version");
+  static final AsciiString X_ROUTE = AsciiString.cached("x-modelgate-route");
+  static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
+  private static final AsciiString NO = AsciiString.cached("no");
   private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.US_ASCII);
-  private static final CharSequence APPLICATION_JSON = HttpHeaderValues.APPLICATION_JSON;
   private static final List<String> FORWARDED_PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
   private static final int INITIAL_BODY_CAPACITY = 4096;
   // A declared length is a promise, not bytes: never reserve more than this before they arrive.
   private static final int MAX_UP_FRONT_BODY_CAPACITY = 64 * 1024;
+  // Relayed chunks are read into this (per event loop) for the usage scan when they are off-heap.
+  private static final FastThreadLocal<byte[]> SCAN_BUFFER = new FastThreadLocal<>() {
+    @Override
+    protected byte[] initialValue() {
+      return new byte[16 * 1024];
+    }
+  };
 
-  private final Vertx vertx;
-  private final HttpClient client;
+  private final UpstreamPool upstreams;
   private final RoutingState routing;
   private final ProxySettings settings;
   private final AccessLog accessLog;
@@ -84,10 +95,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final ModelsEndpoint models;
   private final byte[][] clientKeys;
 
-  public ProxyHandler(Vertx vertx, HttpClient client, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics,
+  public ProxyHandler(UpstreamPool upstreams, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics,
       SloGuard sloGuard) {
-    this.vertx = requireNonNull(vertx, "vertx");
-    this.client = requireNonNull(client, "client");
+    this.upstreams = requireNonNull(upstreams, "upstreams");
     this.routing = requireNonNull(routing, "routing");
     this.settings = requireNonNull(settings, "settings");
     this.accessLog = requireNonNull(accessLog, "accessLog");
@@ -95,12 +105,6 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     this.sloGuard = requireNonNull(sloGuard, "sloGuard");
     this.models = new ModelsEndpoint();
     this.clientKeys = settings.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
-  }
-
-  @Override
-  public void handle(HttpServerRequest request) {
-    Exchange exchange = new Exchange(request);
-    exchange.guarded(exchange::begin);
   }
 
   // Constant time over every configured key, so response timing says nothing about near misses.
@@ -120,11 +124,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   /** One client request and, once routed, its upstream exchange. */
-  private final class Exchange {
-    private final HttpServerRequest request;
-    private final HttpServerResponse response;
+  final class Exchange implements UpstreamConnection.Listener {
+    private final ClientConnection connection;
+    private final Channel channel;
+    private final HttpRequest request;
+    private final String path;
+    private final String query;
+    private final HttpHeaders responseHeaders = new DefaultHttpHeaders(false);
     private final long startNanos = System.nanoTime();
     private final String requestId;
+    private boolean closeAfter;
+    private boolean headSent;
+    private boolean answered;
     private byte[] body;
     private int bodyLength;
     private boolean bodyRefused;
@@ -134,8 +145,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private Endpoint endpoint;
     private boolean endpointHeld;
     private long attemptStartNanos;
-    private HttpClientRequest upstream;
-    private HttpClientResponse upstreamResponse;
+    private UpstreamConnection upstream;
+    private int status;
+    private HttpResponseStatus upstreamStatus;
     private boolean streaming;
     private boolean eventStream;
     private long firstByteNanos = -1;
@@ -146,58 +158,65 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private long lastActivityNanos;
     private boolean waitingForClient;
     private ScheduledFuture<?> deadline;
-    private long pingTimerId = -1;
+    private ScheduledFuture<?> pings;
     private boolean finished;
     private boolean inference;
 
-    Exchange(HttpServerRequest request) {
+    Exchange(ClientConnection connection, HttpRequest request, boolean keepAlive) {
+      this.connection = connection;
+      this.channel = connection.channel();
       this.request = request;
-      this.response = request.response();
-      this.requestId = RequestIds.acceptOrGenerate(request.getHeader(X_REQUEST_ID));
+      this.closeAfter = !keepAlive;
+      String target = originForm(request.uri());
+      int q = target.indexOf('?');
+      this.path = q < 0 ? target : target.substring(0, q);
+      this.query = q < 0 ? null : target.substring(q + 1);
+      this.requestId = RequestIds.acceptOrGenerate(request.headers().get(X_REQUEST_ID));
     }
 
     void begin() {
-      response.putHeader(X_REQUEST_ID, requestId);
-      response.closeHandler(v -> clientGone());
-      String path = request.path();
+      guarded(this::route);
+    }
+
+    private void route() {
+      responseHeaders.set(X_REQUEST_ID, requestId);
+      HttpMethod method = request.method();
       if (path.equals("/v1/models") || path.startsWith("/v1/models/")) {
-        if (request.method() != HttpMethod.GET) {
+        if (!method.equals(HttpMethod.GET)) {
           refuse(ErrorKind.METHOD_NOT_ALLOWED, "Use GET for " + path + ".", null);
-        } else if (!isAuthorized(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+        } else if (!isAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
           refuse(ErrorKind.INVALID_API_KEY, "Incorrect API key provided.", null);
         } else {
-          models.answer(routing.table(), path, response);
-          finish(response.getStatusCode(), Outcome.SUCCESS, null);
+          ModelsEndpoint.Answer answer = models.answer(routing.table(), path);
+          answerWhole(answer.status(), answer.json());
+          finish(answer.status(), Outcome.SUCCESS, null);
         }
         return;
       }
       inference = FORWARDED_PATHS.contains(path);
       if (!inference) {
-        refuse(ErrorKind.UNKNOWN_URL, "Invalid URL (" + request.method() + " " + path + ").", null);
+        refuse(ErrorKind.UNKNOWN_URL, "Invalid URL (" + method + " " + path + ").", null);
         return;
       }
-      if (request.method() != HttpMethod.POST) {
+      if (!method.equals(HttpMethod.POST)) {
         refuse(ErrorKind.METHOD_NOT_ALLOWED, "Use POST for " + path + ".", null);
         return;
       }
-      if (!isAuthorized(request.getHeader(HttpHeaders.AUTHORIZATION))) {
+      if (!isAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
         refuse(ErrorKind.INVALID_API_KEY, "Incorrect API key provided.", null);
         return;
       }
-      long declared = contentLength();
+      long declared = HttpUtil.getContentLength(request, -1L);
       if (declared > settings.maxBodyBytes()) {
         refuseBody();
         return;
       }
       // Without the interim answer, clients such as curl hold the body back for a second or more.
-      if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
-        response.writeContinue();
+      if (HttpUtil.is100ContinueExpected(request)) {
+        channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
       }
       // A declared length sizes the buffer exactly (a typical chat body is far below 4 KiB).
       body = new byte[(int) (declared >= 0 ? Math.min(declared, MAX_UP_FRONT_BODY_CAPACITY) : INITIAL_BODY_CAPACITY)];
-      request.handler(this::bodyChunk);
-      request.exceptionHandler(e -> clientGone());
-      request.endHandler(v -> guarded(this::bodyComplete));
       // A client trickling its body (or promising more than it sends) must not hold the connection.
       armDeadline(settings.requestReadTimeout().toNanos(), this::bodyDeadline);
     }
@@ -205,13 +224,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private void bodyDeadline() {
       deadline = null;
       if (!finished) {
-        response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        closeAfter = true;
         refuse(ErrorKind.REQUEST_TIMEOUT, "The request body did not arrive within " + settings.requestReadTimeout().toMillis() + " ms.", null);
       }
     }
 
     /** A bug must cost one request a 500, never leave it hanging until a timeout. */
-    void guarded(Runnable step) {
+    private void guarded(Runnable step) {
       try {
         step.run();
       } catch (RuntimeException e) {
@@ -222,47 +241,43 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
 
-    private long contentLength() {
-      String header = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-      if (header == null) {
-        return -1;
-      }
-      try {
-        return Long.parseLong(header.trim());
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-
-    private void bodyChunk(Buffer chunk) {
-      if (bodyRefused || finished) {
+    /** A piece of the request body; the caller keeps and releases {@code chunk}. */
+    void bodyChunk(ByteBuf chunk, boolean last) {
+      if (bodyRefused || finished || body == null) {
         return;
       }
-      int n = chunk.length();
+      int n = chunk.readableBytes();
       if ((long) bodyLength + n > settings.maxBodyBytes()) {
-        refuseBody();
+        guarded(this::refuseBody);
         return;
       }
       if (bodyLength + n > body.length) {
         body = Arrays.copyOf(body, (int) Math.min(settings.maxBodyBytes(), Math.max((long) body.length * 2, bodyLength + n)));
       }
-      chunk.getBytes(0, n, body, bodyLength);
+      chunk.getBytes(chunk.readerIndex(), body, bodyLength, n);
       bodyLength += n;
+      if (last) {
+        guarded(this::bodyComplete);
+      }
+    }
+
+    /** The request could not be read to its end (a broken chunked body, say). */
+    void bodyUnreadable(ErrorKind kind, String message) {
+      closeAfter = true;
+      if (!finished) {
+        guarded(() -> refuse(kind, message, null));
+      }
     }
 
     // The rest of an oversized body is never read: answer and close the connection.
     private void refuseBody() {
       bodyRefused = true;
-      response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      closeAfter = true;
       refuse(ErrorKind.BODY_TOO_LARGE, "The request body exceeds the limit of " + settings.maxBodyBytes() + " bytes.", null);
     }
 
     private void bodyComplete() {
-      if (finished) {
-        return;
-      }
-      deadline.cancel(false);
-      deadline = null;
+      cancelDeadline();
       bodyReadNanos = System.nanoTime();
       RoutingTable table = routing.table();
       BodyScan scan = BodyScan.scan(body, bodyLength, null);
@@ -294,30 +309,30 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return null;
       }
       if (sticky.source() == StickyKey.Source.HEADER) {
-        return request.getHeader(sticky.name());
+        return request.headers().get(sticky.name());
       }
       return BodyScan.scan(body, bodyLength, sticky.name()).stickyValue;
     }
 
     private void tag() {
-      response.putHeader(X_MODEL, decision.model());
+      responseHeaders.set(X_MODEL, decision.model());
       if (decision.alias() != null) {
-        response.putHeader(X_ALIAS, decision.alias());
+        responseHeaders.set(X_ALIAS, decision.alias());
       }
-      response.putHeader(X_VERSION, decision.version().id());
-      response.putHeader(X_ROUTE, decision.route().header());
+      responseHeaders.set(X_VERSION, decision.version().id());
+      responseHeaders.set(X_ROUTE, decision.route().header());
     }
 
-    private Buffer splice(BodyScan scan) {
+    private byte[] splice(BodyScan scan) {
       byte[] served = decision.version().servedModelJson();
-      Buffer out = Buffer.buffer(bodyLength - (scan.modelEnd - scan.modelStart) + served.length);
-      out.appendBytes(body, 0, scan.modelStart);
-      out.appendBytes(served);
-      out.appendBytes(body, scan.modelEnd, bodyLength - scan.modelEnd);
+      byte[] out = new byte[bodyLength - (scan.modelEnd - scan.modelStart) + served.length];
+      System.arraycopy(body, 0, out, 0, scan.modelStart);
+      System.arraycopy(served, 0, out, scan.modelStart, served.length);
+      System.arraycopy(body, scan.modelEnd, out, scan.modelStart + served.length, bodyLength - scan.modelEnd);
       return out;
     }
 
-    private void forward(Buffer payload, Endpoint failed) {
+    private void forward(byte[] payload, Endpoint failed) {
       Endpoint chosen = decision.version().choose(System.nanoTime(), failed);
       if (chosen == null) {
         if (failed != null) {
@@ -333,40 +348,32 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       endpointHeld = true;
       attemptStartNanos = System.nanoTime();
       if (upstreamStartNanos == 0) {
-        upstreamStartNanos = System.nanoTime();
+        upstreamStartNanos = attemptStartNanos;
       }
       if (deadline == null) {
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = attemptStartNanos;
         armDeadline(settings.upstreamTimeout().toNanos(), this::upstreamDeadline);
       }
-      RequestOptions options = new RequestOptions()
-          .setMethod(HttpMethod.POST)
-          .setHost(chosen.host())
-          .setPort(chosen.port())
-          .setSsl(chosen.ssl())
-          // No per-request connect timeout: the client's (connect_timeout) bounds the TCP connect, and
-          // Vert.x 5.0's pool timer for it can race a recycled connection and complete a promise twice.
-          .setURI(upstreamUri(chosen));
-      MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+      upstreams.acquire(channel.eventLoop(), chosen, (connected, cause) -> guarded(() -> connected(connected, cause, payload, chosen)));
+    }
+
+    private DefaultFullHttpRequest upstreamRequest(byte[] payload, Endpoint target) {
+      HttpHeaders headers = new DefaultHttpHeaders(false);
+      headers.set(HttpHeaderNames.HOST, target.hostHeader());
       ForwardedHeaders.copyUpstream(request.headers(), headers);
-      headers.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(payload.length()));
+      headers.set(HttpHeaderNames.CONTENT_LENGTH, payload.length);
       headers.set(X_REQUEST_ID, requestId);
       String authorization = decision.version().upstreamAuthorization();
       if (authorization != null) {
-        headers.set(HttpHeaders.AUTHORIZATION, authorization);
+        headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
       }
-      options.setHeaders(headers);
-      client.request(options).onComplete(ar -> guarded(() -> connected(ar, payload, chosen)));
+      String uri = target.upstreamPath(path);
+      return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, query == null ? uri : uri + "?" + query,
+          Unpooled.wrappedBuffer(payload), headers, EmptyHttpHeaders.INSTANCE);
     }
 
-    private String upstreamUri(Endpoint target) {
-      String query = request.query();
-      String path = target.upstreamPath(request.path());
-      return query == null ? path : path + "?" + query;
-    }
-
-    private void connected(AsyncResult<HttpClientRequest> ar, Buffer payload, Endpoint target) {
-      if (ar.failed()) {
+    private void connected(UpstreamConnection connected, Throwable cause, byte[] payload, Endpoint target) {
+      if (connected == null) {
         // Nothing reached the backend, so another endpoint of the same version may take it.
         releaseEndpoint(null);
         target.gate().unreachable();
@@ -376,57 +383,122 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         }
         return;
       }
-      HttpClientRequest req = ar.result();
       if (finished) {
-        req.reset();
+        connected.cancel();
         return;
       }
-      upstream = req;
-      req.send(payload).onComplete(sent -> guarded(() -> responded(sent)));
+      upstream = connected;
+      connected.send(upstreamRequest(payload, target), this);
     }
 
-    private void responded(AsyncResult<HttpClientResponse> ar) {
-      if (finished) {
-        if (ar.succeeded()) {
-          upstream.reset();
-        }
-        return;
-      }
-      if (ar.failed()) {
-        upstreamFailed(ar.cause());
-        return;
-      }
-      HttpClientResponse up = ar.result();
-      upstreamResponse = up;
+    @Override
+    public void head(HttpResponse up) {
+      guarded(() -> relayHead(up));
+    }
+
+    private void relayHead(HttpResponse up) {
       lastActivityNanos = System.nanoTime();
-      int status = up.statusCode();
-      response.setStatusCode(status);
-      ForwardedHeaders.copyDownstream(up.headers(), response.headers());
-      String contentType = up.getHeader(HttpHeaders.CONTENT_TYPE);
+      status = up.status().code();
+      HttpHeaders upHeaders = up.headers();
+      ForwardedHeaders.copyDownstream(upHeaders, responseHeaders);
+      String contentType = upHeaders.get(HttpHeaderNames.CONTENT_TYPE);
       eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
       usage = UsageReader.forContentType(contentType);
       if (eventStream) {
-        response.putHeader(X_ACCEL_BUFFERING, NO);
-        response.putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+        responseHeaders.set(X_ACCEL_BUFFERING, NO);
+        responseHeaders.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
       }
-      if (up.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-        response.setChunked(true);
+      if (!upHeaders.contains(HttpHeaderNames.CONTENT_LENGTH) && hasBody(status)) {
+        // Without a length the answer is framed in chunks; an HTTP/1.0 client reads it to the close.
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+          responseHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else {
+          closeAfter = true;
+        }
         if (eventStream && status < 400) {
-          pingTimerId = vertx.setPeriodic(settings.ssePingInterval().toMillis(), id -> ping());
+          long every = settings.ssePingInterval().toNanos();
+          pings = channel.eventLoop().scheduleAtFixedRate(this::ping, every, every, TimeUnit.NANOSECONDS);
         }
       }
       if (status >= 500) {
         meters.upstreamError(UpstreamError.STATUS_5XX);
       }
-      up.handler(this::relay);
-      up.exceptionHandler(this::upstreamFailed);
-      up.endHandler(v -> {
-        if (!finished) {
-          upstreamEndNanos = System.nanoTime();
-          response.end();
-          finish(status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
+      upstreamStatus = up.status();
+    }
+
+    // The head goes out with the first bytes of the body (or a ping): until then a backend that
+    // falls silent can still be answered with a whole 504 rather than a broken answer.
+    private void sendHead() {
+      if (!headSent) {
+        headSent = true;
+        channel.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstreamStatus, withConnection()));
+      }
+    }
+
+    private static boolean hasBody(int status) {
+      return status >= 200 && status != 204 && status != 304;
+    }
+
+    @Override
+    public void content(HttpContent content, boolean last) {
+      ByteBuf data = content.content();
+      if (data.isReadable()) {
+        lastActivityNanos = System.nanoTime();
+        if (firstByteNanos < 0) {
+          firstByteNanos = lastActivityNanos;
+          stopPinging();
         }
-      });
+      }
+      if (finished) {
+        content.release();
+        return;
+      }
+      if (usage != null && usage.wantsMore() && data.isReadable()) {
+        scanUsage(data);
+      }
+      sendHead();
+      if (!last) {
+        channel.write(content);
+        if (!channel.isWritable()) {
+          waitingForClient = true;
+          upstream.readAnswer(false);
+        }
+        return;
+      }
+      upstreamEndNanos = System.nanoTime();
+      completeAnswer(content);
+      guarded(() -> finish(status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null));
+    }
+
+    private void scanUsage(ByteBuf data) {
+      int n = data.readableBytes();
+      if (data.hasArray()) {
+        int from = data.arrayOffset() + data.readerIndex();
+        usage.feed(data.array(), from, from + n);
+        return;
+      }
+      byte[] scratch = SCAN_BUFFER.get();
+      for (int done = 0; done < n; done += scratch.length) {
+        int length = Math.min(scratch.length, n - done);
+        data.getBytes(data.readerIndex() + done, scratch, 0, length);
+        usage.feed(scratch, 0, length);
+      }
+    }
+
+    @Override
+    public void readComplete() {
+      if (headSent && !answered) {
+        channel.flush();
+      }
+    }
+
+    /** The client can take more: read the backend's answer again. */
+    void clientWritable() {
+      if (waitingForClient) {
+        waitingForClient = false;
+        lastActivityNanos = System.nanoTime();
+        upstream.readAnswer(true);
+      }
     }
 
     /**
@@ -438,48 +510,30 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         stopPinging();
         return;
       }
-      response.write(Buffer.buffer(PING));
+      sendHead();
+      channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(PING)));
     }
 
     private void stopPinging() {
-      if (pingTimerId >= 0) {
-        vertx.cancelTimer(pingTimerId);
-        pingTimerId = -1;
-      }
-    }
-
-    private void relay(Buffer chunk) {
-      lastActivityNanos = System.nanoTime();
-      if (firstByteNanos < 0) {
-        firstByteNanos = lastActivityNanos;
-        stopPinging();
-      }
-      if (finished) {
-        return;
-      }
-      if (usage != null) {
-        usage.feed(chunk.getBytes());
-      }
-      response.write(chunk);
-      if (response.writeQueueFull()) {
-        upstreamResponse.pause();
-        waitingForClient = true;
-        response.drainHandler(v -> {
-          waitingForClient = false;
-          lastActivityNanos = System.nanoTime();
-          upstreamResponse.resume();
-        });
+      if (pings != null) {
+        pings.cancel(false);
+        pings = null;
       }
     }
 
     /**
-     * The exchange's one deadline (first for the body, then for the answer), straight on the event
-     * loop this exchange runs on: a Vert.x timer would also register in Vert.x-wide maps and the
-     * deployment's close hooks (a lock) for each request.
+     * The exchange's one deadline (first for the body, then for the answer), on the event loop this
+     * exchange runs on.
      */
     private void armDeadline(long nanos, Runnable expired) {
-      ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
-      deadline = context.nettyEventLoop().schedule(() -> context.dispatch(() -> guarded(expired)), nanos, TimeUnit.NANOSECONDS);
+      deadline = channel.eventLoop().schedule(() -> guarded(expired), nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelDeadline() {
+      if (deadline != null) {
+        deadline.cancel(false);
+        deadline = null;
+      }
     }
 
     /**
@@ -499,11 +553,17 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         armDeadline(waitingForClient ? timeoutNanos : timeoutNanos - silentNanos, this::upstreamDeadline);
         return;
       }
-      // Answer first: resetting the upstream fires its exception handler, which must find us finished.
-      upstreamFailed(new TimeoutException("no complete answer within " + settings.upstreamTimeout().toMillis() + " ms"));
-      if (upstream != null) {
-        upstream.reset();
+      UpstreamConnection hung = upstream;
+      upstream = null;
+      if (hung != null) {
+        hung.cancel();
       }
+      upstreamFailed(new TimeoutException("no complete answer within " + settings.upstreamTimeout().toMillis() + " ms"));
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      guarded(() -> upstreamFailed(cause));
     }
 
     private void upstreamFailed(Throwable cause) {
@@ -517,70 +577,85 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       String message = timeout
           ? "The backend of " + decision.version() + " did not answer within " + settings.upstreamTimeout().toMillis() + " ms."
           : "The backend of " + decision.version() + " failed: " + cause.getMessage();
-      if (!response.headWritten()) {
-        fail(kind, outcome, message);
-        return;
-      }
-      finish(kind.status(), outcome, message);
-      // The status line is gone; a stream ends with an error event, and never with a clean end.
-      if (eventStream) {
-        response.write(OpenAiError.sseEvent(kind, message)).onComplete(written -> endUncleanly());
-      } else {
-        endUncleanly();
-      }
+      fail(kind, outcome, message);
     }
 
     /**
-     * Ends the answer without its terminating chunk, so no client takes it for complete. HTTP/1.1
-     * closes the connection with a FIN after what was written: a reset (RST) would let the client's
-     * kernel discard relayed data and the error event it has not read yet. HTTP/2 resets the stream.
+     * Ends an answer whose head is out without its terminating chunk, so no client takes it for
+     * complete: a stream first gets an error event, then the connection is closed with a FIN after
+     * what was written (a reset would let the client's kernel discard data it has not read yet).
      */
-    private void endUncleanly() {
-      if (request.version() == HttpVersion.HTTP_2) {
-        response.reset();
+    private void endUncleanly(ErrorKind kind, String message) {
+      answered = true;
+      if (eventStream && channel.isActive()) {
+        byte[] event = OpenAiError.sseEvent(kind, message).getBytes(StandardCharsets.UTF_8);
+        channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(event))).addListener(ChannelFutureListener.CLOSE);
       } else {
-        request.connection().close();
+        channel.flush();
+        channel.close();
       }
     }
 
-    private void clientGone() {
+    void clientGone() {
+      answered = true;
       if (finished) {
         return;
       }
-      // Finish first: resetting the upstream fires its exception handler, which must find us finished
-      // rather than count, log and hold against the backend's breaker a hang-up that was the client's.
+      // Finish first: cancelling the upstream must find us finished rather than count, log and hold
+      // against the backend's breaker a hang-up that was the client's.
       finish(499, Outcome.CANCELLED, "client closed the connection");
       if (upstream != null) {
-        upstream.reset();
+        upstream.cancel();
       }
     }
 
     /** A request refused before routing: the client's fault. */
     private void refuse(ErrorKind kind, String message, String param) {
       if (requestedModel != null && Names.modelNameProblem(modelNamePart(requestedModel)) == null) {
-        response.putHeader(X_MODEL, modelNamePart(requestedModel));
+        responseHeaders.set(X_MODEL, modelNamePart(requestedModel));
       }
-      writeError(kind, message, param);
+      answerWhole(kind.status(), OpenAiError.json(kind, message, param));
       finish(kind.status(), Outcome.CLIENT_ERROR, message);
     }
 
     /** A routed request the gateway could not complete. */
     private void fail(ErrorKind kind, Outcome outcome, String message) {
-      writeError(kind, message, null);
+      if (headSent) {
+        finish(kind.status(), outcome, message);
+        endUncleanly(kind, message);
+        return;
+      }
+      answerWhole(kind.status(), OpenAiError.json(kind, message, null));
       finish(kind.status(), outcome, message);
     }
 
-    private void writeError(ErrorKind kind, String message, String param) {
-      if (response.ended() || response.closed()) {
+    private void answerWhole(int code, byte[] json) {
+      if (answered) {
         return;
       }
-      byte[] json = OpenAiError.json(kind, message, param);
-      // A backend that failed after its head may have left its content-length here, which would
-      // make the client wait for bytes that never come.
-      response.headers().remove(HttpHeaders.CONTENT_LENGTH);
-      response.setStatusCode(kind.status())
-          .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-          .end(Buffer.buffer(json));
+      // A backend that failed after its head may have left its own framing here.
+      responseHeaders.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      responseHeaders.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+      responseHeaders.setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+      headSent = true;
+      completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(json),
+          withConnection(), EmptyHttpHeaders.INSTANCE));
+    }
+
+    private HttpHeaders withConnection() {
+      if (closeAfter) {
+        responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      }
+      return responseHeaders;
+    }
+
+    // The last write of the answer: once it is on the wire the connection may serve its next request.
+    private void completeAnswer(Object last) {
+      answered = true;
+      boolean keepAlive = !closeAfter;
+      channel.writeAndFlush(last).addListener((ChannelFutureListener) written -> connection.answered(keepAlive && written.isSuccess()));
     }
 
     // The SLO guard judges what the version did: a client that left or was refused says nothing about it.
@@ -617,13 +692,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
 
-    private void finish(int status, Outcome outcome, String error) {
+    private void finish(int code, Outcome outcome, String error) {
       finished = true;
       releaseEndpoint(outcome);
-      if (deadline != null) {
-        deadline.cancel(false);
-        deadline = null;
-      }
+      cancelDeadline();
       stopPinging();
       long end = System.nanoTime();
       long elapsed = end - startNanos;
@@ -649,20 +721,33 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           System.currentTimeMillis(),
           requestId,
           request.method().name(),
-          request.path(),
+          path,
           decision != null ? decision.model() : requestedModel,
           decision != null ? decision.alias() : null,
           decision != null ? decision.version().id() : null,
           decision != null ? decision.version().spec().artifact() : null,
           decision != null ? decision.route().header() : null,
           endpoint != null ? endpoint.url() : null,
-          status,
+          code,
           elapsed / 1e6,
           firstByteNanos < 0 ? null : (firstByteNanos - startNanos) / 1e6,
           promptTokens,
           completionTokens,
           error));
     }
+  }
+
+  // A request in absolute form (http://host/path) names its path after the authority.
+  private static String originForm(String uri) {
+    if (uri.startsWith("/")) {
+      return uri;
+    }
+    int scheme = uri.indexOf("://");
+    if (scheme < 0) {
+      return uri;
+    }
+    int slash = uri.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : uri.substring(slash);
   }
 
   private static String modelNamePart(String model) {

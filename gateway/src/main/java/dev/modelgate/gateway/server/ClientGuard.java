@@ -5,8 +5,6 @@ import dev.modelgate.gateway.openai.ErrorKind;
 import dev.modelgate.gateway.openai.OpenAiError;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -61,7 +59,7 @@ final class ClientGuard {
       watch.current = request;
     }
     if (headerLines(request) > limits.maxHeaders()) {
-      refuse(request, ErrorKind.HEADERS_TOO_LARGE, "The request has more than " + limits.maxHeaders() + " header lines.");
+      refuse(request, ErrorKind.HEADERS_TOO_LARGE, ClientRefusal.tooManyHeaders(limits));
       return;
     }
     handler.handle(request);
@@ -81,14 +79,8 @@ final class ClientGuard {
   /** A request the HTTP decoder could not read: Vert.x closes the connection once this answers. */
   void invalid(HttpServerRequest request) {
     DecoderResult result = request.decoderResult();
-    Throwable cause = result == null ? null : result.cause();
-    if (cause instanceof TooLongHttpLineException) {
-      refuse(request, ErrorKind.URL_TOO_LONG, "The request line exceeds the limit of " + limits.maxUrlBytes() + " bytes.");
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      refuse(request, ErrorKind.HEADERS_TOO_LARGE, "The request headers exceed the limit of " + limits.maxHeaderBytes() + " bytes.");
-    } else {
-      refuse(request, ErrorKind.MALFORMED_HTTP, "The request is not valid HTTP/1.1.");
-    }
+    ClientRefusal refusal = ClientRefusal.of(result == null ? null : result.cause(), limits);
+    refuse(request, refusal.kind(), refusal.message());
   }
 
   // The rest of the request stays unread, so the connection cannot carry another one.

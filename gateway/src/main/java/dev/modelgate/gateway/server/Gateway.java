@@ -10,6 +10,7 @@ import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
 import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
 import dev.modelgate.gateway.rollout.SloGuard;
@@ -20,6 +21,7 @@ import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
 import dev.modelgate.gateway.upstream.EndpointGuards;
 import dev.modelgate.gateway.upstream.HealthChecks;
+import dev.modelgate.gateway.upstream.UpstreamPool;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import dev.modelgate.gateway.webhook.Webhooks;
 import io.vertx.core.DeploymentOptions;
@@ -29,11 +31,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -52,8 +52,8 @@ import java.util.logging.Logger;
  */
 public final class Gateway {
   private static final Logger LOG = Logger.getLogger(Gateway.class.getName());
-  // Backends are few and close: allow many keep-alive connections each rather than queueing.
-  private static final int UPSTREAM_CONNECTIONS_PER_ENDPOINT = 1024;
+  // Idle backend connections are closed after this, as Vert.x's client did by default.
+  private static final Duration UPSTREAM_IDLE = Duration.ofSeconds(60);
   private static final int WORKER_THREADS = 4;
 
   private final Vertx vertx;
@@ -65,12 +65,13 @@ public final class Gateway {
   private final ControlPlane controlPlane;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
-  private final HttpClient client;
+  private final UpstreamPool upstreams;
   private final List<String> clientKeys;
   private final AdminAuth adminAuth;
   private final Webhooks webhooks;
   private final HealthChecks healthChecks = new HealthChecks();
   private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private DataPlane dataPlane;
   private volatile int port;
   private volatile int adminPort;
   private volatile boolean ready;
@@ -104,21 +105,9 @@ public final class Gateway {
     }
     this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
     this.accessLog = AccessLog.open(config.accessLog());
-    this.client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions()
-            .setProtocolVersion(HttpVersion.HTTP_1_1)
-            .setKeepAlive(true)
-            .setKeepAliveTimeout(60)
-            .setPipelining(false)
-            .setDecompressionSupported(false)
-            .setTcpNoDelay(true)
-            .setConnectTimeout((int) config.server().connectTimeout().toMillis())
-            .setName("modelgate-upstream"))
-        .with(new PoolOptions().setHttp1MaxSize(UPSTREAM_CONNECTIONS_PER_ENDPOINT).setMaxWaitQueueSize(-1))
-        // A backend that resets its connection fails the request it carried, which answers and counts
-        // it; without a handler Vert.x would also log every reset as SEVERE.
-        .withConnectHandler(connection -> connection.exceptionHandler(e -> LOG.log(Level.FINE, "upstream connection failed", e)))
-        .build();
+    VertxInternal internal = (VertxInternal) vertx;
+    this.upstreams = new UpstreamPool(internal.transport().channelFactory(false), internal.nameResolver().nettyAddressResolverGroup(),
+        config.server().connectTimeout(), UPSTREAM_IDLE);
   }
 
   private static Ledger openLedger(StateConfig state) {
@@ -207,11 +196,10 @@ public final class Gateway {
   private Future<Void> listen(ServerConfig server) {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
         clientKeys, server.clients().requestReadTimeout());
-    ProxyHandler proxy = new ProxyHandler(vertx, client, routing, settings, accessLog, metrics, sloGuard);
-    int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return Listeners.deploy(vertx, serverOptions(server.host(), server.port()), server.clients(), proxy, eventLoops, server.drainTimeout())
+    ProxyHandler proxy = new ProxyHandler(upstreams, routing, settings, accessLog, metrics, sloGuard);
+    return DataPlane.start((VertxInternal) vertx, server.host(), server.port(), server.clients(), proxy)
         .compose(data -> {
-          deployments.add(data.deploymentId());
+          dataPlane = data;
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
               () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics, server.clients().requestReadTimeout())), 1,
@@ -325,11 +313,17 @@ public final class Gateway {
   public Future<Void> close() {
     ready = false;
     List<Future<Void>> undeployed = new ArrayList<>();
+    if (dataPlane != null) {
+      undeployed.add(dataPlane.close(config.server().drainTimeout()));
+    }
     for (String id : deployments) {
       undeployed.add(vertx.undeploy(id));
     }
     return Future.join(undeployed)
-        .transform(v -> client.close())
+        .transform(v -> {
+          upstreams.close();
+          return Future.<Void>succeededFuture();
+        })
         .transform(v -> controlWriter.close())
         // After the writer: no event can be published to closed webhooks.
         .transform(v -> webhooks.close())

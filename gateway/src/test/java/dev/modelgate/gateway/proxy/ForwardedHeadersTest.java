@@ -2,35 +2,36 @@ package dev.modelgate.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.vertx.core.MultiMap;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ForwardedHeadersTest {
 
-  private static MultiMap headers(String... namesAndValues) {
-    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+  private static HttpHeaders headers(String... namesAndValues) {
+    HttpHeaders headers = new DefaultHttpHeaders();
     for (int i = 0; i < namesAndValues.length; i += 2) {
       headers.add(namesAndValues[i], namesAndValues[i + 1]);
     }
     return headers;
   }
 
-  private static MultiMap upstream(MultiMap from) {
-    MultiMap to = MultiMap.caseInsensitiveMultiMap();
+  private static HttpHeaders upstream(HttpHeaders from) {
+    HttpHeaders to = new DefaultHttpHeaders();
     ForwardedHeaders.copyUpstream(from, to);
     return to;
   }
 
-  private static MultiMap downstream(MultiMap from) {
-    MultiMap to = MultiMap.caseInsensitiveMultiMap();
+  private static HttpHeaders downstream(HttpHeaders from) {
+    HttpHeaders to = new DefaultHttpHeaders();
     ForwardedHeaders.copyDownstream(from, to);
     return to;
   }
 
   @Test
   void keepsTheClientsCredentialsCookiesAndEncodingPreferencesFromTheBackend() {
-    MultiMap sent = upstream(headers(
+    HttpHeaders sent = upstream(headers(
         "Authorization", "Bearer client-key", "Cookie", "session=1", "Accept-Encoding", "gzip, br",
         "Proxy-Authorization", "Basic eA==", "Host", "gateway:8080", "Content-Length", "42", "Expect", "100-continue",
         "X-Request-Id", "client-id"));
@@ -40,8 +41,8 @@ class ForwardedHeadersTest {
 
   @Test
   void dropsHeadersTheSenderNamesInConnectionBothWays() {
-    MultiMap sent = upstream(headers("Connection", "close, X-Hop-Secret", "X-Hop-Secret", "s", "X-Kept", "k"));
-    MultiMap returned = MultiMap.caseInsensitiveMultiMap();
+    HttpHeaders sent = upstream(headers("Connection", "close, X-Hop-Secret", "X-Hop-Secret", "s", "X-Kept", "k"));
+    HttpHeaders returned = new DefaultHttpHeaders();
     ForwardedHeaders.copyDownstream(headers("Connection", "x-backend-hop", "X-Backend-Hop", "b", "Content-Type", "application/json"), returned);
 
     assertThat(sent.names()).containsExactly("X-Kept");
@@ -50,7 +51,7 @@ class ForwardedHeadersTest {
 
   @Test
   void dropsHopByHopHeadersUpstream() {
-    MultiMap sent = upstream(headers(
+    HttpHeaders sent = upstream(headers(
         "Connection", "keep-alive", "Keep-Alive", "timeout=5", "Proxy-Connection", "keep-alive", "Transfer-Encoding", "chunked",
         "TE", "trailers", "Trailer", "x-checksum", "Upgrade", "h2c"));
 
@@ -59,7 +60,7 @@ class ForwardedHeadersTest {
 
   @Test
   void dropsEveryGatewayHeaderAClientTriesToSetWhateverItsCase() {
-    MultiMap sent = upstream(headers(
+    HttpHeaders sent = upstream(headers(
         "x-modelgate-version", "v7", "X-ModelGate-Route", "stable", "X-MODELGATE-ALIAS", "production", "x-modelgate-anything", "1"));
 
     assertThat(sent.isEmpty()).isTrue();
@@ -75,7 +76,7 @@ class ForwardedHeadersTest {
 
   @Test
   void passesEveryOtherClientHeaderWithAllItsValues() {
-    MultiMap sent = upstream(headers(
+    HttpHeaders sent = upstream(headers(
         "Content-Type", "application/json", "User-Agent", "OpenAI/Python 1.0", "X-Stainless-Lang", "python",
         "OpenAI-Organization", "org-1", "X-Session-Id", "s-1", "X-Multi", "a", "X-Multi", "b", "Accept", "text/event-stream",
         "x-modelgate", "not-the-prefix"));
@@ -93,7 +94,7 @@ class ForwardedHeadersTest {
 
   @Test
   void dropsTheBackendsRequestIdCookiesHopByHopAndGatewayHeadersDownstream() {
-    MultiMap relayed = downstream(headers(
+    HttpHeaders relayed = downstream(headers(
         "X-Request-Id", "backend-id", "Set-Cookie", "a=1", "SET-COOKIE", "b=2", "Connection", "close", "Keep-Alive", "timeout=5",
         "Transfer-Encoding", "chunked", "Trailer", "x", "Upgrade", "websocket", "Proxy-Authenticate", "Basic",
         "X-Modelgate-Version", "forged", "x-modelgate-route", "forged"));
@@ -103,7 +104,7 @@ class ForwardedHeadersTest {
 
   @Test
   void relaysTheBackendsOtherHeaders() {
-    MultiMap relayed = downstream(headers(
+    HttpHeaders relayed = downstream(headers(
         "Content-Type", "text/event-stream", "Content-Length", "120", "OpenAI-Processing-Ms", "17",
         "X-RateLimit-Remaining-Requests", "99", "Cache-Control", "no-cache"));
 
@@ -117,7 +118,7 @@ class ForwardedHeadersTest {
 
   @Test
   void addsToTheHeadersAlreadyThere() {
-    MultiMap to = headers("x-request-id", "gateway-id", "x-modelgate-version", "v7");
+    HttpHeaders to = headers("x-request-id", "gateway-id", "x-modelgate-version", "v7");
 
     ForwardedHeaders.copyDownstream(headers("x-request-id", "backend-id", "content-type", "application/json"), to);
 

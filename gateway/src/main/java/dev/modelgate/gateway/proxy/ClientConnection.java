@@ -1,0 +1,215 @@
+package dev.modelgate.gateway.proxy;
+
+import dev.modelgate.gateway.config.ClientLimits;
+import dev.modelgate.gateway.openai.ErrorKind;
+import dev.modelgate.gateway.openai.OpenAiError;
+import dev.modelgate.gateway.server.ClientRefusal;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection of the data plane, on one event loop: it turns decoded HTTP/1.1 messages
+ * into {@link ProxyHandler.Exchange}s one at a time, and enforces the {@link ClientLimits} no
+ * exchange sees:
+ * <ul>
+ *   <li>a connection that completes no request head within the idle timeout — after it opened, or
+ *       after its last response — is closed (slowloris, idle keep-alive);
+ *   <li>a request line or head the decoder refuses gets 414, 431 or 400 in OpenAI's error shape, as
+ *       does a request with more header lines than allowed, and the connection is closed.
+ * </ul>
+ * Pipelined requests wait, in order, until the answer before them is complete; reading from the
+ * client pauses meanwhile, so a client cannot queue up more than one read's worth.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+  private final ProxyHandler proxy;
+  private final ClientLimits limits;
+  private final DataPlane dataPlane;
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+  private Channel channel;
+  private ProxyHandler.Exchange current;
+  // The body of the latest request head is still arriving.
+  private boolean bodyOpen;
+  private long quietSince = System.nanoTime();
+  private ScheduledFuture<?> idleCheck;
+  private boolean closing;
+
+  ClientConnection(ProxyHandler proxy, ClientLimits limits, DataPlane dataPlane) {
+    this.proxy = proxy;
+    this.limits = limits;
+    this.dataPlane = dataPlane;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+    long checkNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), limits.idleTimeout().toNanos() / 4);
+    idleCheck = ctx.executor().scheduleWithFixedDelay(this::closeIfIdleTooLong, checkNanos, checkNanos, TimeUnit.NANOSECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (!waiting.isEmpty() || (msg instanceof HttpRequest && current != null)) {
+      waiting.add(msg);
+      channel.config().setAutoRead(false);
+      return;
+    }
+    handle(msg);
+  }
+
+  private void handle(Object msg) {
+    if (msg instanceof HttpRequest request) {
+      begin(request);
+    }
+    if (msg instanceof HttpContent content) {
+      boolean last = content instanceof LastHttpContent;
+      if (content.decoderResult().isFailure()) {
+        refuseUnreadable(content);
+      } else if (current != null && bodyOpen) {
+        current.bodyChunk(content.content(), last);
+      }
+      content.release();
+      if (last) {
+        bodyOpen = false;
+      }
+    }
+  }
+
+  private void begin(HttpRequest request) {
+    if (request.decoderResult().isFailure()) {
+      refuseUnreadable(request);
+      return;
+    }
+    if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1) && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      refuse(ClientRefusal.malformed().kind(), ClientRefusal.malformed().message());
+      return;
+    }
+    if (request.headers().size() > limits.maxHeaders()) {
+      refuse(ErrorKind.HEADERS_TOO_LARGE, ClientRefusal.tooManyHeaders(limits));
+      return;
+    }
+    bodyOpen = true;
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !dataPlane.draining();
+    current = proxy.new Exchange(this, request, keepAlive);
+    current.begin();
+  }
+
+  private void refuseUnreadable(HttpObject message) {
+    ClientRefusal refusal = ClientRefusal.of(message.decoderResult().cause(), limits);
+    if (current != null) {
+      // A body that breaks off mid-way: the exchange reading it answers, and the connection closes.
+      closing = true;
+      bodyOpen = false;
+      current.bodyUnreadable(refusal.kind(), refusal.message());
+      return;
+    }
+    refuse(refusal.kind(), refusal.message());
+  }
+
+  // The rest of the request stays unread, so the connection cannot carry another one.
+  private void refuse(ErrorKind kind, String message) {
+    closing = true;
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(kind.status()),
+        Unpooled.wrappedBuffer(OpenAiError.json(kind, message, null)));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+        .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** The exchange's answer is complete on the wire (or abandoned): the next request may go. */
+  void answered(boolean keepAlive) {
+    current = null;
+    quietSince = System.nanoTime();
+    if (!keepAlive || closing) {
+      closing = true;
+      channel.close();
+      return;
+    }
+    if (dataPlane.draining() && !bodyOpen && waiting.isEmpty()) {
+      channel.close();
+      return;
+    }
+    Object next;
+    while (current == null && (next = waiting.poll()) != null) {
+      handle(next);
+      // The body of the request just begun follows it in the queue.
+      while (current != null && !(waiting.peek() instanceof HttpRequest) && (next = waiting.poll()) != null) {
+        handle(next);
+      }
+    }
+    if (waiting.isEmpty() && !closing) {
+      channel.config().setAutoRead(true);
+    }
+  }
+
+  /** On shutdown: a connection with no exchange in progress closes now, the others after their answer. */
+  void closeIfIdle() {
+    if (current == null) {
+      channel.close();
+    }
+  }
+
+  private void closeIfIdleTooLong() {
+    // Until its answer is out the exchange is in charge: it bounds the body and the answer.
+    if (current == null && System.nanoTime() - quietSince >= limits.idleTimeout().toNanos()) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (current != null && channel.isWritable()) {
+      current.clientWritable();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    idleCheck.cancel(false);
+    for (Object msg : waiting) {
+      ReferenceCountUtil.release(msg);
+    }
+    waiting.clear();
+    if (current != null) {
+      ProxyHandler.Exchange gone = current;
+      current = null;
+      gone.clientGone();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // A reset or a broken pipe: the client is gone, which channelInactive reports.
+    channel.close();
+  }
+}
