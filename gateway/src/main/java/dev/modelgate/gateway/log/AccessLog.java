@@ -1,7 +1,5 @@
 package dev.modelgate.gateway.log;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -9,7 +7,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +30,6 @@ public final class AccessLog implements AutoCloseable {
   // A backlog this long wakes the writer early, well before the bound drops records.
   private static final int WAKE_AT = 4_096;
   private static final long FLUSH_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  // One record per line: no separator between root values, the newline is written explicitly.
-  private static final JsonFactory JSON = new JsonFactory().setRootValueSeparator(null);
 
   private final ConcurrentLinkedQueue<AccessRecord> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -42,6 +37,9 @@ public final class AccessLog implements AutoCloseable {
   private final OutputStream out;
   private final boolean ownsStream;
   private final Thread writer;
+  // Both used by the writer thread only.
+  private final UtcMillis time = new UtcMillis();
+  private final JsonLine line = new JsonLine();
   private volatile boolean sleeping;
   private volatile boolean closing;
 
@@ -105,17 +103,14 @@ public final class AccessLog implements AutoCloseable {
   }
 
   private void drainLoop() {
-    try (JsonGenerator json = JSON.createGenerator(out)) {
-      json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-      json.configure(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM, false);
+    try {
       while (true) {
         AccessRecord record = queue.poll();
         if (record != null) {
           queued.decrementAndGet();
-          write(json, record);
+          write(record);
           continue;
         }
-        json.flush();
         out.flush();
         if (closing && queue.isEmpty()) {
           return;
@@ -131,40 +126,30 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  private static void write(JsonGenerator g, AccessRecord r) throws IOException {
-    g.writeStartObject();
-    g.writeStringField("time", Instant.ofEpochMilli(r.epochMillis()).toString());
-    g.writeStringField("request_id", r.requestId());
-    g.writeStringField("method", r.method());
-    g.writeStringField("path", r.path());
-    g.writeStringField("model", r.model());
-    g.writeStringField("alias", r.alias());
-    g.writeStringField("version", r.version());
-    g.writeStringField("artifact", r.artifact());
-    g.writeStringField("route", r.route());
-    g.writeStringField("endpoint", r.endpoint());
-    g.writeNumberField("status", r.status());
-    g.writeNumberField("latency_ms", Math.round(r.latencyMs() * 1000) / 1000.0);
+  private void write(AccessRecord r) throws IOException {
+    line.begin()
+        .string("time", time.format(r.epochMillis()))
+        .string("request_id", r.requestId())
+        .string("method", r.method())
+        .string("path", r.path())
+        .string("model", r.model())
+        .string("alias", r.alias())
+        .string("version", r.version())
+        .string("artifact", r.artifact())
+        .string("route", r.route())
+        .string("endpoint", r.endpoint())
+        .number("status", r.status())
+        .thousandths("latency_ms", Math.round(r.latencyMs() * 1000));
     if (r.ttftMs() == null) {
-      g.writeNullField("ttft_ms");
+      line.nul("ttft_ms");
     } else {
-      g.writeNumberField("ttft_ms", Math.round(r.ttftMs() * 1000) / 1000.0);
+      line.thousandths("ttft_ms", Math.round(r.ttftMs() * 1000));
     }
-    writeNullable(g, "prompt_tokens", r.promptTokens());
-    writeNullable(g, "completion_tokens", r.completionTokens());
+    line.number("prompt_tokens", r.promptTokens()).number("completion_tokens", r.completionTokens());
     if (r.error() != null) {
-      g.writeStringField("error", r.error());
+      line.string("error", r.error());
     }
-    g.writeEndObject();
-    g.writeRaw('\n');
-  }
-
-  private static void writeNullable(JsonGenerator g, String field, Long value) throws IOException {
-    if (value == null) {
-      g.writeNullField(field);
-    } else {
-      g.writeNumberField(field, value);
-    }
+    line.writeTo(out);
   }
 
   /** Writes every queued record, flushes, and closes the file. */

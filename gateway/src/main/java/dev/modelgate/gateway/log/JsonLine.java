@@ -1,0 +1,145 @@
+package dev.modelgate.gateway.log;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
+
+/**
+ * One flat JSON object per line, encoded straight to UTF-8 bytes: the access log writes one per
+ * request, and a general JSON generator spends more on its state checks than on these few fields.
+ * For one thread.
+ */
+final class JsonLine {
+  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private byte[] buf = new byte[1024];
+  private int length;
+  private boolean first;
+
+  JsonLine begin() {
+    length = 0;
+    first = true;
+    put('{');
+    return this;
+  }
+
+  JsonLine string(String name, String value) {
+    name(name);
+    if (value == null) {
+      ascii("null");
+    } else {
+      quoted(value);
+    }
+    return this;
+  }
+
+  JsonLine number(String name, long value) {
+    name(name);
+    ascii(Long.toString(value));
+    return this;
+  }
+
+  JsonLine number(String name, Long value) {
+    return value == null ? nul(name) : number(name, value.longValue());
+  }
+
+  /** An amount with exactly three decimals, given in thousandths. */
+  JsonLine thousandths(String name, long thousandths) {
+    name(name);
+    if (thousandths < 0) {
+      put('-');
+      thousandths = -thousandths;
+    }
+    ascii(Long.toString(thousandths / 1000));
+    put('.');
+    long fraction = thousandths % 1000;
+    put('0' + (int) (fraction / 100));
+    put('0' + (int) (fraction / 10 % 10));
+    put('0' + (int) (fraction % 10));
+    return this;
+  }
+
+  JsonLine nul(String name) {
+    name(name);
+    ascii("null");
+    return this;
+  }
+
+  /** Closes the object, ends the line and writes it to {@code out}. */
+  void writeTo(OutputStream out) throws IOException {
+    put('}');
+    put('\n');
+    out.write(buf, 0, length);
+  }
+
+  private void name(String name) {
+    if (!first) {
+      put(',');
+    }
+    first = false;
+    quoted(name);
+    put(':');
+  }
+
+  private void quoted(String s) {
+    put('"');
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        put(c);
+      } else if (c == '"' || c == '\\') {
+        put('\\');
+        put(c);
+      } else if (c < 0x20) {
+        escapeControl(c);
+      } else if (c < 0x800) {
+        put(0xc0 | (c >> 6));
+        put(0x80 | (c & 0x3f));
+      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        int cp = Character.toCodePoint(c, s.charAt(++i));
+        put(0xf0 | (cp >> 18));
+        put(0x80 | ((cp >> 12) & 0x3f));
+        put(0x80 | ((cp >> 6) & 0x3f));
+        put(0x80 | (cp & 0x3f));
+      } else if (Character.isSurrogate(c)) {
+        // A lone surrogate is no character at all; UTF-8 cannot carry it.
+        put('?');
+      } else {
+        put(0xe0 | (c >> 12));
+        put(0x80 | ((c >> 6) & 0x3f));
+        put(0x80 | (c & 0x3f));
+      }
+    }
+    put('"');
+  }
+
+  private void escapeControl(char c) {
+    put('\\');
+    switch (c) {
+      case '\n' -> put('n');
+      case '\r' -> put('r');
+      case '\t' -> put('t');
+      case '\b' -> put('b');
+      case '\f' -> put('f');
+      default -> {
+        ascii("u00");
+        put(HEX[c >> 4]);
+        put(HEX[c & 0xf]);
+      }
+    }
+  }
+
+  private void ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      put(s.charAt(i));
+    }
+  }
+
+  private void put(int b) {
+    if (length == buf.length) {
+      buf = Arrays.copyOf(buf, buf.length * 2);
+    }
+    buf[length++] = (byte) b;
+  }
+}
