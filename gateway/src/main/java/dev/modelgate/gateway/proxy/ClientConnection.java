@@ -144,6 +144,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (current != null && bodyOpen) {
+      current.bodyPending();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
   /** The exchange's answer is complete on the wire (or abandoned): the next request may go. */
   void answered(boolean keepAlive) {
     current = null;

@@ -3,7 +3,9 @@ package dev.modelgate.gateway.proxy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,55 +22,75 @@ final class ForwardedHeaders {
       "host", "content-length", "authorization", "cookie", "accept-encoding", "expect", "x-request-id");
   private static final AsciiString[] NOT_DOWNSTREAM = names("x-request-id", "set-cookie");
   private static final String GATEWAY_PREFIX = "x-modelgate-";
+  private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+  private static final AsciiString CLOSE = AsciiString.cached("close");
 
   private ForwardedHeaders() {}
 
-  /** Copies the client's headers that may go upstream. */
-  static void copyUpstream(HttpHeaders from, HttpHeaders to) {
-    copy(from, to, NOT_UPSTREAM);
+  /** Removes from the client's headers, in place, those that may not go upstream. */
+  static void keepUpstream(HttpHeaders headers) {
+    keep(headers, NOT_UPSTREAM);
   }
 
-  /** Copies the backend's headers that may go back to the client. */
-  static void copyDownstream(HttpHeaders from, HttpHeaders to) {
-    copy(from, to, NOT_DOWNSTREAM);
+  /** Removes from the backend's headers, in place, those that may not go back to the client. */
+  static void keepDownstream(HttpHeaders headers) {
+    keep(headers, NOT_DOWNSTREAM);
   }
 
-  private static void copy(HttpHeaders from, HttpHeaders to, AsciiString[] notThisWay) {
-    String connection = from.get(HttpHeaderNames.CONNECTION);
-    Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
-    while (headers.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> header = headers.next();
-      CharSequence name = header.getKey();
-      if (!isAny(name, HOP_BY_HOP) && !isAny(name, notThisWay) && !isGatewayHeader(name) && !namedIn(connection, name)) {
-        to.add(name, header.getValue());
+  // In place: the message's own header map is reused rather than copied into a new one.
+  private static void keep(HttpHeaders headers, AsciiString[] notThisWay) {
+    String connection = headers.get(HttpHeaderNames.CONNECTION);
+    for (AsciiString name : HOP_BY_HOP) {
+      headers.remove(name);
+    }
+    for (AsciiString name : notThisWay) {
+      headers.remove(name);
+    }
+    if (connection != null) {
+      removeNamedIn(connection, headers);
+    }
+    List<CharSequence> gatewayHeaders = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> all = headers.iteratorCharSequence(); all.hasNext(); ) {
+      CharSequence name = all.next().getKey();
+      if (isGatewayHeader(name)) {
+        gatewayHeaders = gatewayHeaders == null ? new ArrayList<>(2) : gatewayHeaders;
+        gatewayHeaders.add(name);
       }
+    }
+    if (gatewayHeaders != null) {
+      gatewayHeaders.forEach(headers::remove);
     }
   }
 
   // A header the sender lists in Connection is hop-by-hop too (RFC 9110 §7.6.1).
-  private static boolean namedIn(String connection, CharSequence name) {
-    if (connection == null) {
-      return false;
-    }
-    for (String option : connection.split(",")) {
-      if (AsciiString.contentEqualsIgnoreCase(option.trim(), name)) {
-        return true;
+  private static void removeNamedIn(String connection, HttpHeaders headers) {
+    int n = connection.length();
+    int start = 0;
+    while (start < n) {
+      int comma = connection.indexOf(',', start);
+      int end = comma < 0 ? n : comma;
+      int from = start;
+      int to = end;
+      while (from < to && connection.charAt(from) <= ' ') {
+        from++;
       }
+      while (to > from && connection.charAt(to - 1) <= ' ') {
+        to--;
+      }
+      // The usual options name no header; the substring is only made for one that may.
+      if (to > from && !isOption(connection, from, to, KEEP_ALIVE) && !isOption(connection, from, to, CLOSE)) {
+        headers.remove(connection.substring(from, to));
+      }
+      start = end + 1;
     }
-    return false;
+  }
+
+  private static boolean isOption(String connection, int from, int to, AsciiString option) {
+    return to - from == option.length() && AsciiString.regionMatches(connection, true, from, option, 0, to - from);
   }
 
   private static boolean isGatewayHeader(CharSequence name) {
     return AsciiString.regionMatches(name, true, 0, GATEWAY_PREFIX, 0, GATEWAY_PREFIX.length());
-  }
-
-  private static boolean isAny(CharSequence name, AsciiString[] names) {
-    for (AsciiString candidate : names) {
-      if (candidate.contentEqualsIgnoreCase(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static AsciiString[] names(String... names) {

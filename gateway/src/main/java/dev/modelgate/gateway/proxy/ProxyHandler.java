@@ -130,7 +130,8 @@ public final class ProxyHandler {
     private final HttpRequest request;
     private final String path;
     private final String query;
-    private final HttpHeaders responseHeaders = new DefaultHttpHeaders(false);
+    // The answer's head: the backend's own headers, filtered, or new ones for the gateway's answers.
+    private HttpHeaders responseHeaders;
     private final long startNanos = System.nanoTime();
     private final String requestId;
     private boolean closeAfter;
@@ -179,7 +180,6 @@ public final class ProxyHandler {
     }
 
     private void route() {
-      responseHeaders.set(X_REQUEST_ID, requestId);
       HttpMethod method = request.method();
       if (path.equals("/v1/models") || path.startsWith("/v1/models/")) {
         if (!method.equals(HttpMethod.GET)) {
@@ -217,8 +217,17 @@ public final class ProxyHandler {
       }
       // A declared length sizes the buffer exactly (a typical chat body is far below 4 KiB).
       body = new byte[(int) (declared >= 0 ? Math.min(declared, MAX_UP_FRONT_BODY_CAPACITY) : INITIAL_BODY_CAPACITY)];
-      // A client trickling its body (or promising more than it sends) must not hold the connection.
-      armDeadline(settings.requestReadTimeout().toNanos(), this::bodyDeadline);
+    }
+
+    /**
+     * A read from the client ended with this request's body incomplete. A client trickling its body
+     * (or promising more than it sends) must not hold the connection: the timer starts now, not with
+     * every request, since most bodies arrive in the read that brought their head.
+     */
+    void bodyPending() {
+      if (deadline == null && body != null && !finished) {
+        armDeadline(settings.requestReadTimeout().toNanos(), this::bodyDeadline);
+      }
     }
 
     private void bodyDeadline() {
@@ -298,7 +307,6 @@ public final class ProxyHandler {
         decision = alias.pick(stickyKey(alias.sticky(), scan));
       }
       streaming = scan.stream;
-      tag();
       meters = metrics.route(decision);
       meters.started();
       forward(splice(scan), null);
@@ -314,13 +322,25 @@ public final class ProxyHandler {
       return BodyScan.scan(body, bodyLength, sticky.name()).stickyValue;
     }
 
-    private void tag() {
-      responseHeaders.set(X_MODEL, decision.model());
-      if (decision.alias() != null) {
-        responseHeaders.set(X_ALIAS, decision.alias());
+    private void tag(HttpHeaders headers) {
+      headers.set(X_REQUEST_ID, requestId);
+      if (decision == null) {
+        return;
       }
-      responseHeaders.set(X_VERSION, decision.version().id());
-      responseHeaders.set(X_ROUTE, decision.route().header());
+      headers.set(X_MODEL, decision.model());
+      if (decision.alias() != null) {
+        headers.set(X_ALIAS, decision.alias());
+      }
+      headers.set(X_VERSION, decision.version().id());
+      headers.set(X_ROUTE, decision.route().header());
+    }
+
+    private HttpHeaders ownHeaders() {
+      if (responseHeaders == null) {
+        responseHeaders = new DefaultHttpHeaders(false);
+        tag(responseHeaders);
+      }
+      return responseHeaders;
     }
 
     private byte[] splice(BodyScan scan) {
@@ -358,9 +378,10 @@ public final class ProxyHandler {
     }
 
     private DefaultFullHttpRequest upstreamRequest(byte[] payload, Endpoint target) {
-      HttpHeaders headers = new DefaultHttpHeaders(false);
+      // The client's header map, filtered, carries the request on: the client's request needs it no more.
+      HttpHeaders headers = request.headers();
+      ForwardedHeaders.keepUpstream(headers);
       headers.set(HttpHeaderNames.HOST, target.hostHeader());
-      ForwardedHeaders.copyUpstream(request.headers(), headers);
       headers.set(HttpHeaderNames.CONTENT_LENGTH, payload.length);
       headers.set(X_REQUEST_ID, requestId);
       String authorization = decision.version().upstreamAuthorization();
@@ -400,15 +421,18 @@ public final class ProxyHandler {
       lastActivityNanos = System.nanoTime();
       status = up.status().code();
       HttpHeaders upHeaders = up.headers();
-      ForwardedHeaders.copyDownstream(upHeaders, responseHeaders);
       String contentType = upHeaders.get(HttpHeaderNames.CONTENT_TYPE);
+      boolean framed = upHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
+      ForwardedHeaders.keepDownstream(upHeaders);
+      tag(upHeaders);
+      responseHeaders = upHeaders;
       eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
       usage = UsageReader.forContentType(contentType);
       if (eventStream) {
         responseHeaders.set(X_ACCEL_BUFFERING, NO);
         responseHeaders.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
       }
-      if (!upHeaders.contains(HttpHeaderNames.CONTENT_LENGTH) && hasBody(status)) {
+      if (!framed && hasBody(status)) {
         // Without a length the answer is framed in chunks; an HTTP/1.0 client reads it to the close.
         if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
           responseHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -612,7 +636,7 @@ public final class ProxyHandler {
     /** A request refused before routing: the client's fault. */
     private void refuse(ErrorKind kind, String message, String param) {
       if (requestedModel != null && Names.modelNameProblem(modelNamePart(requestedModel)) == null) {
-        responseHeaders.set(X_MODEL, modelNamePart(requestedModel));
+        ownHeaders().set(X_MODEL, modelNamePart(requestedModel));
       }
       answerWhole(kind.status(), OpenAiError.json(kind, message, param));
       finish(kind.status(), Outcome.CLIENT_ERROR, message);
@@ -633,10 +657,11 @@ public final class ProxyHandler {
       if (answered) {
         return;
       }
+      HttpHeaders headers = ownHeaders();
       // A backend that failed after its head may have left its own framing here.
-      responseHeaders.remove(HttpHeaderNames.TRANSFER_ENCODING);
-      responseHeaders.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-      responseHeaders.setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+      headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+      headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+      headers.setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
       headSent = true;
       completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(json),
           withConnection(), EmptyHttpHeaders.INSTANCE));

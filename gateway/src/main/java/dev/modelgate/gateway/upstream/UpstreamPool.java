@@ -8,7 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -38,6 +40,10 @@ import javax.net.ssl.SSLParameters;
  */
 public final class UpstreamPool {
   private static final int SWEEPS_PER_IDLE_TIMEOUT = 4;
+  // A backend is configured, not a stranger: its header names are not checked character by character
+  // (the decoder still splits lines and fields, so nothing can be smuggled into the client's head).
+  private static final HttpDecoderConfig ANSWERS = new HttpDecoderConfig()
+      .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false));
 
   private final ChannelFactory<? extends Channel> channels;
   private final AddressResolverGroup<? extends SocketAddress> resolver;
@@ -99,7 +105,7 @@ public final class UpstreamPool {
             if (endpoint.ssl()) {
               channel.pipeline().addLast(tlsHandler(channel, endpoint));
             }
-            channel.pipeline().addLast(new HttpClientCodec(), connection);
+            channel.pipeline().addLast(new HttpClientCodec(ANSWERS, false, false), connection);
           }
         });
     bootstrap.connect(InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port())).addListener((ChannelFutureListener) connected -> {
