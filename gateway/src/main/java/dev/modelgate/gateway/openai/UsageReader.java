@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -28,6 +31,12 @@ public final class UsageReader {
   private static final int MAX_LINE = 64 * 1024;
   // A usage object is a handful of counters; anything larger is not one worth reading.
   private static final int MAX_USAGE = 16 * 1024;
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long QUOTES = 0x2222222222222222L;
+  private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
 
   // Where the JSON scan stands after the last byte of the top-level object seen so far.
   private static final int SCANNING = 0;
@@ -114,14 +123,13 @@ public final class UsageReader {
           escaped = false;
           continue;
         }
-        if (nameMatched < 0) {
+        if (nameMatched < 0 && b != '"' && b != '\\') {
           // Text that cannot be the name: only its end (or an escape) matters.
-          while (b != '"' && b != '\\' && ++i < n) {
-            b = chunk[i];
-          }
+          i = skipText(chunk, i + 1, n);
           if (i == n) {
             break;
           }
+          b = chunk[i];
         }
         if (b == '\\') {
           escaped = true;
@@ -243,6 +251,27 @@ public final class UsageReader {
       }
       i++;
     }
+  }
+
+  /**
+   * The index of the first {@code "} or {@code \\} in {@code b[i, end)}, or {@code end}: eight bytes
+   * per step (a zero byte of {@code v ^ pattern} marks a match), since most of an answer is the
+   * text of its message.
+   */
+  static int skipText(byte[] b, int i, int end) {
+    for (; i + Long.BYTES <= end; i += Long.BYTES) {
+      long v = (long) LONGS.get(b, i);
+      long quotes = v ^ QUOTES;
+      long backslashes = v ^ BACKSLASHES;
+      long found = ((quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes) & HIGHS;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    while (i < end && b[i] != '"' && b[i] != '\\') {
+      i++;
+    }
+    return i;
   }
 
   private static int skipWhitespace(byte[] b, int i, int end) {

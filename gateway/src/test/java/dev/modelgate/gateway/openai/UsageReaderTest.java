@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class UsageReaderTest {
@@ -107,5 +111,24 @@ class UsageReaderTest {
     assertThat(fedInPieces("text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 1).promptTokens()).isNull();
     assertThat(UsageReader.forContentType("text/html")).isNull();
     assertThat(UsageReader.forContentType(null)).isNull();
+  }
+
+  @Property(tries = 3000)
+  void skipsTextToTheSameQuoteOrBackslashAsAByteByByteScan(@ForAll @Size(max = 80) byte[] bytes, @ForAll @IntRange(max = 80) int from,
+      @ForAll @IntRange(max = 80) int to) {
+    // Dense in the bytes that matter, and in their neighbours that a borrow could mistake for them.
+    byte[] text = bytes.clone();
+    for (int k = 0; k < text.length; k++) {
+      int pick = Math.floorMod(text[k], 9);
+      text[k] = pick == 0 ? (byte) '"' : pick == 1 ? (byte) '\\' : pick == 2 ? (byte) 0x21 : pick == 3 ? (byte) 0x23 : pick == 4 ? (byte) 0xa2 : text[k];
+    }
+    int end = Math.min(to, text.length);
+    int start = Math.min(from, end);
+    int expected = start;
+    while (expected < end && text[expected] != '"' && text[expected] != '\\') {
+      expected++;
+    }
+
+    assertThat(UsageReader.skipText(text, start, end)).isEqualTo(expected);
   }
 }
