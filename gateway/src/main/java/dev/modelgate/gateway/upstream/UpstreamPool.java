@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -24,8 +25,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -49,7 +52,9 @@ public final class UpstreamPool {
   private final AddressResolverGroup<? extends SocketAddress> resolver;
   private final int connectTimeoutMillis;
   private final long idleNanos;
-  private final SslContext tls;
+  // Made off the event loops for the first https endpoint: setting up the JDK's TLS (reading its
+  // trusted CAs) takes a few hundred milliseconds that start-up should not pay.
+  private final AtomicReference<CompletableFuture<SslContext>> tls = new AtomicReference<>();
   private final FastThreadLocal<LoopConnections> perLoop = new FastThreadLocal<>();
   // Every loop's connections, so close() can reach them from any thread.
   private final Map<LoopConnections, Boolean> loops = new ConcurrentHashMap<>();
@@ -61,11 +66,6 @@ public final class UpstreamPool {
     this.resolver = resolver;
     this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
     this.idleNanos = idle.toNanos();
-    try {
-      this.tls = SslContextBuilder.forClient().build();
-    } catch (SSLException e) {
-      throw new IllegalStateException("cannot set up TLS for https backends: " + e.getMessage(), e);
-    }
   }
 
   /**
@@ -91,6 +91,21 @@ public final class UpstreamPool {
   }
 
   private void connect(EventLoop loop, Endpoint endpoint, LoopConnections connections, BiConsumer<UpstreamConnection, Throwable> ready) {
+    if (!endpoint.ssl()) {
+      connect(loop, endpoint, null, connections, ready);
+      return;
+    }
+    tls().whenComplete((context, failure) -> loop.execute(() -> {
+      if (failure != null) {
+        ready.accept(null, failure);
+      } else {
+        connect(loop, endpoint, context, connections, ready);
+      }
+    }));
+  }
+
+  private void connect(EventLoop loop, Endpoint endpoint, SslContext context, LoopConnections connections,
+      BiConsumer<UpstreamConnection, Throwable> ready) {
     UpstreamConnection connection = new UpstreamConnection(endpoint.url(), connections);
     Bootstrap bootstrap = new Bootstrap()
         .group(loop)
@@ -102,8 +117,8 @@ public final class UpstreamPool {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel channel) {
-            if (endpoint.ssl()) {
-              channel.pipeline().addLast(tlsHandler(channel, endpoint));
+            if (context != null) {
+              channel.pipeline().addLast(tlsHandler(context, channel, endpoint));
             }
             channel.pipeline().addLast(new HttpClientCodec(ANSWERS, false, false), connection);
           }
@@ -119,13 +134,31 @@ public final class UpstreamPool {
   }
 
   // The backend's certificate must be valid for its host name, as any HTTPS client checks.
-  private SslHandler tlsHandler(Channel channel, Endpoint endpoint) {
-    SslHandler handler = tls.newHandler(channel.alloc(), endpoint.host(), endpoint.port());
+  private static SslHandler tlsHandler(SslContext context, Channel channel, Endpoint endpoint) {
+    SslHandler handler = context.newHandler(channel.alloc(), endpoint.host(), endpoint.port());
     SSLEngine engine = handler.engine();
     SSLParameters parameters = engine.getSSLParameters();
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
     engine.setSSLParameters(parameters);
     return handler;
+  }
+
+  private CompletableFuture<SslContext> tls() {
+    CompletableFuture<SslContext> context = tls.get();
+    if (context == null) {
+      CompletableFuture<SslContext> made = new CompletableFuture<>();
+      context = tls.compareAndSet(null, made) ? made : tls.get();
+      if (context == made) {
+        GlobalEventExecutor.INSTANCE.execute(() -> {
+          try {
+            made.complete(SslContextBuilder.forClient().build());
+          } catch (SSLException | RuntimeException e) {
+            made.completeExceptionally(new IllegalStateException("cannot set up TLS for https backends: " + e.getMessage(), e));
+          }
+        });
+      }
+    }
+    return context;
   }
 
   /** Closes every connection, idle or busy, on its own event loop; later acquisitions fail. */
