@@ -29,7 +29,9 @@
 #   - 40 concurrent streams: time to first `data:` event and to the end (direct = the simulator);
 #   - modelgate only: --hold (1,000) concurrent streams held open and its peak VmRSS meanwhile,
 #     start-up to ready (launch until GET /readyz answers 200), VmRSS at idle.
-# JVM warm-up runs first (--warmup seconds of wrk per target, not recorded); each figure is taken
+# Warm-up runs first, not recorded: --warmup seconds (30) of wrk for modelgate, whose JIT-compiled
+# code settles only after ~20 s of load when the compiler shares the gateway's one core, and 5 s for
+# nginx and direct (no JIT; only their connections and caches to warm). Each figure is taken
 # --reps times, targets interleaved, and the median is reported. Every process it starts it stops
 # by PID (also on Ctrl-C or failure). Logs and generated configs: a temp dir, removed unless --keep
 # or a failure. Needs: java 17, mvn (unless --no-build with the jar built), wrk, nginx, taskset,
@@ -45,7 +47,7 @@ for a in "$@"; do
   if [[ "$a" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then ARGS+=" $a"; else ARGS+=" '${a//\'/\'\\\'\'}'"; fi
 done
 
-DURATION=10 REPS=3 WARMUP=10 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
+DURATION=10 REPS=3 WARMUP=30 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
 RECOMMENDED_JAVA_OPTS="-Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC"
@@ -382,8 +384,11 @@ EOF
   say "$kind $target #$rep: $(tail -1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); w=r["wrk"]; print("{:.0f} req/s, p50 {} us, p99 {} us, {} errors, proxy CPU {:.1f} us/request".format(w["requests"] / (w["duration_us"] / 1e6), w["p50_us"], w["p99_us"], w["errors"], r.get("cpu_us_per_req") or 0))')"
 }
 
-say "warm-up: $WARMUP s of wrk per target (not recorded)"
-for t in "${TARGETS[@]}"; do wrk_run warmup "$t" 0 64 "$WARMUP"; done
+NATIVE_WARMUP=$((WARMUP < 5 ? WARMUP : 5))
+say "warm-up (not recorded): $WARMUP s of wrk for modelgate, $NATIVE_WARMUP s for nginx and direct"
+for t in "${TARGETS[@]}"; do
+  if [ "$t" = modelgate ]; then wrk_run warmup "$t" 0 64 "$WARMUP"; else wrk_run warmup "$t" 0 64 "$NATIVE_WARMUP"; fi
+done
 
 say "split share over $SPLIT_N requests"
 for t in nginx modelgate; do
@@ -445,7 +450,7 @@ SETTINGS=$(
   echo "#       taskset -c $LOAD_CPUS python3 benchmarks/compare/bench.py split|streams|hold ..."
 )
 JAVA_OPTS=${JAVA_OPTS//$WORK/\$WORK}
-export ARGS NOTE DURATION REPS STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
+export ARGS NOTE DURATION REPS WARMUP NATIVE_WARMUP STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
   LOADAVG_START LOADAVG_END
 python3 - >"$WORK/meta.json" <<'EOF'
 import json, os, platform, subprocess, datetime
@@ -467,6 +472,7 @@ print(json.dumps({
     "command": "bash benchmarks/compare.sh" + e["ARGS"],
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "commit": e["COMMIT"], "note": e["NOTE"], "duration": int(e["DURATION"]), "reps": int(e["REPS"]),
+    "warmup": int(e["WARMUP"]), "native_warmup": int(e["NATIVE_WARMUP"]),
     "streams": int(e["STREAMS"]), "hold_s": float(e["HOLD_S"]), "load_cpus": e["LOAD_CPUS"], "proxy_cpus": e["PROXY_CPUS"],
     "sim_args": e["SIM_ARGS"], "hold_sim_args": e["HOLD_SIM_ARGS"], "java_opts": e["JAVA_OPTS"],
     "loadavg_start": e["LOADAVG_START"], "loadavg_end": e["LOADAVG_END"], "settings": e["SETTINGS"],
