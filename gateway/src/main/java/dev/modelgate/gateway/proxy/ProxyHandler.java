@@ -455,7 +455,7 @@ public final class ProxyHandler {
     private void sendHead() {
       if (!headSent) {
         headSent = true;
-        channel.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstreamStatus, withConnection()));
+        channel.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstreamStatus, withConnection()), channel.voidPromise());
       }
     }
 
@@ -482,7 +482,8 @@ public final class ProxyHandler {
       }
       sendHead();
       if (!last) {
-        channel.write(content);
+        // No promise per chunk: a failed write reaches the connection's exceptionCaught, which closes it.
+        channel.write(content, channel.voidPromise());
         if (!channel.isWritable()) {
           waitingForClient = true;
           upstream.readAnswer(false);
@@ -535,7 +536,7 @@ public final class ProxyHandler {
         return;
       }
       sendHead();
-      channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(PING)));
+      channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(PING)), channel.voidPromise());
     }
 
     private void stopPinging() {

@@ -1,7 +1,6 @@
 package dev.modelgate.gateway.upstream;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -61,11 +60,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   /** Sends {@code request} (released by the write) and reports its answer to {@code to}. */
   public void send(FullHttpRequest request, Listener to) {
     listener = to;
-    channel.writeAndFlush(request).addListener((ChannelFutureListener) written -> {
-      if (!written.isSuccess()) {
-        fail(written.cause());
-      }
-    });
+    // A write that fails reaches exceptionCaught, which fails the exchange: no promise needed.
+    channel.writeAndFlush(request, channel.voidPromise());
   }
 
   /** Abandons the exchange: the listener hears nothing more and the connection is closed. */
