@@ -62,6 +62,7 @@ class NettyDataPlaneTest {
   private static RawBackend closesIdle;
   private static RawBackend closeDelimited;
   private static RawBackend selfSigned;
+  private static RawBackend interim;
   private static ServerSocket slowToAccept;
 
   @BeforeAll
@@ -87,6 +88,12 @@ class NettyDataPlaneTest {
       out.write(closeDelimitedBody());
       return false;
     });
+    interim = backend(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), Duration.ofMinutes(1), (nth, out) -> {
+      out.write(ascii(nth % 2 == 1 ? "HTTP/1.1 103 Early Hints\r\nlink: </hint>; rel=preload\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n"));
+      out.flush();
+      whole(out, "");
+      return true;
+    });
     selfSigned = backend(selfSignedTlsServer(), Duration.ofMinutes(1), (nth, out) -> {
       whole(out, "");
       return true;
@@ -108,6 +115,7 @@ class NettyDataPlaneTest {
         servedBy("closes", closesEach.url()),
         servedBy("idle-closes", closesIdle.url()),
         servedBy("eof", closeDelimited.url()),
+        servedBy("interim", interim.url()),
         servedBy("tls", "https://127.0.0.1:" + selfSigned.server.getLocalPort()),
         servedBy("slow", "http://127.0.0.1:" + slowToAccept.getLocalPort())))));
   }
@@ -260,6 +268,32 @@ class NettyDataPlaneTest {
         assertThat(answer.headers().get("transfer-encoding")).as(version).isEqualTo(version.equals("HTTP/1.1") ? "chunked" : null);
         assertThat(answer.body().getBytes(StandardCharsets.UTF_8)).as(version).isEqualTo(closeDelimitedBody());
       }
+    }
+  }
+
+  @Test
+  void relaysTheFinalAnswerOfABackendThatSendsAnInterimOneFirst() throws Exception {
+    try (Socket socket = connect()) {
+      for (int i = 0; i < 2; i++) {
+        send(socket, "HTTP/1.1", "", chat("interim"));
+        Raw answer = readWhole(socket.getInputStream());
+
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"content\":\"raw\"");
+      }
+    }
+    assertThat(interim.accepted.get()).as("the connection stays usable").isEqualTo(1);
+  }
+
+  @Test
+  void answersHeadWithoutABody() throws Exception {
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(ascii("HEAD /v1/models HTTP/1.1\r\nHost: gateway\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: gateway\r\n\r\n"));
+      String head = readHead(socket.getInputStream());
+      Raw next = readWhole(socket.getInputStream());
+
+      assertThat(head).startsWith("HTTP/1.1 405");
+      assertThat(next.status()).as("the HEAD answer carried no body to misread").isEqualTo(200);
     }
   }
 
