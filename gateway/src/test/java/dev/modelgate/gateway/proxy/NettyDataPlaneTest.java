@@ -201,6 +201,33 @@ class NettyDataPlaneTest {
   }
 
   @Test
+  void keepsAliveOnlyAConnectionWhoseExpectedBodyItAskedFor() throws Exception {
+    try (Socket socket = connect()) {
+      byte[] body = chat("sim").getBytes(StandardCharsets.UTF_8);
+      socket.getOutputStream().write(ascii("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+          + "Expect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n"));
+      assertThat(readWhole(socket.getInputStream()).status()).isEqualTo(100);
+      socket.getOutputStream().write(body);
+      Raw asked = readWhole(socket.getInputStream());
+
+      assertThat(asked.status()).isEqualTo(200);
+      assertThat(asked.headers()).doesNotContainKey("connection");
+      send(socket, "HTTP/1.1", "", chat("sim"));
+      assertThat(readWhole(socket.getInputStream()).status()).isEqualTo(200);
+    }
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(ascii("POST /v1/nowhere HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+          + "Expect: 100-continue\r\nContent-Length: 40\r\n\r\n"));
+      Raw refused = readWhole(socket.getInputStream());
+
+      assertThat(refused.status()).isEqualTo(404);
+      // The client may send the body after all or not: the gateway cannot tell what comes next.
+      assertThat(refused.headers().get("connection")).isEqualToIgnoringCase("close");
+      assertThat(closedByPeer(socket)).isTrue();
+    }
+  }
+
+  @Test
   void routesAnAbsoluteFormTargetByItsPathAlone() throws Exception {
     try (Socket socket = connect()) {
       send(socket, "POST http://unreachable.invalid:81/v1/chat/completions?probe=abs", "HTTP/1.1", "x-request-id: absolute\r\n", chat("sim"));

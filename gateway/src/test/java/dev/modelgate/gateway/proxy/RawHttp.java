@@ -62,11 +62,13 @@ public final class RawHttp {
 
   /**
    * One whole response framed as the server chose: by content-length, in chunks (de-chunked here),
-   * or, with neither, by the end of the connection. Its headers keep {@code transfer-encoding}.
+   * or, with neither, by the end of the connection; 1xx, 204 and 304 have no body. Its headers keep
+   * {@code transfer-encoding}.
    */
   static Raw readWhole(InputStream in) throws IOException {
     Raw head = readResponse(in);
-    if (head.headers().containsKey("content-length")) {
+    boolean bodiless = head.status() < 200 || head.status() == 204 || head.status() == 304;
+    if (bodiless || head.headers().containsKey("content-length")) {
       return head;
     }
     if (!"chunked".equalsIgnoreCase(head.headers().get("transfer-encoding"))) {
