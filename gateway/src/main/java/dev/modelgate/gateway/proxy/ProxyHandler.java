@@ -648,6 +648,8 @@ public final class ProxyHandler {
     }
 
     private HttpHeaders withConnection() {
+      // Said on the answer itself, so that a client does not send its next request into the close.
+      closeAfter |= connection.lastBeforeShutdown();
       if (closeAfter) {
         responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {

@@ -34,6 +34,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -365,6 +366,12 @@ class NettyDataPlaneTest {
     try {
       Simulator slow = draining.sim(SimOptions.defaults().withModel("backend").withTtft(Duration.ofMillis(1))
           .withInterTokenLatency(Duration.ofMillis(40)).withTokens(20));
+      CountDownLatch wholeAsked = new CountDownLatch(1);
+      slow.onRequest(request -> {
+        if (!request.body().contains("\"stream\":true")) {
+          wholeAsked.countDown();
+        }
+      });
       draining.start("""
           server: {port: 0, admin_port: 0, host: 127.0.0.1, admin_host: 127.0.0.1, drain_timeout: 10s}
           access_log: "off"
@@ -374,11 +381,14 @@ class NettyDataPlaneTest {
                 v1: {artifact: "s3://m/sim", served_model: sim-served, endpoints: [%s]}
           """.formatted(url(slow)));
       int port = draining.gateway.port();
-      try (Socket idle = RawHttp.connect(port); Socket streaming = RawHttp.connect(port)) {
+      try (Socket idle = RawHttp.connect(port); Socket streaming = RawHttp.connect(port); Socket waiting = RawHttp.connect(port)) {
         idle.getOutputStream().write(ascii("GET /v1/models HTTP/1.1\r\nHost: gateway\r\n\r\n"));
         assertThat(readWhole(idle.getInputStream()).status()).isEqualTo(200);
         send(streaming, "HTTP/1.1", "", streamChat("sim:v1"));
         assertThat(readHead(streaming.getInputStream())).startsWith("HTTP/1.1 200");
+        // A whole answer comes after the last token, long after the shutdown began.
+        send(waiting, "HTTP/1.1", "", chat("sim:v1"));
+        assertThat(wholeAsked.await(GatewayHarness.WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 
         Future<Void> closed = draining.gateway.close();
         draining.gateway = null;
@@ -386,6 +396,10 @@ class NettyDataPlaneTest {
         assertThat(closedByPeer(idle)).as("the idle connection is closed at once").isTrue();
         assertThat(closed.isComplete()).as("the stream holds the shutdown").isFalse();
         assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+        Raw whole = readWhole(waiting.getInputStream());
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.headers().get("connection")).as("a client must not reuse a connection about to close").isEqualToIgnoringCase("close");
+        assertThat(closedByPeer(waiting)).isTrue();
         String stream = new String(streaming.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(stream).contains("data: [DONE]").endsWith("0\r\n\r\n");
         GatewayHarness.await(closed);
