@@ -178,6 +178,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Shutting down with no request queued behind the current one: its answer is the connection's last. */
+  boolean lastBeforeShutdown() {
+    return dataPlane.draining() && waiting.isEmpty();
+  }
+
   /** On shutdown: a connection with no exchange in progress closes now, the others after their answer. */
   void closeIfIdle() {
     if (current == null) {

@@ -134,6 +134,7 @@ public final class ProxyHandler {
     private HttpHeaders responseHeaders;
     private final long startNanos = System.nanoTime();
     private final String requestId;
+    private final boolean keepAlive;
     private boolean closeAfter;
     private boolean headSent;
     private boolean answered;
@@ -167,7 +168,10 @@ public final class ProxyHandler {
       this.connection = connection;
       this.channel = connection.channel();
       this.request = request;
-      this.closeAfter = !keepAlive;
+      this.keepAlive = keepAlive;
+      // Until the gateway asks for a body the client holds back, the client may send it or not, so
+      // a connection answered before then cannot carry another request.
+      this.closeAfter = !keepAlive || HttpUtil.is100ContinueExpected(request);
       String target = originForm(request.uri());
       int q = target.indexOf('?');
       this.path = q < 0 ? target : target.substring(0, q);
@@ -213,6 +217,7 @@ public final class ProxyHandler {
       }
       // Without the interim answer, clients such as curl hold the body back for a second or more.
       if (HttpUtil.is100ContinueExpected(request)) {
+        closeAfter = !keepAlive;
         channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
       }
       // A declared length sizes the buffer exactly (a typical chat body is far below 4 KiB).
@@ -669,6 +674,8 @@ public final class ProxyHandler {
     }
 
     private HttpHeaders withConnection() {
+      // Said on the answer itself, so that a client does not send its next request into the close.
+      closeAfter |= connection.lastBeforeShutdown();
       if (closeAfter) {
         responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {

@@ -38,6 +38,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private Channel channel;
   private Listener listener;
   private boolean reusable;
+  private boolean interim;
   private long idleSince;
 
   UpstreamConnection(String endpoint, UpstreamPool.LoopConnections home) {
@@ -103,11 +104,20 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpResponse head) {
       if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+        // The decoder ends an interim answer (100 Continue, 103 Early Hints) with an empty last
+        // content of its own: that is not the end of the answer the exchange waits for.
+        interim = true;
         ReferenceCountUtil.release(msg);
         return;
       }
+      interim = false;
       reusable = HttpUtil.isKeepAlive(head);
       to.head(head);
+    }
+    if (interim && msg instanceof LastHttpContent) {
+      interim = false;
+      ReferenceCountUtil.release(msg);
+      return;
     }
     if (msg instanceof HttpContent content) {
       boolean last = content instanceof LastHttpContent;

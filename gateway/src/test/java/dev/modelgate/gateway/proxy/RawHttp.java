@@ -61,6 +61,43 @@ public final class RawHttp {
   }
 
   /**
+   * One whole response framed as the server chose: by content-length, in chunks (de-chunked here),
+   * or, with neither, by the end of the connection; 1xx, 204 and 304 have no body. Its headers keep
+   * {@code transfer-encoding}.
+   */
+  static Raw readWhole(InputStream in) throws IOException {
+    Raw head = readResponse(in);
+    boolean bodiless = head.status() < 200 || head.status() == 204 || head.status() == 304;
+    if (bodiless || head.headers().containsKey("content-length")) {
+      return head;
+    }
+    if (!"chunked".equalsIgnoreCase(head.headers().get("transfer-encoding"))) {
+      return new Raw(head.status(), head.headers(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    int size;
+    do {
+      String line = readLine(in);
+      size = Integer.parseInt(line.split(";")[0].trim(), 16);
+      body.write(in.readNBytes(size));
+      readLine(in);
+    } while (size > 0);
+    return new Raw(head.status(), head.headers(), body.toString(StandardCharsets.UTF_8));
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) != '\n') {
+      if (b < 0) {
+        throw new IOException("connection closed inside a chunked body: " + line);
+      }
+      line.write(b);
+    }
+    return line.toString(StandardCharsets.ISO_8859_1).trim();
+  }
+
+  /**
    * Sends {@code request} on a new connection and reads one response, or {@code null} when the
    * gateway closed the connection without one.
    */
