@@ -248,10 +248,14 @@ public final class ProxyHandler {
       try {
         step.run();
       } catch (RuntimeException e) {
-        LOG.log(Level.SEVERE, "request " + requestId + " failed inside the gateway", e);
-        if (!finished) {
-          fail(ErrorKind.INTERNAL, Outcome.GATEWAY_ERROR, "The gateway failed to handle the request (request id " + requestId + ").");
-        }
+        failedInside(e);
+      }
+    }
+
+    private void failedInside(RuntimeException e) {
+      LOG.log(Level.SEVERE, "request " + requestId + " failed inside the gateway", e);
+      if (!finished) {
+        fail(ErrorKind.INTERNAL, Outcome.GATEWAY_ERROR, "The gateway failed to handle the request (request id " + requestId + ").");
       }
     }
 
@@ -470,6 +474,15 @@ public final class ProxyHandler {
 
     @Override
     public void content(HttpContent content, boolean last) {
+      // Not guarded(): no lambda per chunk on the hot path, but the same answer to a bug.
+      try {
+        relayContent(content, last);
+      } catch (RuntimeException e) {
+        failedInside(e);
+      }
+    }
+
+    private void relayContent(HttpContent content, boolean last) {
       ByteBuf data = content.content();
       if (data.isReadable()) {
         lastActivityNanos = System.nanoTime();
@@ -483,7 +496,12 @@ public final class ProxyHandler {
         return;
       }
       if (usage != null && usage.wantsMore() && data.isReadable()) {
-        scanUsage(data);
+        try {
+          scanUsage(data);
+        } catch (RuntimeException e) {
+          content.release();
+          throw e;
+        }
       }
       sendHead();
       if (!last) {
@@ -497,7 +515,7 @@ public final class ProxyHandler {
       }
       upstreamEndNanos = System.nanoTime();
       completeAnswer(content);
-      guarded(() -> finish(status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null));
+      finish(status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
     }
 
     private void scanUsage(ByteBuf data) {
@@ -518,7 +536,11 @@ public final class ProxyHandler {
     @Override
     public void readComplete() {
       if (headSent && !answered) {
-        channel.flush();
+        try {
+          channel.flush();
+        } catch (RuntimeException e) {
+          failedInside(e);
+        }
       }
     }
 
