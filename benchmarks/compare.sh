@@ -29,9 +29,10 @@
 #   - 40 concurrent streams: time to first `data:` event and to the end (direct = the simulator);
 #   - modelgate only: --hold (1,000) concurrent streams held open and its peak VmRSS meanwhile,
 #     start-up to ready (launch until GET /readyz answers 200), VmRSS at idle.
-# Warm-up runs first, not recorded: --warmup seconds (30) of wrk for modelgate, whose JIT-compiled
-# code settles only after ~20 s of load when the compiler shares the gateway's one core, and 5 s for
-# nginx and direct (no JIT; only their connections and caches to warm). Each figure is taken
+# Warm-up runs first, not recorded: --warmup seconds (60) of wrk for modelgate, whose JIT compiler
+# shares the gateway's one core and is still busy long after start (jstat -compiler: 2.2 s, 1.2 s
+# and 0.4 s of compiling within three 8-s runs that followed 30 s of load), and 5 s for nginx and
+# direct (no JIT; only their connections and caches to warm). Each figure is taken
 # --reps times, targets interleaved, and the median is reported. Every process it starts it stops
 # by PID (also on Ctrl-C or failure). Logs and generated configs: a temp dir, removed unless --keep
 # or a failure. Needs: java 17, mvn (unless --no-build with the jar built), wrk, nginx, taskset,
@@ -47,7 +48,7 @@ for a in "$@"; do
   if [[ "$a" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then ARGS+=" $a"; else ARGS+=" '${a//\'/\'\\\'\'}'"; fi
 done
 
-DURATION=10 REPS=3 WARMUP=30 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
+DURATION=10 REPS=3 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
 RECOMMENDED_JAVA_OPTS="-Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC"
