@@ -27,7 +27,7 @@ import java.util.function.Function;
  *
  * <p>It counts connections, so a test can tell whether the gateway's upstream pool stays bounded.
  */
-final class FaultyBackend implements AutoCloseable {
+public final class FaultyBackend implements AutoCloseable {
   static final String CONTENT = "pong";
 
   /** How to answer one request. */
@@ -61,7 +61,7 @@ final class FaultyBackend implements AutoCloseable {
   record Large(int bytes) implements Fault {}
 
   /** One request as the backend read it. */
-  record Request(String path, String body) {
+  public record Request(String path, String body) {
     boolean stream() {
       return body.replace(" ", "").contains("\"stream\":true");
     }
@@ -288,7 +288,7 @@ final class FaultyBackend implements AutoCloseable {
   }
 
   /** One request with a content-length body, or null at the end of the connection. */
-  private static Request read(InputStream in) throws IOException {
+  public static Request read(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
