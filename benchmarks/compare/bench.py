@@ -124,16 +124,35 @@ async def one_stream(host, port, path, body, deadline_s, on_first=None, hold=Non
                     if hold is not None:
                         ok = await read_until(reader, hold)
                         break
-            if b"data: [DONE]" in buf:
-                ok = True
+            # A chunked answer is whole at its last chunk; [DONE] may straddle two chunks.
+            if buf.endswith(b"\r\n0\r\n\r\n"):
                 break
-            if ttfe is not None:
-                buf = buf[-16:]
     except (OSError, asyncio.TimeoutError):
         pass
     finally:
         writer.close()
+    ok = ok or b"data: [DONE]" in answer_body(buf)
     return ttfe, (time.perf_counter() - t0) * 1000, ok and ttfe is not None
+
+
+def answer_body(raw):
+    """The body of a raw HTTP/1.1 answer, its chunk framing removed (as far as it arrived)."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" not in head.lower():
+        return body
+    out = b""
+    while True:
+        size_line, sep, rest = body.partition(b"\r\n")
+        if not sep:
+            return out
+        try:
+            size = int(size_line.split(b";")[0], 16)
+        except ValueError:
+            return out
+        if size == 0 or len(rest) < size:
+            return out + rest[:size]
+        out += rest[:size]
+        body = rest[size + 2:]
 
 
 async def read_until(reader, release):
