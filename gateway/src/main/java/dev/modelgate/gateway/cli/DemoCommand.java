@@ -61,24 +61,24 @@ final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--port", defaultValue = "8080", description = "The gateway's data plane port, 0 for a free one (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "The gateway's data plane port, 0 for a free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--admin-port", defaultValue = "8081", description = "The admin API's port, 0 for a free one (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "8081", description = "The admin API's port, 0 for a free one (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
-  @Option(names = "--stable-port", defaultValue = "" + STABLE_PORT,
+  @Option(names = "--stable-port", paramLabel = "PORT", defaultValue = "" + STABLE_PORT,
       description = "The simulated v7 backend's port, 0 for a free one (default: ${DEFAULT-VALUE}).")
   int stablePort;
 
-  @Option(names = "--canary-port", defaultValue = "" + CANARY_PORT,
+  @Option(names = "--canary-port", paramLabel = "PORT", defaultValue = "" + CANARY_PORT,
       description = "The simulated v8 backend's port, 0 for a free one (default: ${DEFAULT-VALUE}).")
   int canaryPort;
 
-  @Option(names = "--canary-fails-after", defaultValue = "15s", description = "When the canary starts failing (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--canary-fails-after", paramLabel = "DURATION", defaultValue = "15s", description = "When the canary starts failing (default: ${DEFAULT-VALUE}).")
   Duration canaryFailsAfter;
 
-  @Option(names = "--duration", description = "Stop after this long (default: run until Ctrl-C).")
+  @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long (default: run until Ctrl-C).")
   Duration duration;
 
   private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
