@@ -263,7 +263,7 @@ class ConfigLoaderTest {
   void bundledExampleFilesLoadWithoutProblems() throws ConfigException {
     GatewayConfig example = ConfigLoader.load(Path.of("..", "config", "gateway.yaml"));
     assertThat(example.registry().models()).containsKey("support-agent");
-    assertThat(example.webhooks()).hasSize(1);
+    assertThat(example.webhooks()).as("its webhook example needs a secret, so it is commented out").isEmpty();
 
     GatewayConfig demo = ConfigLoader.load(Path.of("..", "config", "demo.yaml"));
     assertThat(demo.server().port()).isEqualTo(8080);
