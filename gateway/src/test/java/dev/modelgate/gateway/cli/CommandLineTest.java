@@ -62,7 +62,7 @@ class CommandLineTest {
     }
   }
 
-  private static void assertCanBind(int port) throws IOException {
+  static void assertCanBind(int port) throws IOException {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       assertThat(socket.isBound()).isTrue();

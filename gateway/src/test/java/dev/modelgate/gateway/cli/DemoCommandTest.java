@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -101,13 +97,6 @@ class DemoCommandTest {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void assertCanBind(int port) throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      assertThat(socket.isBound()).isTrue();
-    }
-  }
-
   @Test
   void printsAnAdminTokenThatCtlUsesToMoveTheSplitLive() throws Exception {
     first = new Demo().started();
@@ -149,8 +138,8 @@ class DemoCommandTest {
     first.stop();
     assertThat(first.thread.isAlive()).as("the demo stopped").isFalse();
     assertThat(first.exitCode.get()).as(first.err.toString()).isZero();
-    assertCanBind(URI.create(first.adminUrl).getPort());
-    assertCanBind(URI.create(first.gatewayUrl).getPort());
+    CommandLineTest.assertCanBind(URI.create(first.adminUrl).getPort());
+    CommandLineTest.assertCanBind(URI.create(first.gatewayUrl).getPort());
   }
 
   @Test
