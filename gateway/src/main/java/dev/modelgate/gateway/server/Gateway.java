@@ -10,6 +10,7 @@ import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
 import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.netty.VertxNetty;
 import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
@@ -33,7 +34,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -59,6 +59,7 @@ public final class Gateway {
   private static final int WORKER_THREADS = 4;
 
   private final Vertx vertx;
+  private final VertxNetty netty;
   private final GatewayConfig config;
   private final boolean ownsVertx;
   private final RoutingState routing;
@@ -80,6 +81,7 @@ public final class Gateway {
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy webhookPolicy) {
     this.vertx = vertx;
+    this.netty = VertxNetty.of(vertx);
     this.ownsVertx = ownsVertx;
     this.config = config;
     // Everything that can refuse the config comes before anything that holds a thread or a file.
@@ -107,8 +109,7 @@ public final class Gateway {
     }
     this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
     this.accessLog = AccessLog.open(config.accessLog());
-    VertxInternal internal = (VertxInternal) vertx;
-    this.upstreams = new UpstreamPool(internal.transport().channelFactory(false), internal.nameResolver().nettyAddressResolverGroup(),
+    this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
   }
 
@@ -199,7 +200,7 @@ public final class Gateway {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
         clientKeys, server.clients().requestReadTimeout());
     ProxyHandler proxy = new ProxyHandler(upstreams, routing, settings, accessLog, metrics, sloGuard);
-    return DataPlane.start((VertxInternal) vertx, server.host(), server.port(), server.clients(), proxy)
+    return DataPlane.start(netty, server.host(), server.port(), server.clients(), proxy)
         .compose(data -> {
           dataPlane = data;
           port = data.port();
