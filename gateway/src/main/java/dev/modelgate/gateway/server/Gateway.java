@@ -15,6 +15,7 @@ import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
 import dev.modelgate.gateway.rollout.SloGuard;
+import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
@@ -89,11 +90,14 @@ public final class Gateway {
     this.adminAuth = AdminAuth.from(config.auth(), environment);
     List<Webhooks.Target> webhookTargets = Webhooks.targets(config.webhooks(), environment);
     this.metrics = new GatewayMetrics();
+    Ticker ticker = Ticker.system();
+    SloWindows sloWindows = new SloWindows(ticker);
     this.routing = new RoutingState(environment, new EndpointGuards(config.server().circuitBreaker()), table -> {
       metrics.routingChanged(table);
+      sloWindows.routingChanged(table);
       healthChecks.sync(table);
     });
-    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, Ticker.system());
+    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, ticker);
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
     try {
@@ -107,7 +111,7 @@ public final class Gateway {
       metrics.close();
       throw e;
     }
-    this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
+    this.sloGuard = new SloGuard(routing, sloWindows, controlPlane, metrics, ticker);
     this.accessLog = AccessLog.open(config.accessLog());
     this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
