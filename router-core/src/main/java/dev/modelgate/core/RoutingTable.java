@@ -27,19 +27,22 @@ import java.util.function.Function;
  * a single lookup; parsing happens only to explain a miss.
  */
 public final class RoutingTable {
-  public static final RoutingTable EMPTY = new RoutingTable(Registry.EMPTY, Map.of(), Map.of(), List.of());
+  public static final RoutingTable EMPTY = new RoutingTable(Registry.EMPTY, Map.of(), Map.of(), List.of(), List.of());
   private static final int MAX_ECHOED_CHARS = 160;
 
   private final Registry registry;
   private final Map<String, Target> targets;
   private final Map<String, Endpoint> endpointsByUrl;
   private final List<String> modelIds;
+  private final List<RouteDecision> decisions;
 
-  private RoutingTable(Registry registry, Map<String, Target> targets, Map<String, Endpoint> endpointsByUrl, List<String> modelIds) {
+  private RoutingTable(Registry registry, Map<String, Target> targets, Map<String, Endpoint> endpointsByUrl, List<String> modelIds,
+      List<RouteDecision> decisions) {
     this.registry = registry;
     this.targets = targets;
     this.endpointsByUrl = endpointsByUrl;
     this.modelIds = modelIds;
+    this.decisions = decisions;
   }
 
   /**
@@ -83,6 +86,7 @@ public final class RoutingTable {
     Map<String, Target> targets = new HashMap<>();
     Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     List<String> ids = new ArrayList<>();
+    List<RouteDecision> decisions = new ArrayList<>();
     for (Model model : registry.models().values()) {
       String name = model.name();
       if (model.aliases().containsKey(model.defaultAlias())) {
@@ -101,12 +105,12 @@ public final class RoutingTable {
         String key = version.apiKeyEnv() == null ? null : environment.apply(version.apiKeyEnv());
         VersionRoute route = new VersionRoute(name, version, eps, key == null ? null : "Bearer " + key.strip());
         versions.put(version.id(), route);
-        PinnedTarget pinned = new PinnedTarget(new RouteDecision(name, null, route, Route.PINNED));
+        PinnedTarget pinned = new PinnedTarget(decide(decisions, name, null, route, Route.PINNED));
         targets.put(name + ":" + version.id(), pinned);
         targets.put(name + "@" + version.id(), pinned);
       }
       for (Alias alias : model.aliases().values()) {
-        AliasTarget target = aliasTarget(name, alias, versions);
+        AliasTarget target = aliasTarget(name, alias, versions, decisions);
         targets.put(name + ":" + alias.name(), target);
         targets.put(name + "@" + alias.name(), target);
         if (alias.name().equals(model.defaultAlias())) {
@@ -118,7 +122,14 @@ public final class RoutingTable {
         ids.add(name + ":" + version);
       }
     }
-    return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids));
+    return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids),
+        List.copyOf(decisions));
+  }
+
+  private static RouteDecision decide(List<RouteDecision> decisions, String model, String alias, VersionRoute version, Route route) {
+    RouteDecision decision = new RouteDecision(model, alias, version, route, decisions.size());
+    decisions.add(decision);
+    return decision;
   }
 
   private static boolean isHeaderSafe(String key) {
@@ -141,16 +152,16 @@ public final class RoutingTable {
     return versions;
   }
 
-  private static AliasTarget aliasTarget(String model, Alias alias, Map<String, VersionRoute> versions) {
-    Map<String, RouteDecision> decisions = new HashMap<>();
+  private static AliasTarget aliasTarget(String model, Alias alias, Map<String, VersionRoute> versions, List<RouteDecision> decisions) {
+    Map<String, RouteDecision> byVersion = new HashMap<>();
     for (Map.Entry<String, Integer> weight : alias.weights().entrySet()) {
       if (weight.getValue() > 0) {
         VersionRoute version = versions.get(weight.getKey());
         Route route = version.id().equals(alias.stable()) ? Route.STABLE : Route.CANARY;
-        decisions.put(version.id(), new RouteDecision(model, alias.name(), version, route));
+        byVersion.put(version.id(), decide(decisions, model, alias.name(), version, route));
       }
     }
-    return new AliasTarget(model, alias, TrafficSplit.of(alias.layout(), decisions));
+    return new AliasTarget(model, alias, TrafficSplit.of(alias.layout(), byVersion));
   }
 
   /** The target a {@code model} field names exactly, or {@code null}. */
@@ -158,13 +169,18 @@ public final class RoutingTable {
     return targets.get(model);
   }
 
-  /**
-   * Whether {@code decision} was built by this table rather than one it replaced (each build makes
-   * new version routes), so caches keyed by decision can drop the replaced ones.
-   */
+  /** Whether {@code decision} was built by this table rather than one it replaced. */
   public boolean built(RouteDecision decision) {
-    return targets.get(decision.model() + ":" + decision.version().id()) instanceof PinnedTarget pinned
-        && pinned.decision().version() == decision.version();
+    int index = decision.index();
+    return index < decisions.size() && decisions.get(index) == decision;
+  }
+
+  /**
+   * Every decision this table hands out, pinned and alias routes, each at its {@link
+   * RouteDecision#index() index}.
+   */
+  public List<RouteDecision> decisions() {
+    return decisions;
   }
 
   /** A message for a {@code model} field that {@link #lookup} did not find. */

@@ -69,6 +69,42 @@ class RoutingTableTest {
   }
 
   @Test
+  void indexesEveryDecisionItHandsOutDenselyFromZero() {
+    RoutingTable table = build(twoModels());
+    Set<RouteDecision> handedOut = new HashSet<>();
+    for (String id : table.modelIds()) {
+      Target target = table.lookup(id);
+      if (target instanceof PinnedTarget pinned) {
+        handedOut.add(pinned.decision());
+      } else {
+        for (int i = 0; i < 100; i++) {
+          handedOut.add(((AliasTarget) target).pick());
+        }
+      }
+    }
+
+    // Pinned: v7, v8, v10, v3; production v7 and v8 (v10 has weight 0), staging v8, llama production v3.
+    assertThat(table.decisions()).hasSize(8).containsExactlyInAnyOrderElementsOf(handedOut);
+    for (int i = 0; i < table.decisions().size(); i++) {
+      assertThat(table.decisions().get(i).index()).isEqualTo(i);
+    }
+  }
+
+  @Test
+  void keepsOneValuePerDecisionAndNoneForTheDecisionsOfAReplacedTable() {
+    RoutingTable first = build(twoModels());
+    RoutingTable next = RoutingTable.build(twoModels(), first, NO_ENV);
+    PerDecision<String> labels = PerDecision.of(next, d -> d.model() + ":" + d.alias() + ":" + d.version().id() + ":" + d.route().header());
+
+    RouteDecision canary = ((AliasTarget) next.lookup("support-agent")).pick("session-that-lands-anywhere");
+    assertThat(labels.get(canary)).isEqualTo("support-agent:production:" + canary.version().id() + ":" + canary.route().header());
+    assertThat(labels.get(((PinnedTarget) next.lookup("support-agent:v10")).decision())).isEqualTo("support-agent:null:v10:pinned");
+    for (RouteDecision replaced : first.decisions()) {
+      assertThat(labels.get(replaced)).isNull();
+    }
+  }
+
+  @Test
   void routesABareNameThroughTheDefaultAlias() {
     RoutingTable table = build(twoModels());
 

@@ -186,6 +186,6 @@ class VersionRouteTest {
 
     assertThat(keyed.upstreamAuthorization()).isEqualTo("Bearer sk-very-secret");
     assertThat(keyed.toString()).doesNotContain("sk-very-secret");
-    assertThat(new RouteDecision("support-agent", null, keyed, Route.PINNED).toString()).doesNotContain("sk-very-secret");
+    assertThat(new RouteDecision("support-agent", null, keyed, Route.PINNED, 0).toString()).doesNotContain("sk-very-secret");
   }
 }

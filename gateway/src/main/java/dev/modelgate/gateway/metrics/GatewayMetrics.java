@@ -1,6 +1,7 @@
 package dev.modelgate.gateway.metrics;
 
 import dev.modelgate.core.Endpoint;
+import dev.modelgate.core.PerDecision;
 import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.RoutingTable;
@@ -28,10 +29,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's meters. Meters are resolved once per route decision and cached (decisions of a
- * replaced routing table are pruned when the next one is published), so a request increments
- * pre-built meters and never builds tag lists. Label values come from the registry only; requests
- * for unknown models share one fixed series.
+ * The gateway's meters. Each routing table gets its route decisions' meters built with it, before
+ * it is swapped in ({@link #routingChanged}), and a request finds its route's meters by the
+ * decision's index: it increments pre-built meters and never builds tag lists or looks up a map.
+ * Label values come from the registry only; requests for unknown models share one fixed series.
  */
 public final class GatewayMetrics implements AutoCloseable {
   static final String UNKNOWN = "unknown";
@@ -47,9 +48,8 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  // Keyed by value (strings, the version's route object by identity, an enum): a lookup neither
-  // allocates nor touches a shared buffer. A new table's publication prunes the replaced decisions.
-  private final ConcurrentHashMap<RouteDecision, RouteMeters> routes = new ConcurrentHashMap<>();
+  // The meters of the current table's decisions; replaced whole with the table, so nothing to prune.
+  private volatile PerDecision<RouteMeters> routes = PerDecision.of(RoutingTable.EMPTY, this::meters);
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final Timer overhead;
@@ -86,10 +86,12 @@ public final class GatewayMetrics implements AutoCloseable {
       return unrouted;
     }
     RouteMeters meters = routes.get(decision);
-    if (meters != null) {
-      return meters;
-    }
-    return routes.computeIfAbsent(decision, d -> new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header()));
+    // A decision of a table replaced since it was made: the registry hands back the same series.
+    return meters != null ? meters : meters(decision);
+  }
+
+  private RouteMeters meters(RouteDecision d) {
+    return new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header());
   }
 
 
@@ -247,10 +249,12 @@ public final class GatewayMetrics implements AutoCloseable {
     }
   }
 
-  /** Publishes the weights and revision of every alias of a new routing table. */
+  /**
+   * Builds the meters of a new routing table's routes and publishes the weights and revision of
+   * every alias. Call it before the table is swapped in, so no request routes on it unmetered.
+   */
   public void routingChanged(RoutingTable table) {
-    // A request still in flight on a replaced table may add its decision back; the next change prunes it.
-    routes.keySet().removeIf(decision -> !table.built(decision));
+    routes = PerDecision.of(table, this::meters);
     List<MultiGauge.Row<?>> weights = new ArrayList<>();
     List<MultiGauge.Row<?>> revisions = new ArrayList<>();
     for (Model model : table.registry().models().values()) {

@@ -1,5 +1,6 @@
 /**
  * Prometheus metrics of SPEC §6. {@link dev.modelgate.gateway.metrics.GatewayMetrics} builds every
- * meter once per route decision; label values come from the registry, never from a request.
+ * route's meters once, with the routing table they belong to; label values come from the registry,
+ * never from a request.
  */
 package dev.modelgate.gateway.metrics;

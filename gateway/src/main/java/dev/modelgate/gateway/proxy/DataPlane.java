@@ -1,6 +1,7 @@
 package dev.modelgate.gateway.proxy;
 
 import dev.modelgate.gateway.config.ClientLimits;
+import dev.modelgate.gateway.netty.VertxNetty;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -14,7 +15,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.VertxInternal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -30,23 +30,23 @@ public final class DataPlane {
   private static final long DRAIN_POLL_MILLIS = 20;
 
   private final ChannelGroup clients = new DefaultChannelGroup("modelgate-clients", GlobalEventExecutor.INSTANCE);
-  private final VertxInternal vertx;
+  private final VertxNetty vertx;
   private Channel listener;
   private volatile boolean draining;
 
-  private DataPlane(VertxInternal vertx) {
+  private DataPlane(VertxNetty vertx) {
     this.vertx = vertx;
   }
 
   /** Listens on {@code host:port} (0: a free port); the future completes once bound. */
-  public static Future<DataPlane> start(VertxInternal vertx, String host, int port, ClientLimits limits, ProxyHandler proxy) {
+  public static Future<DataPlane> start(VertxNetty vertx, String host, int port, ClientLimits limits, ProxyHandler proxy) {
     DataPlane plane = new DataPlane(vertx);
     HttpDecoderConfig decoding = new HttpDecoderConfig()
         .setMaxInitialLineLength(limits.maxUrlBytes())
         .setMaxHeaderSize(limits.maxHeaderBytes());
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(vertx.acceptorEventLoopGroup(), vertx.nettyEventLoopGroup())
-        .channelFactory(vertx.transport().serverChannelFactory(false))
+        .channelFactory(vertx.serverChannelFactory())
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)

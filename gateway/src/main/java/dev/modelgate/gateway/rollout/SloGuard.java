@@ -7,22 +7,25 @@ import dev.modelgate.core.Durations;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AliasState;
+import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.Ticker;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.core.rollout.Decision;
 import dev.modelgate.core.rollout.Evidence;
+import dev.modelgate.core.rollout.GuardMemory;
 import dev.modelgate.core.rollout.Rollback;
 import dev.modelgate.core.rollout.RolloutDecider;
 import dev.modelgate.core.rollout.RolloutState;
 import dev.modelgate.core.slo.SloPolicy;
-import dev.modelgate.core.slo.SloWindow;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,53 +33,55 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
  * The SLO guard (SPEC §3): every routed request's outcome goes into a sliding window per alias and
- * version; on the control context, every alias with an SLO policy is judged each
- * {@code evaluation_interval} by the pure {@link RolloutDecider}, and a breach sends the alias 100 %
- * to its stable version in one {@code auto_rollback} event with the evidence, through the same
- * {@link ControlPlane} path as a manual rollback. Decide, swap, then act: the event is recorded and
- * the routing swapped first, then the metric and the log line.
+ * version ({@link SloWindows}, built with each routing table); on the control context, every alias
+ * with an SLO policy is judged each {@code evaluation_interval} by the pure {@link RolloutDecider},
+ * and a breach sends the alias 100 % to its stable version in one {@code auto_rollback} event with
+ * the evidence, through the same {@link ControlPlane} path as a manual rollback.
  *
- * <p>Recording is lock-free: the window of a route decision is resolved once per decision and cached
- * by its identity, so a request pays one cache read and one window update.
+ * <p>Decide, write, swap, then act: what an evaluation decided is written first — the
+ * {@code auto_rollback} event, or the alias's new breach runs — and only once it is stored does the
+ * guard take the decider's next state (an alias with a write in flight is not judged meanwhile),
+ * then count the metric and log. A rollback the ledger refused (an operator changed the alias
+ * since it was judged) starts no cooldown. When the guard first watches an alias it restores the
+ * decider's state from the {@link GuardMemory} the control plane keeps, so a restart keeps a
+ * cooldown (from the ledger's last {@code auto_rollback}) and the runs of failing evaluations.
  */
 public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
-  private static final WindowRef UNGUARDED = new WindowRef(null);
 
   private static final String ACTOR = "slo-guard";
 
   private final RoutingState routing;
+  private final SloWindows windows;
   private final ControlPlane controlPlane;
   private final GatewayMetrics metrics;
   private final Ticker ticker;
-  private final Map<WindowKey, SloWindow> windows = new ConcurrentHashMap<>();
-  // Read on every request: keyed by value, so a lookup allocates nothing; evaluateDue prunes the
-  // decisions of replaced tables.
-  private final Map<RouteDecision, WindowRef> byDecision = new ConcurrentHashMap<>();
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
 
-  private record WindowRef(SloWindow window) {}
-
   private record AliasKey(String model, String alias) {}
 
-  /** A window belongs to one version of one alias under one window shape. */
-  private record WindowKey(String model, String alias, String version, long windowNanos, int buckets) {}
-
   private static final class AliasWatch {
-    RolloutState state = RolloutState.INITIAL;
+    RolloutState state;
     long nextEvaluationNanos;
+    boolean writing;
+
+    AliasWatch(RolloutState state, long nextEvaluationNanos) {
+      this.state = state;
+      this.nextEvaluationNanos = nextEvaluationNanos;
+    }
   }
 
-  public SloGuard(RoutingState routing, ControlPlane controlPlane, GatewayMetrics metrics, Ticker ticker) {
+  /** @param windows the windows {@code routing} builds with each table */
+  public SloGuard(RoutingState routing, SloWindows windows, ControlPlane controlPlane, GatewayMetrics metrics, Ticker ticker) {
     this.routing = requireNonNull(routing, "routing");
+    this.windows = requireNonNull(windows, "windows");
     this.controlPlane = requireNonNull(controlPlane, "controlPlane");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ticker = requireNonNull(ticker, "ticker");
@@ -88,40 +93,7 @@ public final class SloGuard {
    * version (upstream errors, timeouts, backend 5xx — never a client's 4xx).
    */
   public void record(RouteDecision decision, long latencyNanos, boolean failed) {
-    if (decision.alias() == null) {
-      return;
-    }
-    WindowRef ref = byDecision.get(decision);
-    if (ref == null) {
-      ref = byDecision.computeIfAbsent(decision, this::windowOf);
-    }
-    SloWindow window = ref.window();
-    if (window != null) {
-      window.record(latencyNanos, failed);
-    }
-  }
-
-  private WindowRef windowOf(RouteDecision decision) {
-    Model model = routing.table().registry().models().get(decision.model());
-    Alias alias = model == null ? null : model.aliases().get(decision.alias());
-    if (alias == null || alias.slo() == null) {
-      return UNGUARDED;
-    }
-    return new WindowRef(window(decision.model(), alias, decision.version().id()));
-  }
-
-  private SloWindow window(String model, Alias alias, String version) {
-    SloPolicy policy = alias.slo();
-    long windowNanos = policy.window().toNanos();
-    int buckets = buckets(policy);
-    return windows.computeIfAbsent(new WindowKey(model, alias.name(), version, windowNanos, buckets),
-        key -> new SloWindow(policy.window(), buckets, ticker));
-  }
-
-  // One bucket per evaluation, so each evaluation sees the window move by one bucket.
-  private static int buckets(SloPolicy policy) {
-    long perInterval = policy.window().toNanos() / Math.max(1, policy.evaluationInterval().toNanos());
-    return (int) Math.max(1, Math.min(600, perInterval));
+    windows.record(decision, latencyNanos, failed);
   }
 
   /** The live window of every version of an alias, for the admin API. */
@@ -131,7 +103,7 @@ public final class SloGuard {
     Map<String, WindowSnapshot> out = new LinkedHashMap<>();
     if (a != null && a.slo() != null) {
       for (String version : m.versions().keySet()) {
-        out.put(version, window(model, a, version).snapshot());
+        out.put(version, windows.snapshot(model, a, version));
       }
     }
     return out;
@@ -144,7 +116,6 @@ public final class SloGuard {
   public void evaluateDue() {
     long now = ticker.nanos();
     RoutingTable table = routing.table();
-    byDecision.keySet().removeIf(decision -> !table.built(decision));
     Set<AliasKey> guarded = new HashSet<>();
     for (Model model : table.registry().models().values()) {
       for (Alias alias : model.aliases().values()) {
@@ -153,35 +124,52 @@ public final class SloGuard {
         }
         AliasKey key = new AliasKey(model.name(), alias.name());
         guarded.add(key);
-        AliasWatch watch = watches.computeIfAbsent(key, k -> {
-          AliasWatch fresh = new AliasWatch();
-          fresh.nextEvaluationNanos = now + alias.slo().evaluationInterval().toNanos();
-          return fresh;
-        });
-        if (now - watch.nextEvaluationNanos >= 0) {
+        AliasWatch watch = watches.computeIfAbsent(key, k -> new AliasWatch(
+            controlPlane.guardMemory().restore(model.name(), alias, controlPlane.clock().instant(), now),
+            now + alias.slo().evaluationInterval().toNanos()));
+        if (!watch.writing && now - watch.nextEvaluationNanos >= 0) {
           watch.nextEvaluationNanos = now + alias.slo().evaluationInterval().toNanos();
           evaluate(model, alias, watch, now);
         }
       }
     }
     watches.keySet().retainAll(guarded);
-    windows.keySet().removeIf(k -> !guarded.contains(new AliasKey(k.model(), k.alias())));
   }
 
   private void evaluate(Model model, Alias alias, AliasWatch watch, long now) {
     Map<String, WindowSnapshot> snapshots = new HashMap<>();
     for (String version : model.versions().keySet()) {
-      snapshots.put(version, window(model.name(), alias, version).snapshot());
+      snapshots.put(version, windows.snapshot(model.name(), alias, version));
     }
     Decision decision = RolloutDecider.decide(alias, snapshots, watch.state, now);
-    watch.state = decision.next();
+    RolloutState next = decision.next();
     if (decision instanceof Rollback rollback) {
-      rollBack(model.name(), alias, rollback.evidence());
+      watch.writing = true;
+      rollBack(model.name(), alias, rollback.evidence()).onComplete(ar -> {
+        watch.writing = false;
+        if (ar.succeeded() && ar.result() != null) {
+          watch.state = next;
+        }
+      });
+    } else if (next.consecutiveBreaches().equals(watch.state.consecutiveBreaches())) {
+      watch.state = next;
+    } else {
+      watch.writing = true;
+      BreachRuns runs = new BreachRuns(model.name(), alias.name(), controlPlane.clock().instant(), next.consecutiveBreaches());
+      controlPlane.saveBreachRuns(runs).onComplete(ar -> {
+        if (ar.failed()) {
+          // The guard goes on with what it saw; only a restart before the next save would forget it.
+          LOG.log(Level.WARNING, "breach runs of " + model.name() + ":" + alias.name() + " could not be saved", ar.cause());
+        }
+        watch.writing = false;
+        watch.state = next;
+      });
     }
   }
 
-  private void rollBack(String model, Alias judged, List<Evidence> evidence) {
-    controlPlane.submit(registry -> {
+  // Completes with the recorded event, or null when the alias changed since it was judged.
+  private Future<AuditEvent> rollBack(String model, Alias judged, List<Evidence> evidence) {
+    return controlPlane.submit(registry -> {
       Model current = registry.models().get(model);
       Alias alias = current == null ? null : current.aliases().get(judged.name());
       // An operator changed the alias since it was judged: their change stands, judge it afresh.

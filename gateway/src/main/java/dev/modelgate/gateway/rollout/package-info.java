@@ -1,5 +1,8 @@
 /**
- * The SLO guard's controller: {@link dev.modelgate.gateway.rollout.SloGuard} feeds the per-version
- * windows from the request path and applies the pure decider's rollbacks on the control context.
+ * The SLO guard's controller. {@link dev.modelgate.gateway.rollout.SloWindows} holds the
+ * per-version windows, built with each routing table and fed from the request path;
+ * {@link dev.modelgate.gateway.rollout.SloGuard} judges them with the pure decider on the control
+ * context, restores what it knew after a restart from the control plane's
+ * {@link dev.modelgate.core.rollout.GuardMemory}, and applies rollbacks through the ledger.
  */
 package dev.modelgate.gateway.rollout;

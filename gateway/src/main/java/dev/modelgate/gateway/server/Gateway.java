@@ -10,10 +10,12 @@ import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
 import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.netty.VertxNetty;
 import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
 import dev.modelgate.gateway.rollout.SloGuard;
+import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
@@ -33,7 +35,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ public final class Gateway {
   private static final int WORKER_THREADS = 4;
 
   private final Vertx vertx;
+  private final VertxNetty netty;
   private final GatewayConfig config;
   private final boolean ownsVertx;
   private final RoutingState routing;
@@ -80,6 +82,7 @@ public final class Gateway {
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy webhookPolicy) {
     this.vertx = vertx;
+    this.netty = VertxNetty.of(vertx);
     this.ownsVertx = ownsVertx;
     this.config = config;
     // Everything that can refuse the config comes before anything that holds a thread or a file.
@@ -87,11 +90,14 @@ public final class Gateway {
     this.adminAuth = AdminAuth.from(config.auth(), environment);
     List<Webhooks.Target> webhookTargets = Webhooks.targets(config.webhooks(), environment);
     this.metrics = new GatewayMetrics();
+    Ticker ticker = Ticker.system();
+    SloWindows sloWindows = new SloWindows(ticker);
     this.routing = new RoutingState(environment, new EndpointGuards(config.server().circuitBreaker()), table -> {
       metrics.routingChanged(table);
+      sloWindows.routingChanged(table);
       healthChecks.sync(table);
     });
-    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, Ticker.system());
+    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, ticker);
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
     try {
@@ -105,10 +111,9 @@ public final class Gateway {
       metrics.close();
       throw e;
     }
-    this.sloGuard = new SloGuard(routing, controlPlane, metrics, Ticker.system());
+    this.sloGuard = new SloGuard(routing, sloWindows, controlPlane, metrics, ticker);
     this.accessLog = AccessLog.open(config.accessLog());
-    VertxInternal internal = (VertxInternal) vertx;
-    this.upstreams = new UpstreamPool(internal.transport().channelFactory(false), internal.nameResolver().nettyAddressResolverGroup(),
+    this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
   }
 
@@ -199,7 +204,7 @@ public final class Gateway {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
         clientKeys, server.clients().requestReadTimeout());
     ProxyHandler proxy = new ProxyHandler(upstreams, routing, settings, accessLog, metrics, sloGuard);
-    return DataPlane.start((VertxInternal) vertx, server.host(), server.port(), server.clients(), proxy)
+    return DataPlane.start(netty, server.host(), server.port(), server.clients(), proxy)
         .compose(data -> {
           dataPlane = data;
           port = data.port();

@@ -10,6 +10,8 @@ import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.rollout.BreachRuns;
+import dev.modelgate.core.rollout.GuardMemory;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
@@ -29,6 +31,9 @@ import java.util.logging.Logger;
  * start-up replays, so the one validation path), build the routing table it gives, append the event
  * durably, and only then swap the table in. A change that cannot be folded or served is refused
  * before anything is written.
+ *
+ * <p>It also keeps the SLO guard's {@link GuardMemory}, folded from the same events and from the
+ * breach runs the guard saves through it, so the guard's cooldowns and runs survive a restart.
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
@@ -39,6 +44,8 @@ public final class ControlPlane {
   private final WorkerExecutor writer;
   private final Clock clock;
   private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
+  // Written on the writer thread only.
+  private volatile GuardMemory guardMemory = GuardMemory.EMPTY;
 
   private ControlPlane(Ledger ledger, RoutingState routing, WorkerExecutor writer, Clock clock) {
     this.ledger = ledger;
@@ -69,6 +76,7 @@ public final class ControlPlane {
     try {
       events = ledger.replay();
       routing.install(routing.build(RegistryFold.replay(events)));
+      plane.guardMemory = GuardMemory.of(events, ledger.breachRuns());
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot read the ledger: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
@@ -146,10 +154,29 @@ public final class ControlPlane {
     RoutingTable table = routing.build(next);
     AuditEvent event = ledger.append(draft);
     routing.install(table);
+    guardMemory = guardMemory.apply(event);
     for (Consumer<AuditEvent> listener : listeners) {
       listener.accept(event);
     }
     return event;
+  }
+
+  /**
+   * Saves an alias's breach runs on the writer thread, after every change submitted before. The
+   * future fails when the store cannot write them; the memory keeps the last runs saved.
+   */
+  public Future<Void> saveBreachRuns(BreachRuns runs) {
+    requireNonNull(runs, "runs");
+    return writer.executeBlocking(() -> {
+      ledger.saveBreachRuns(runs);
+      guardMemory = guardMemory.withRuns(runs);
+      return null;
+    });
+  }
+
+  /** What the SLO guard knows from the ledger and its saved runs, as of the last change written. */
+  public GuardMemory guardMemory() {
+    return guardMemory;
   }
 
   /** Events for the audit API; blocking, so run it off the event loop. */

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import dev.modelgate.core.Messages;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.rollout.BreachRuns;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,8 @@ import java.util.logging.Logger;
 
 /**
  * The embedded ledger: {@code ledger.jsonl} under {@code state.dir}, one {@link AuditEventJson}
- * object per line, in {@code seq} order.
+ * object per line, in {@code seq} order; the SLO guard's breach runs beside it in {@link
+ * BreachRunsFile}, under the same lock.
  *
  * <p><b>Durability.</b> An append writes its whole line, newline included, and calls
  * {@link FileChannel#force(boolean) force(false)} (fdatasync, which also persists the new file
@@ -64,6 +66,7 @@ public final class FileLedger implements Ledger {
   private final FileChannel channel;
   private final FileChannel lockChannel;
   private final TornLine torn;
+  private final BreachRunsFile breachRuns;
   private final Object writeLock = new Object();
   // Guarded by itself; seq n is at index n - 1.
   private final List<AuditEvent> events;
@@ -72,8 +75,10 @@ public final class FileLedger implements Ledger {
   private IOException failure;
   private volatile long lastSeq;
 
-  private FileLedger(Path file, FileChannel channel, FileChannel lockChannel, List<AuditEvent> events, long end, TornLine torn) {
+  private FileLedger(Path file, FileChannel channel, FileChannel lockChannel, List<AuditEvent> events, long end, TornLine torn,
+      BreachRunsFile breachRuns) {
     this.file = file;
+    this.breachRuns = breachRuns;
     this.channel = channel;
     this.lockChannel = lockChannel;
     this.events = events;
@@ -115,7 +120,7 @@ public final class FileLedger implements Ledger {
         LOG.warning(file + ": dropped an incomplete last line (line " + torn.line() + " at byte offset " + torn.offset() + ", "
             + torn.length() + " bytes: " + torn.problem() + "); it was cut short by a crash before it was acknowledged");
       }
-      return new FileLedger(file, channel, lockChannel, events, end, torn);
+      return new FileLedger(file, channel, lockChannel, events, end, torn, BreachRunsFile.open(dir));
     } catch (IOException | RuntimeException e) {
       channel.close();
       lockChannel.close();
@@ -210,6 +215,17 @@ public final class FileLedger implements Ledger {
   }
 
   @Override
+  public List<BreachRuns> breachRuns() {
+    return breachRuns.all();
+  }
+
+  @Override
+  public void saveBreachRuns(BreachRuns runs) throws IOException {
+    requireNonNull(runs, "runs");
+    breachRuns.save(runs);
+  }
+
+  @Override
   public long lastSeq() {
     return lastSeq;
   }
@@ -282,7 +298,7 @@ public final class FileLedger implements Ledger {
   }
 
   /** Makes a new file's directory entry durable; without it a crash could lose the whole file. */
-  private static void syncDirectory(Path dir) {
+  static void syncDirectory(Path dir) {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     } catch (IOException e) {

@@ -2,6 +2,7 @@ package dev.modelgate.gateway.state;
 
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.rollout.BreachRuns;
 import java.io.IOException;
 import java.util.List;
 
@@ -15,6 +16,10 @@ import java.util.List;
  * context that decides changes (decide, append, then swap the routing table), so the state an
  * event's {@code before} was read from is still current when it is written. Queries may run
  * concurrently with an append and see the ledger before or after it.
+ *
+ * <p><b>Beside the events</b> a store keeps the SLO guard's breach runs: one {@link BreachRuns} per
+ * alias, replaced as the runs change, not history and not audit events. {@link
+ * dev.modelgate.core.rollout.GuardMemory} says why, and holds the rules for reading them back.
  */
 public interface Ledger extends AutoCloseable {
 
@@ -37,6 +42,15 @@ public interface Ledger extends AutoCloseable {
    * matches only alias moves).
    */
   List<AuditEvent> since(long afterSeq, int limit, String model, String alias) throws IOException;
+
+  /** Every alias's breach runs as last saved; none for a new store. */
+  List<BreachRuns> breachRuns() throws IOException;
+
+  /**
+   * Replaces the saved breach runs of one alias (empty runs remove them) durably, written by the
+   * same one writer as the events.
+   */
+  void saveBreachRuns(BreachRuns runs) throws IOException;
 
   /** The seq of the last event, 0 when the ledger is empty. */
   long lastSeq();

@@ -22,7 +22,9 @@ public final class RoutingState {
 
   /**
    * @param gates makes the gate (breaker, health) of an endpoint URL new to a table
-   * @param onChange told of every new table after it is swapped in (metrics, health checks); runs on the writer's thread
+   * @param onChange told of every new table just before it is swapped in, so the per-route meters and
+   *     SLO windows built then exist before any request routes on it (and health checks start);
+   *     runs on the writer's thread
    */
   public RoutingState(Function<String, String> environment, Function<String, EndpointGate> gates, Consumer<RoutingTable> onChange) {
     this.environment = requireNonNull(environment, "environment");
@@ -46,7 +48,7 @@ public final class RoutingState {
 
   /** Swaps in a table from {@link #build}. */
   public synchronized void install(RoutingTable next) {
-    current.set(next);
     onChange.accept(next);
+    current.set(next);
   }
 }

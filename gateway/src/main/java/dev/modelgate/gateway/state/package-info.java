@@ -7,6 +7,8 @@
  * one JSON form of an event, shared with the audit API and webhooks). The state itself is {@link
  * dev.modelgate.core.ledger.RegistryFold#replay} of the ledger; {@link
  * dev.modelgate.gateway.state.RoutingState} holds the routing table built from it: writers swap in a
- * new immutable table, requests read the current one once.
+ * new immutable table, requests read the current one once. {@link
+ * dev.modelgate.gateway.state.ControlPlane} is the one writer, and keeps the SLO guard's memory
+ * (cooldowns from the events, breach runs saved beside them).
  */
 package dev.modelgate.gateway.state;

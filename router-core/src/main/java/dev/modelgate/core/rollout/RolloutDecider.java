@@ -34,6 +34,11 @@ import java.util.Set;
  * <p>For {@code cooldown} after a rollback the decider holds without judging and keeps no runs: an
  * operator who puts a canary back during the cooldown is in charge of it, and the guard starts
  * afresh once the cooldown has passed. Nothing here ever promotes a version back.
+ *
+ * <p>Runs brought back after a restart ({@link RolloutState#restoredAtNanos}) meet windows that
+ * restarted empty: for one {@code window}, the time the same traffic takes to fill them again, an
+ * evaluation that cannot judge a version for too few requests keeps its run rather than ending it.
+ * A restart is not the canary going quiet, so it neither extends a run nor forgives one.
  */
 public final class RolloutDecider {
 
@@ -56,13 +61,23 @@ public final class RolloutDecider {
     if (lastRollback != null && nowNanos - lastRollback < policy.cooldown().toNanos()) {
       return new Hold(new RolloutState(Map.of(), lastRollback));
     }
+    Long restoredAt = state.restoredAtNanos();
+    if (restoredAt != null && nowNanos - restoredAt >= policy.window().toNanos()) {
+      restoredAt = null;
+    }
     WindowSnapshot stableWindow = windows.getOrDefault(alias.stable(), WindowSnapshot.EMPTY);
     Map<String, Integer> runs = new HashMap<>();
     List<Evidence> evidence = new ArrayList<>();
     for (Map.Entry<String, Integer> weight : alias.weights().entrySet()) {
       String version = weight.getKey();
       WindowSnapshot window = windows.getOrDefault(version, WindowSnapshot.EMPTY);
-      if (version.equals(alias.stable()) || weight.getValue() == 0 || window.requests() < policy.minRequests()) {
+      if (version.equals(alias.stable()) || weight.getValue() == 0) {
+        continue;
+      }
+      if (window.requests() < policy.minRequests()) {
+        if (restoredAt != null && state.consecutiveBreaches(version) > 0) {
+          runs.put(version, state.consecutiveBreaches(version));
+        }
         continue;
       }
       Set<Rule> breached = breached(policy, window, stableWindow);
@@ -78,7 +93,7 @@ public final class RolloutDecider {
     if (!evidence.isEmpty()) {
       return new Rollback(evidence, new RolloutState(Map.of(), nowNanos));
     }
-    return new Hold(new RolloutState(runs, lastRollback));
+    return new Hold(new RolloutState(runs, lastRollback, runs.isEmpty() ? null : restoredAt));
   }
 
   private static Set<Rule> breached(SloPolicy policy, WindowSnapshot window, WindowSnapshot stable) {

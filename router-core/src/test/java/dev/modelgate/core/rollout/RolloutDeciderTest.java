@@ -217,6 +217,17 @@ class RolloutDeciderTest {
   }
 
   @Test
+  void keepsARestoredRunThroughTooFewRequestsButNotThroughADrainedWeight() {
+    WindowSnapshot filling = WindowSnapshot.of(10, 10, Duration.ZERO, Duration.ZERO);
+    RolloutState restored = new RolloutState(Map.of("v8", 1), null, 0L);
+    Alias drained = alias(POLICY, "v7", 100, "v8", 0);
+
+    assertThat(decide(CANARY, HEALTHY, filling, restored, EVALUATION)).isEqualTo(new Hold(restored));
+    assertThat(decide(drained, HEALTHY, filling, restored, EVALUATION)).isEqualTo(new Hold(RolloutState.INITIAL));
+    assertThat(decide(CANARY, HEALTHY, filling, restored, 60 * SECOND)).isEqualTo(new Hold(RolloutState.INITIAL));
+  }
+
+  @Test
   void neverJudgesStable() {
     Alias eager = alias(policy(null, 1), "v7", 90, "v8", 10);
 
