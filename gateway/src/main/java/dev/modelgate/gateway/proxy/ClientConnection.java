@@ -27,8 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection of the data plane, on one event loop: it turns decoded HTTP/1.1 messages
- * into {@link ProxyHandler.Exchange}s one at a time, and enforces the {@link ClientLimits} no
- * exchange sees:
+ * into {@link Exchange}s one at a time, and enforces the {@link ClientLimits} no exchange sees:
  * <ul>
  *   <li>a connection that completes no request head within the idle timeout — after it opened, or
  *       after its last response — is closed (slowloris, idle keep-alive);
@@ -44,7 +43,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final DataPlane dataPlane;
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
   private Channel channel;
-  private ProxyHandler.Exchange current;
+  private Exchange current;
   // The body of the latest request head is still arriving.
   private boolean bodyOpen;
   private long quietSince = System.nanoTime();
@@ -116,7 +115,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     bodyOpen = true;
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !dataPlane.draining();
-    current = proxy.new Exchange(this, request, keepAlive);
+    current = new Exchange(proxy, this, request, keepAlive);
     current.begin();
   }
 
@@ -213,7 +212,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     waiting.clear();
     if (current != null) {
-      ProxyHandler.Exchange gone = current;
+      Exchange gone = current;
       current = null;
       gone.clientGone();
     }
