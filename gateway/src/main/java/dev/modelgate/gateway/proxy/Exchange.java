@@ -88,7 +88,7 @@ final class Exchange implements ChannelFutureListener {
     String target = originForm(request.uri());
     this.path = pathOf(target);
     this.query = path.length() == target.length() ? null : target.substring(path.length() + 1);
-    this.inference = FORWARDED_PATHS.contains(path);
+    this.inference = isInference(path);
     this.requestId = RequestIds.acceptOrGenerate(request.headers().get(X_REQUEST_ID));
   }
 
@@ -347,7 +347,12 @@ final class Exchange implements ChannelFutureListener {
     connection.answered(reuse && written.isSuccess());
   }
 
-  // The path a request targets, without its query.
+  /** Whether {@code path} is one the gateway forwards to a model (and counts in request metrics). */
+  static boolean isInference(String path) {
+    return FORWARDED_PATHS.contains(path);
+  }
+
+  /** The path a request targets, without its query. */
   static String pathOf(String uri) {
     String target = originForm(uri);
     int q = target.indexOf('?');

@@ -9,10 +9,12 @@ import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.metrics.Outcome;
 import dev.modelgate.gateway.metrics.UpstreamError;
 import dev.modelgate.gateway.rollout.SloGuard;
+import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * Books what the data plane did: the only place it reaches metrics, the SLO guard, the endpoints'
- * breakers and the access log. Every exchange ends here exactly once.
+ * breakers and the access log. Every answered request, exchange or connection-level refusal, ends
+ * here exactly once.
  */
 final class Recorder {
   private final AccessLog accessLog;
@@ -87,6 +89,21 @@ final class Recorder {
         promptTokens,
         completionTokens,
         error));
+  }
+
+  /**
+   * A request the connection refused before it became an exchange: a head the decoder could not
+   * read ({@code request} is then {@code null}), or one past the limits. Counted with the requests
+   * that name no known model, unless its path shows it was no inference request at all.
+   */
+  void refused(String requestId, HttpRequest request, int status, long startNanos, String error) {
+    long elapsed = System.nanoTime() - startNanos;
+    String path = request == null ? null : Exchange.pathOf(request.uri());
+    if (path == null || Exchange.isInference(path)) {
+      metrics.route(null).record(Outcome.CLIENT_ERROR, elapsed);
+    }
+    accessLog.record(new AccessRecord(System.currentTimeMillis(), requestId, request == null ? null : request.method().name(), path,
+        null, null, null, null, null, null, status, elapsed / 1e6, null, null, null, error));
   }
 
   /**
