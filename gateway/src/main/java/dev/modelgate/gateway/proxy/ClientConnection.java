@@ -27,13 +27,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection of the data plane, on one event loop: it turns decoded HTTP/1.1 messages
- * into {@link ProxyHandler.Exchange}s one at a time, and enforces the {@link ClientLimits} no
- * exchange sees:
+ * into {@link Exchange}s one at a time, and enforces the {@link ClientLimits} no exchange sees:
  * <ul>
  *   <li>a connection that completes no request head within the idle timeout — after it opened, or
  *       after its last response — is closed (slowloris, idle keep-alive);
  *   <li>a request line or head the decoder refuses gets 414, 431 or 400 in OpenAI's error shape, as
- *       does a request with more header lines than allowed, and the connection is closed.
+ *       does a request with more header lines than allowed, and the connection is closed. Such an
+ *       answer carries an {@code x-request-id} (the client's when its head could be read) and is
+ *       recorded like any other.
  * </ul>
  * Pipelined requests wait, in order, until the answer before them is complete; reading from the
  * client pauses meanwhile, so a client cannot queue up more than one read's worth.
@@ -44,7 +45,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final DataPlane dataPlane;
   private final ArrayDeque<Object> waiting = new ArrayDeque<>();
   private Channel channel;
-  private ProxyHandler.Exchange current;
+  private Exchange current;
   // The body of the latest request head is still arriving.
   private boolean bodyOpen;
   private long quietSince = System.nanoTime();
@@ -89,10 +90,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpContent content) {
       boolean last = content instanceof LastHttpContent;
-      if (content.decoderResult().isFailure()) {
-        refuseUnreadable(content);
-      } else if (current != null && bodyOpen) {
-        current.bodyChunk(content.content(), last);
+      // An invalid request is decoded whole: once its head is refused, its content is not looked at.
+      if (!closing) {
+        if (content.decoderResult().isFailure()) {
+          refuseUnreadable(content);
+        } else if (current != null && bodyOpen) {
+          current.bodyChunk(content.content(), last);
+        }
       }
       content.release();
       if (last) {
@@ -107,16 +111,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1) && !request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-      refuse(ClientRefusal.malformed().kind(), ClientRefusal.malformed().message());
+      refuse(request, ClientRefusal.malformed().kind(), ClientRefusal.malformed().message());
       return;
     }
     if (request.headers().size() > limits.maxHeaders()) {
-      refuse(ErrorKind.HEADERS_TOO_LARGE, ClientRefusal.tooManyHeaders(limits));
+      refuse(request, ErrorKind.HEADERS_TOO_LARGE, ClientRefusal.tooManyHeaders(limits));
       return;
     }
     bodyOpen = true;
     boolean keepAlive = HttpUtil.isKeepAlive(request) && !dataPlane.draining();
-    current = proxy.new Exchange(this, request, keepAlive);
+    current = new Exchange(proxy, this, request, keepAlive);
     current.begin();
   }
 
@@ -129,19 +133,27 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       current.bodyUnreadable(refusal.kind(), refusal.message());
       return;
     }
-    refuse(refusal.kind(), refusal.message());
+    refuse(null, refusal.kind(), refusal.message());
   }
 
-  // The rest of the request stays unread, so the connection cannot carry another one.
-  private void refuse(ErrorKind kind, String message) {
+  /**
+   * Answers a request that never became an exchange; {@code readable} is its head when the decoder
+   * read it whole, {@code null} otherwise. The rest of the request stays unread, so the connection
+   * cannot carry another one.
+   */
+  private void refuse(HttpRequest readable, ErrorKind kind, String message) {
+    long start = System.nanoTime();
     closing = true;
+    String requestId = readable == null ? RequestIds.generate() : RequestIds.acceptOrGenerate(readable.headers().get(Exchange.X_REQUEST_ID));
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(kind.status()),
         Unpooled.wrappedBuffer(OpenAiError.json(kind, message, null)));
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .set(Exchange.X_REQUEST_ID, requestId);
     channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    proxy.recorder().refused(requestId, readable, kind.status(), start, message);
   }
 
   @Override
@@ -213,7 +225,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
     waiting.clear();
     if (current != null) {
-      ProxyHandler.Exchange gone = current;
+      Exchange gone = current;
       current = null;
       gone.clientGone();
     }

@@ -1,0 +1,384 @@
+package dev.modelgate.gateway.proxy;
+
+import dev.modelgate.core.AliasTarget;
+import dev.modelgate.core.Names;
+import dev.modelgate.core.PinnedTarget;
+import dev.modelgate.core.RouteDecision;
+import dev.modelgate.core.RoutingTable;
+import dev.modelgate.core.Target;
+import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.metrics.Outcome;
+import dev.modelgate.gateway.openai.ErrorKind;
+import dev.modelgate.gateway.openai.OpenAiError;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client request and, once routed, its exchange with a backend. The exchange owns the
+ * {@link Phase} and the answers the gateway writes itself; each other job has its own part:
+ * <ul>
+ *   <li>{@link Intake} takes the body in: limits, 100-continue, the body deadline;
+ *   <li>{@link UpstreamAttempt} chooses an endpoint, connects (another endpoint of the same version
+ *       after a failed connection) and bounds the backend's answer in time;
+ *   <li>{@link Relay} carries the backend's answer back: head, chunks, SSE pings, usage, back-pressure;
+ *   <li>{@link Recorder} books the end, once: breaker verdict, SLO window, metrics, access log.
+ * </ul>
+ * Every end goes through {@link #end()}, the one way into {@code DONE}, and then the recorder.
+ *
+ * <p>All callbacks of one exchange run on the event loop of its client connection, so nothing here
+ * is synchronised. Each callback catches what a bug throws and answers it with a 500
+ * ({@link #failedInside}); a transition the phase table does not list is such a bug.
+ */
+final class Exchange implements ChannelFutureListener {
+  private static final Logger LOG = Logger.getLogger(Exchange.class.getName());
+  static final AsciiString X_MODEL = AsciiString.cached("x-modelgate-model");
+  static final AsciiString X_ALIAS = AsciiString.cached("x-modelgate-alias");
+  static final AsciiString X_VERSION = AsciiString.cached("x-modelgate-version");
+  static final AsciiString X_ROUTE = AsciiString.cached("x-modelgate-route");
+  static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+  private static final List<String> FORWARDED_PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
+
+  final ProxyHandler proxy;
+  final Channel channel;
+  final HttpRequest request;
+  final String path;
+  final String query;
+  final String requestId;
+  final long startNanos = System.nanoTime();
+  // Request metrics describe inference traffic; model listings and stray paths would skew them.
+  final boolean inference;
+  private final ClientConnection connection;
+  private final boolean keepAlive;
+  private Phase phase = Phase.ARRIVED;
+  // The answer's head: the backend's own headers, filtered, or new ones for the gateway's answers.
+  HttpHeaders responseHeaders;
+  // The parts, each there once its step has begun.
+  Intake intake;
+  UpstreamAttempt attempt;
+  Relay relay;
+  String requestedModel;
+  RouteDecision decision;
+  GatewayMetrics.RouteMeters meters;
+
+  Exchange(ProxyHandler proxy, ClientConnection connection, HttpRequest request, boolean keepAlive) {
+    this.proxy = proxy;
+    this.connection = connection;
+    this.channel = connection.channel();
+    this.request = request;
+    this.keepAlive = keepAlive;
+    String target = originForm(request.uri());
+    this.path = pathOf(target);
+    this.query = path.length() == target.length() ? null : target.substring(path.length() + 1);
+    this.inference = isInference(path);
+    this.requestId = RequestIds.acceptOrGenerate(request.headers().get(X_REQUEST_ID));
+  }
+
+  Phase phase() {
+    return phase;
+  }
+
+  /** Moves to {@code next} when the phase table allows it; returns the phase left. */
+  Phase moveTo(Phase next) {
+    Phase from = phase;
+    phase = from.check(next);
+    return from;
+  }
+
+  void begin() {
+    try {
+      admit();
+    } catch (RuntimeException e) {
+      failedInside(e);
+    }
+  }
+
+  private void admit() {
+    HttpMethod method = request.method();
+    if (path.equals("/v1/models") || path.startsWith("/v1/models/")) {
+      if (!method.equals(HttpMethod.GET)) {
+        refuse(ErrorKind.METHOD_NOT_ALLOWED, "Use GET for " + path + ".", null);
+      } else if (!proxy.isAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+        refuse(ErrorKind.INVALID_API_KEY, "Incorrect API key provided.", null);
+      } else {
+        ModelsEndpoint.Answer answer = proxy.models().answer(proxy.routing().table(), path);
+        answerWhole(answer.status(), answer.json(), Outcome.SUCCESS, null);
+      }
+      return;
+    }
+    if (!inference) {
+      refuse(ErrorKind.UNKNOWN_URL, "Invalid URL (" + method + " " + path + ").", null);
+      return;
+    }
+    if (!method.equals(HttpMethod.POST)) {
+      refuse(ErrorKind.METHOD_NOT_ALLOWED, "Use POST for " + path + ".", null);
+      return;
+    }
+    if (!proxy.isAuthorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+      refuse(ErrorKind.INVALID_API_KEY, "Incorrect API key provided.", null);
+      return;
+    }
+    intake = Intake.open(this);
+  }
+
+  /** A piece of the request body; the caller keeps and releases {@code chunk}. */
+  void bodyChunk(ByteBuf chunk, boolean last) {
+    if (phase == Phase.BODY) {
+      intake.chunk(chunk, last);
+    }
+  }
+
+  /** A read from the client ended with this request's body incomplete. */
+  void bodyPending() {
+    if (phase == Phase.BODY) {
+      intake.pending();
+    }
+  }
+
+  /** The request could not be read to its end (a broken chunked body, say). */
+  void bodyUnreadable(ErrorKind kind, String message) {
+    if (phase != Phase.DONE) {
+      try {
+        refuse(kind, message, null);
+      } catch (RuntimeException e) {
+        failedInside(e);
+      }
+    }
+  }
+
+  /** The body is whole: route it on one snapshot of the routing table and send it on its way. */
+  void route(byte[] body, int length) {
+    moveTo(Phase.ROUTING);
+    RoutingTable table = proxy.routing().table();
+    BodyScan scan = BodyScan.scan(body, length, null);
+    if (scan.problem != null) {
+      refuse(ErrorKind.INVALID_REQUEST, scan.problem, scan.problemParam);
+      return;
+    }
+    requestedModel = scan.model;
+    Target target = table.lookup(scan.model);
+    if (target == null) {
+      refuse(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(scan.model), "model");
+      return;
+    }
+    if (target instanceof PinnedTarget pinned) {
+      decision = pinned.decision();
+    } else {
+      AliasTarget alias = (AliasTarget) target;
+      decision = alias.pick(stickyKey(alias.sticky(), scan, body, length));
+    }
+    meters = proxy.recorder().routed(decision);
+    attempt = new UpstreamAttempt(this, splice(scan, body, length), scan.stream);
+    attempt.start();
+  }
+
+  private String stickyKey(StickyKey sticky, BodyScan scan, byte[] body, int length) {
+    if (sticky == null) {
+      return null;
+    }
+    if (sticky.source() == StickyKey.Source.HEADER) {
+      return request.headers().get(sticky.name());
+    }
+    return BodyScan.scan(body, length, sticky.name()).stickyValue;
+  }
+
+  private byte[] splice(BodyScan scan, byte[] body, int length) {
+    byte[] served = decision.version().servedModelJson();
+    byte[] out = new byte[length - (scan.modelEnd - scan.modelStart) + served.length];
+    System.arraycopy(body, 0, out, 0, scan.modelStart);
+    System.arraycopy(served, 0, out, scan.modelStart, served.length);
+    System.arraycopy(body, scan.modelEnd, out, scan.modelStart + served.length, length - scan.modelEnd);
+    return out;
+  }
+
+  /** Adds the request id and, once routed, the route's headers. */
+  void tag(HttpHeaders headers) {
+    headers.set(X_REQUEST_ID, requestId);
+    if (decision == null) {
+      return;
+    }
+    headers.set(X_MODEL, decision.model());
+    if (decision.alias() != null) {
+      headers.set(X_ALIAS, decision.alias());
+    }
+    headers.set(X_VERSION, decision.version().id());
+    headers.set(X_ROUTE, decision.route().header());
+  }
+
+  private HttpHeaders ownHeaders() {
+    if (responseHeaders == null) {
+      responseHeaders = new DefaultHttpHeaders(false);
+      tag(responseHeaders);
+    }
+    return responseHeaders;
+  }
+
+  /** A request refused before routing: the client's fault. */
+  void refuse(ErrorKind kind, String message, String param) {
+    if (requestedModel != null && Names.modelNameProblem(modelNamePart(requestedModel)) == null) {
+      ownHeaders().set(X_MODEL, modelNamePart(requestedModel));
+    }
+    answerWhole(kind.status(), OpenAiError.json(kind, message, param), Outcome.CLIENT_ERROR, message);
+  }
+
+  /** A routed request the gateway could not complete. */
+  void fail(ErrorKind kind, Outcome outcome, String message) {
+    if (phase.headWritten()) {
+      Phase from = end();
+      relay.endUncleanly(kind, message);
+      proxy.recorder().finished(this, from, kind.status(), outcome, message);
+      return;
+    }
+    answerWhole(kind.status(), OpenAiError.json(kind, message, null), outcome, message);
+  }
+
+  /** A bug must cost one request a 500, never leave it hanging until a timeout. */
+  void failedInside(RuntimeException e) {
+    LOG.log(Level.SEVERE, "request " + requestId + " failed inside the gateway", e);
+    if (phase != Phase.DONE) {
+      fail(ErrorKind.INTERNAL, Outcome.GATEWAY_ERROR, "The gateway failed to handle the request (request id " + requestId + ").");
+    }
+  }
+
+  void clientGone() {
+    if (phase == Phase.DONE) {
+      return;
+    }
+    // Ended (and the upstream cancelled) before the record: the backend's hang-up that follows is
+    // then neither counted nor held against its breaker.
+    Phase from = end();
+    proxy.recorder().finished(this, from, 499, Outcome.CANCELLED, "client closed the connection");
+  }
+
+  /** The client can take more: resume a relay paused for it. */
+  void clientWritable() {
+    if (phase == Phase.PAUSED) {
+      relay.resume();
+    }
+  }
+
+  /** The backend's answer arrived whole and {@code last} ends it. */
+  void relayed(Object last, int status) {
+    Phase from = end();
+    completeAnswer(last);
+    proxy.recorder().finished(this, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
+  }
+
+  /** The one way into {@code DONE}: stops every timer and abandons a backend exchange still open. */
+  private Phase end() {
+    Phase from = moveTo(Phase.DONE);
+    if (intake != null) {
+      intake.stop();
+    }
+    if (attempt != null) {
+      attempt.stop();
+    }
+    if (relay != null) {
+      relay.stopPinging();
+    }
+    return from;
+  }
+
+  private void answerWhole(int code, byte[] json, Outcome outcome, String error) {
+    HttpHeaders headers = ownHeaders();
+    Phase from = end();
+    // A backend that failed after its head may have left its own framing here.
+    headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+    completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(json),
+        withConnection(from, code), EmptyHttpHeaders.INSTANCE));
+    proxy.recorder().finished(this, from, code, outcome, error);
+  }
+
+  /**
+   * The answer's head says whether the connection carries another request, so that a client does
+   * not send its next one into the close; {@code from} is the phase the answer is given in.
+   */
+  HttpHeaders withConnection(Phase from, int status) {
+    boolean close = !keepAlive
+        // The rest of the body will not be read.
+        || from == Phase.BODY
+        // The client held its body back until asked, and may now send it or not.
+        || (from == Phase.ARRIVED && HttpUtil.is100ContinueExpected(request))
+        || readToTheClose(status)
+        || connection.lastBeforeShutdown();
+    if (close) {
+      responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+      responseHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    return responseHeaders;
+  }
+
+  // Without a length or chunks (which HTTP/1.0 lacks), the answer ends where the connection does.
+  private boolean readToTheClose(int status) {
+    return !request.protocolVersion().equals(HttpVersion.HTTP_1_1) && Relay.hasBody(status)
+        && !responseHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
+  }
+
+  // The last write of the answer: once it is on the wire the connection may serve its next request.
+  private void completeAnswer(Object last) {
+    channel.writeAndFlush(last).addListener(this);
+  }
+
+  /** The answer's last write went out (or failed): the connection does as the head said. */
+  @Override
+  public void operationComplete(ChannelFuture written) {
+    boolean reuse = !responseHeaders.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+    connection.answered(reuse && written.isSuccess());
+  }
+
+  /** Whether {@code path} is one the gateway forwards to a model (and counts in request metrics). */
+  static boolean isInference(String path) {
+    return FORWARDED_PATHS.contains(path);
+  }
+
+  /** The path a request targets, without its query. */
+  static String pathOf(String uri) {
+    String target = originForm(uri);
+    int q = target.indexOf('?');
+    return q < 0 ? target : target.substring(0, q);
+  }
+
+  // A request in absolute form (http://host/path) names its path after the authority.
+  private static String originForm(String uri) {
+    if (uri.startsWith("/")) {
+      return uri;
+    }
+    int scheme = uri.indexOf("://");
+    if (scheme < 0) {
+      return uri;
+    }
+    int slash = uri.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : uri.substring(slash);
+  }
+
+  private static String modelNamePart(String model) {
+    for (int i = 0; i < model.length(); i++) {
+      char c = model.charAt(i);
+      if (c == ':' || c == '@') {
+        return model.substring(0, i);
+      }
+    }
+    return model;
+  }
+}

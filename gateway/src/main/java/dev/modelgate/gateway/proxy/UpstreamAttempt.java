@@ -1,0 +1,240 @@
+package dev.modelgate.gateway.proxy;
+
+import dev.modelgate.core.Endpoint;
+import dev.modelgate.gateway.metrics.Outcome;
+import dev.modelgate.gateway.metrics.UpstreamError;
+import dev.modelgate.gateway.openai.ErrorKind;
+import dev.modelgate.gateway.upstream.UpstreamConnection;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+
+/**
+ * A routed request's exchange with its version's backends: choose an endpoint (least outstanding
+ * requests), borrow or open a connection to it on the exchange's own event loop, send. A connection
+ * that cannot be had means nothing reached the backend, so another endpoint of the same version
+ * takes the request — never another version. Whatever the backend sends is handed to a
+ * {@link Relay}.
+ *
+ * <p>One timer bounds it all: a whole answer must arrive within {@code upstream_timeout}, and a
+ * stream must not fall silent that long. Rather than a timer per chunk, a stream's timer re-arms
+ * itself for the time left since the last sign of life; a stream paused for a slow client is not
+ * silent. This object is the timer's task ({@link #run}), the pool's callback ({@link #accept}) and
+ * the connection's listener, so none of them costs an allocation.
+ */
+final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, Throwable>, UpstreamConnection.Listener {
+  private final Exchange exchange;
+  private final byte[] payload;
+  private final boolean streaming;
+  /** The endpoint tried last. */
+  Endpoint endpoint;
+  long attemptStartNanos;
+  /** When the first endpoint was tried; 0 if none was. */
+  long firstStartNanos;
+  private long lastActivityNanos;
+  // The connection carrying the exchange, until the answer ends or is abandoned.
+  private UpstreamConnection upstream;
+  private ScheduledFuture<?> deadline;
+
+  UpstreamAttempt(Exchange exchange, byte[] payload, boolean streaming) {
+    this.exchange = exchange;
+    this.payload = payload;
+    this.streaming = streaming;
+  }
+
+  void start() {
+    tryEndpoint(null);
+  }
+
+  private void tryEndpoint(Endpoint failed) {
+    Endpoint chosen = exchange.decision.version().choose(System.nanoTime(), failed);
+    if (chosen == null) {
+      if (failed != null) {
+        exchange.fail(ErrorKind.UPSTREAM_FAILED, Outcome.UPSTREAM_ERROR, "Could not connect to any backend of " + exchange.decision.version() + ".");
+      } else {
+        exchange.proxy.recorder().upstreamError(exchange, UpstreamError.NO_HEALTHY_ENDPOINT);
+        exchange.fail(ErrorKind.NO_HEALTHY_ENDPOINT, Outcome.UNAVAILABLE, "No healthy backend endpoint for " + exchange.decision.version() + ".");
+      }
+      return;
+    }
+    exchange.moveTo(Phase.CONNECTING);
+    endpoint = chosen;
+    chosen.started();
+    attemptStartNanos = System.nanoTime();
+    if (firstStartNanos == 0) {
+      firstStartNanos = attemptStartNanos;
+      lastActivityNanos = attemptStartNanos;
+      arm(exchange.proxy.settings().upstreamTimeout().toNanos());
+    }
+    exchange.proxy.upstreams().acquire(exchange.channel.eventLoop(), chosen, this);
+  }
+
+  /** The pool's answer: a connection to {@link #endpoint}, or {@code null} when none could be had. */
+  @Override
+  public void accept(UpstreamConnection connected, Throwable cause) {
+    try {
+      connected(connected);
+    } catch (RuntimeException e) {
+      exchange.failedInside(e);
+    }
+  }
+
+  private void connected(UpstreamConnection connected) {
+    Endpoint target = endpoint;
+    if (connected == null) {
+      boolean retry = exchange.phase() == Phase.CONNECTING;
+      if (retry) {
+        exchange.moveTo(Phase.ROUTING);
+        target.finished();
+      }
+      target.gate().unreachable();
+      exchange.proxy.recorder().upstreamError(exchange, UpstreamError.CONNECT);
+      if (retry) {
+        tryEndpoint(target);
+      }
+      return;
+    }
+    if (exchange.phase() == Phase.DONE) {
+      connected.cancel();
+      return;
+    }
+    exchange.moveTo(Phase.AWAITING_HEAD);
+    upstream = connected;
+    connected.send(request(target), this);
+  }
+
+  private DefaultFullHttpRequest request(Endpoint target) {
+    // The client's header map, filtered, carries the request on: the client's request needs it no more.
+    HttpHeaders headers = exchange.request.headers();
+    ForwardedHeaders.keepUpstream(headers);
+    headers.set(HttpHeaderNames.HOST, target.hostHeader());
+    headers.set(HttpHeaderNames.CONTENT_LENGTH, payload.length);
+    headers.set(Exchange.X_REQUEST_ID, exchange.requestId);
+    String authorization = exchange.decision.version().upstreamAuthorization();
+    if (authorization != null) {
+      headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
+    }
+    String uri = target.upstreamPath(exchange.path);
+    return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, exchange.query == null ? uri : uri + "?" + exchange.query,
+        Unpooled.wrappedBuffer(payload), headers, EmptyHttpHeaders.INSTANCE);
+  }
+
+  @Override
+  public void head(HttpResponse head) {
+    try {
+      if (exchange.phase() != Phase.DONE) {
+        lastActivityNanos = System.nanoTime();
+        exchange.moveTo(Phase.HEAD_HELD);
+        exchange.relay = new Relay(exchange, this, head);
+      }
+    } catch (RuntimeException e) {
+      exchange.failedInside(e);
+    }
+  }
+
+  @Override
+  public void content(HttpContent content, boolean last) {
+    if (last) {
+      // The connection goes back to its pool (or closes) on its own.
+      upstream = null;
+    }
+    if (exchange.phase() == Phase.DONE) {
+      content.release();
+      return;
+    }
+    exchange.relay.content(content, last);
+  }
+
+  @Override
+  public void readComplete() {
+    if (exchange.phase().headWritten()) {
+      exchange.relay.flush();
+    }
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    upstream = null;
+    try {
+      upstreamFailed(cause);
+    } catch (RuntimeException e) {
+      exchange.failedInside(e);
+    }
+  }
+
+  /** The relay saw data or the client drained: the backend is not silent. */
+  void active(long nanos) {
+    lastActivityNanos = nanos;
+  }
+
+  /** Stops or resumes reading the backend's answer, for a client slower than the backend. */
+  void readAnswer(boolean read) {
+    upstream.readAnswer(read);
+  }
+
+  private void arm(long nanos) {
+    deadline = exchange.channel.eventLoop().schedule(this, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The upstream deadline passed. */
+  @Override
+  public void run() {
+    deadline = null;
+    try {
+      deadlinePassed();
+    } catch (RuntimeException e) {
+      exchange.failedInside(e);
+    }
+  }
+
+  private void deadlinePassed() {
+    if (exchange.phase() == Phase.DONE) {
+      return;
+    }
+    long silentNanos = System.nanoTime() - lastActivityNanos;
+    long timeoutNanos = exchange.proxy.settings().upstreamTimeout().toNanos();
+    boolean paused = exchange.phase() == Phase.PAUSED;
+    if (streaming && (paused || silentNanos < timeoutNanos)) {
+      arm(paused ? timeoutNanos : timeoutNanos - silentNanos);
+      return;
+    }
+    upstreamFailed(new TimeoutException("no complete answer within " + exchange.proxy.settings().upstreamTimeout().toMillis() + " ms"));
+  }
+
+  private void upstreamFailed(Throwable cause) {
+    if (exchange.phase() == Phase.DONE) {
+      return;
+    }
+    boolean timeout = cause instanceof TimeoutException;
+    exchange.proxy.recorder().upstreamError(exchange, timeout ? UpstreamError.TIMEOUT : UpstreamError.BROKEN);
+    ErrorKind kind = timeout ? ErrorKind.UPSTREAM_TIMEOUT : ErrorKind.UPSTREAM_FAILED;
+    Outcome outcome = timeout ? Outcome.TIMEOUT : Outcome.UPSTREAM_ERROR;
+    String message = timeout
+        ? "The backend of " + exchange.decision.version() + " did not answer within " + exchange.proxy.settings().upstreamTimeout().toMillis() + " ms."
+        : "The backend of " + exchange.decision.version() + " failed: " + cause.getMessage();
+    exchange.fail(kind, outcome, message);
+  }
+
+  /** On the end of the exchange: no more deadline, and a backend exchange still open is abandoned. */
+  void stop() {
+    if (deadline != null) {
+      deadline.cancel(false);
+      deadline = null;
+    }
+    UpstreamConnection open = upstream;
+    upstream = null;
+    if (open != null) {
+      open.cancel();
+    }
+  }
+}
