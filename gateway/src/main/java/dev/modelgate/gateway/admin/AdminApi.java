@@ -158,8 +158,8 @@ public final class AdminApi {
 
   private static void require(AdminAuth.Caller caller, Role role) {
     if (!caller.mayAct(role)) {
-      throw new AdminError(403, "forbidden", "This call needs the " + role.name().toLowerCase() + " role; the token has "
-          + caller.role().name().toLowerCase() + ".", null);
+      throw new AdminError(403, "forbidden", "This call needs the " + role.label() + " role; the token has "
+          + caller.role().label() + ".", null);
     }
   }
 
@@ -392,7 +392,7 @@ public final class AdminApi {
   }
 
   private AuditEventDraft draft(AdminAuth.Caller caller, Action action, String model, String alias, Change change, String reason) {
-    return new AuditEventDraft(controlPlane.clock().instant(), "token:" + caller.name(), action, model, alias, change, reason, Map.of());
+    return new AuditEventDraft(controlPlane.clock().instant(), caller.name(), action, model, alias, change, reason, Map.of());
   }
 
   private static void checkRevision(Alias alias, Long ifRevision) {
