@@ -16,49 +16,29 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.slo.WindowSnapshot;
-import dev.modelgate.gateway.config.AuthConfig.Role;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
-import dev.modelgate.gateway.openai.OpenAiError;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.state.AuditEventJson;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * The admin API of SPEC §4 under {@code /admin/v1/}: bearer tokens with roles (viewer reads,
- * operator moves weights, promotes and rolls back, admin registers versions). Every change goes
- * through the {@link ControlPlane}: decided against the current registry on its one writer thread,
- * folded, recorded in the ledger, and only then routed — so the data plane obeys it on the next
- * request, and a refused call writes nothing.
+ * The operations of the admin API (SPEC §4); {@link AdminRoutes} authenticates each call, checks
+ * its role and reads its body before it gets here. Every change goes through the {@link
+ * ControlPlane}: decided against the current registry on its one writer thread, folded, recorded in
+ * the ledger, and only then routed — so the data plane obeys it on the next request, and a refused
+ * call writes nothing.
  */
 public final class AdminApi {
-  private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
-  private static final String PREFIX = "/admin/v1/";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long MAX_BODY_BYTES = 1 << 20;
   private static final int DEFAULT_AUDIT_LIMIT = 100;
   private static final int MAX_AUDIT_LIMIT = 1000;
 
@@ -79,154 +59,32 @@ public final class AdminApi {
     this.readTimeout = requireNonNull(readTimeout, "readTimeout");
   }
 
-  static boolean handles(String path) {
-    return path.startsWith(PREFIX) || path.equals("/admin/v1");
+  /** The tokens that may call this API; without one it is off. */
+  AdminAuth auth() {
+    return auth;
   }
 
-  public void handle(HttpServerRequest request) {
-    try {
-      route(request).onComplete(ar -> {
-        if (ar.succeeded()) {
-          respond(request, ar.result().status, ar.result().body);
-        } else {
-          fail(request, ar.cause());
-        }
-      });
-    } catch (RuntimeException e) {
-      fail(request, e);
-    }
+  /** How long after its head a request's body may take to arrive. */
+  Duration readTimeout() {
+    return readTimeout;
   }
 
-  private record Reply(int status, JsonNode body) {}
+  record Reply(int status, JsonNode body) {}
 
-  private Future<Reply> route(HttpServerRequest request) {
-    if (!auth.enabled()) {
-      throw AdminError.notFound("The admin API is off: configure auth.admin_tokens to enable it.");
-    }
-    AdminAuth.Caller caller = auth.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
-    if (caller == null) {
-      request.response().putHeader("www-authenticate", "Bearer");
-      throw new AdminError(401, "invalid_token", "A valid admin token is required (Authorization: Bearer <token>).", null);
-    }
-    List<String> parts = segments(request.path());
-    HttpMethod method = request.method();
-    if (parts.size() == 1 && parts.get(0).equals("audit") && method == HttpMethod.GET) {
-      require(caller, Role.VIEWER);
-      return audit(request);
-    }
-    if (parts.isEmpty() || !parts.get(0).equals("models")) {
-      throw AdminError.notFound("No admin route " + method + " " + request.path() + ".");
-    }
-    if (parts.size() == 1 && method == HttpMethod.GET) {
-      require(caller, Role.VIEWER);
-      ArrayNode models = JSON.createArrayNode();
-      routing.table().registry().models().values().forEach(m -> models.add(AuditEventJson.modelTree(m)));
-      ObjectNode out = JSON.createObjectNode();
-      out.set("models", models);
-      return Future.succeededFuture(new Reply(200, out));
-    }
-    String model = parts.size() > 1 ? parts.get(1) : null;
-    if (parts.size() == 2 && method == HttpMethod.GET) {
-      require(caller, Role.VIEWER);
-      return Future.succeededFuture(new Reply(200, AuditEventJson.modelTree(existing(routing.table().registry(), model))));
-    }
-    if (parts.size() == 3 && parts.get(2).equals("versions") && method == HttpMethod.POST) {
-      require(caller, Role.ADMIN);
-      return body(request).compose(body -> registerVersion(caller, model, body));
-    }
-    if (parts.size() >= 4 && parts.get(2).equals("aliases")) {
-      String alias = parts.get(3);
-      if (parts.size() == 4 && method == HttpMethod.GET) {
-        require(caller, Role.VIEWER);
-        return Future.succeededFuture(new Reply(200, aliasView(model, alias)));
-      }
-      if (parts.size() == 4 && method == HttpMethod.PUT) {
-        require(caller, Role.OPERATOR);
-        return body(request).compose(body -> setWeights(caller, model, alias, body));
-      }
-      if (parts.size() == 5 && method == HttpMethod.POST && parts.get(4).equals("promote")) {
-        require(caller, Role.OPERATOR);
-        return body(request).compose(body -> promote(caller, model, alias, body));
-      }
-      if (parts.size() == 5 && method == HttpMethod.POST && parts.get(4).equals("rollback")) {
-        require(caller, Role.OPERATOR);
-        return body(request).compose(body -> rollback(caller, model, alias, body));
-      }
-    }
-    throw AdminError.notFound("No admin route " + method + " " + request.path() + ".");
+  Future<Reply> models() {
+    ArrayNode models = JSON.createArrayNode();
+    routing.table().registry().models().values().forEach(m -> models.add(AuditEventJson.modelTree(m)));
+    ObjectNode out = JSON.createObjectNode();
+    out.set("models", models);
+    return Future.succeededFuture(new Reply(200, out));
   }
 
-  private static void require(AdminAuth.Caller caller, Role role) {
-    if (!caller.mayAct(role)) {
-      throw new AdminError(403, "forbidden", "This call needs the " + role.name().toLowerCase() + " role; the token has "
-          + caller.role().name().toLowerCase() + ".", null);
-    }
+  Future<Reply> model(String model) {
+    return Future.succeededFuture(new Reply(200, AuditEventJson.modelTree(existing(routing.table().registry(), model))));
   }
 
-  // Raw segments, each decoded on its own, so a model name may carry an encoded '/'.
-  private static List<String> segments(String path) {
-    String rest = path.equals("/admin/v1") ? "" : path.substring(PREFIX.length());
-    List<String> out = new ArrayList<>();
-    for (String raw : rest.split("/", -1)) {
-      if (raw.isEmpty()) {
-        continue;
-      }
-      try {
-        out.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
-      } catch (IllegalArgumentException e) {
-        throw AdminError.badRequest("The path segment '" + raw + "' is not valid percent-encoding.", null);
-      }
-    }
-    return out;
-  }
-
-  private Future<JsonNode> body(HttpServerRequest request) {
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
-      throw new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null);
-    }
-    // A client trickling its body must not hold the connection: answer, and close it.
-    Future<Buffer> received = boundedBody(request).timeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
-      if (e instanceof TimeoutException) {
-        request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-        return Future.failedFuture(new AdminError(408, "request_timeout", "The body did not arrive within " + readTimeout.toMillis() + " ms.", null));
-      }
-      return Future.failedFuture(e);
-    });
-    return received.map(buffer -> {
-      if (buffer.length() == 0) {
-        return JSON.createObjectNode();
-      }
-      try {
-        JsonNode node = JSON.readTree(buffer.getBytes());
-        if (node == null || !node.isObject()) {
-          throw AdminError.badRequest("The body must be a JSON object.", null);
-        }
-        return node;
-      } catch (IOException e) {
-        throw AdminError.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()), null);
-      }
-    });
-  }
-
-  /** The body, refused as soon as it grows past the limit: a chunked body declares no length up front. */
-  private static Future<Buffer> boundedBody(HttpServerRequest request) {
-    Promise<Buffer> received = Promise.promise();
-    Buffer body = Buffer.buffer();
-    request.handler(chunk -> {
-      if (received.future().isComplete()) {
-        return; // refused: the rest is read and dropped until the connection closes
-      }
-      if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-        request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-        received.fail(new AdminError(413, "request_too_large", "The body exceeds " + MAX_BODY_BYTES + " bytes.", null));
-      } else {
-        body.appendBuffer(chunk);
-      }
-    });
-    request.exceptionHandler(received::tryFail);
-    request.endHandler(v -> received.tryComplete(body));
-    return received.future();
+  Future<Reply> alias(String model, String alias) {
+    return Future.succeededFuture(new Reply(200, aliasView(model, alias)));
   }
 
   private static Model existing(Registry registry, String model) {
@@ -276,7 +134,7 @@ public final class AdminApi {
     return out;
   }
 
-  private Future<Reply> registerVersion(AdminAuth.Caller caller, String model, JsonNode body) {
+  Future<Reply> registerVersion(AdminAuth.Caller caller, String model, JsonNode body) {
     ModelVersion version;
     try {
       version = AuditEventJson.readVersion(body);
@@ -298,7 +156,7 @@ public final class AdminApi {
     }).map(event -> new Reply(alreadyThere[0] ? 200 : 201, AuditEventJson.versionTree(version)));
   }
 
-  private Future<Reply> setWeights(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+  Future<Reply> setWeights(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
     Map<String, Integer> weights = weights(body);
     String stable = optText(body, "stable");
     String reason = optText(body, "reason");
@@ -314,7 +172,7 @@ public final class AdminApi {
     }).map(event -> new Reply(200, aliasView(model, aliasName)));
   }
 
-  private Future<Reply> promote(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+  Future<Reply> promote(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
     String version = optText(body, "version");
     if (version == null) {
       throw AdminError.badRequest("'version' is required: the version to send 100 % of the alias to.", "version");
@@ -323,7 +181,7 @@ public final class AdminApi {
         .map(event -> new Reply(200, aliasView(model, aliasName)));
   }
 
-  private Future<Reply> rollback(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+  Future<Reply> rollback(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
     return moveAll(caller, Action.ROLLBACK, model, aliasName, body, Alias::stable).map(event -> {
       metrics.rollback(model, aliasName, "manual");
       return new Reply(200, aliasView(model, aliasName));
@@ -343,7 +201,7 @@ public final class AdminApi {
     });
   }
 
-  private Future<Reply> audit(HttpServerRequest request) {
+  Future<Reply> audit(HttpServerRequest request) {
     String model = request.getParam("model");
     String alias = request.getParam("alias");
     String since = request.getParam("since");
@@ -392,7 +250,7 @@ public final class AdminApi {
   }
 
   private AuditEventDraft draft(AdminAuth.Caller caller, Action action, String model, String alias, Change change, String reason) {
-    return new AuditEventDraft(controlPlane.clock().instant(), "token:" + caller.name(), action, model, alias, change, reason, Map.of());
+    return new AuditEventDraft(controlPlane.clock().instant(), caller.name(), action, model, alias, change, reason, Map.of());
   }
 
   private static void checkRevision(Alias alias, Long ifRevision) {
@@ -442,40 +300,5 @@ public final class AdminApi {
       throw AdminError.badRequest("'if_revision' must be a non-negative integer.", "if_revision");
     }
     return node.longValue();
-  }
-
-  private static void respond(HttpServerRequest request, int status, JsonNode body) {
-    try {
-      request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-          .end(Buffer.buffer(JSON.writeValueAsBytes(body)));
-    } catch (IOException e) {
-      fail(request, e);
-    }
-  }
-
-  private static void fail(HttpServerRequest request, Throwable cause) {
-    AdminError error;
-    if (cause instanceof AdminError admin) {
-      error = admin;
-    } else if (cause instanceof IllegalArgumentException refused) {
-      // The fold and the registry rules refuse with the path of every problem: the change is invalid.
-      error = AdminError.unprocessable(refused.getMessage(), null);
-    } else {
-      LOG.log(Level.SEVERE, "admin call " + request.method() + " " + request.path() + " failed", cause);
-      error = new AdminError(500, "internal_error", "The admin call failed inside the gateway; nothing was changed unless the audit log shows it.", null);
-    }
-    if (request.response().ended()) {
-      return;
-    }
-    request.response().setStatusCode(error.status).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-        .end(Buffer.buffer(OpenAiError.json(error.type(), error.code, error.getMessage(), error.param)));
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "malformed JSON";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 }

@@ -1,23 +1,21 @@
 package dev.modelgate.gateway.admin;
 
+import dev.modelgate.gateway.auth.BearerSecrets;
 import dev.modelgate.gateway.config.AuthConfig;
 import dev.modelgate.gateway.config.AuthConfig.Role;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * Bearer tokens of the admin API, read from the environment variables the config names (never from
- * the file or the URL), each with a role: viewer &lt; operator &lt; admin.
+ * the file or the URL), each with a name and a role: viewer &lt; operator &lt; admin.
  */
 public final class AdminAuth {
-  private record Token(byte[] secret, Role role, String name) {}
-
-  /** Who made a call: the role it holds and the name of the variable its token came from. */
-  public record Caller(Role role, String name) {
+  /** Who made a call: the name of its token, which becomes the events' actor, and the role it holds. */
+  public record Caller(String name, Role role) {
     public boolean mayAct(Role needed) {
       return role.ordinal() >= needed.ordinal();
     }
@@ -25,10 +23,13 @@ public final class AdminAuth {
 
   private static final Logger LOG = Logger.getLogger(AdminAuth.class.getName());
 
-  private final List<Token> tokens;
+  // Highest role first: a secret shared by two tokens grants the higher role, as it always did.
+  private final List<Caller> callers;
+  private final BearerSecrets secrets;
 
-  private AdminAuth(List<Token> tokens) {
-    this.tokens = List.copyOf(tokens);
+  private AdminAuth(List<Caller> callers, BearerSecrets secrets) {
+    this.callers = List.copyOf(callers);
+    this.secrets = secrets;
   }
 
   /**
@@ -36,40 +37,30 @@ public final class AdminAuth {
    * fails closed (no token, no access), and a gateway configured only for client keys still starts.
    */
   public static AdminAuth from(AuthConfig auth, Function<String, String> environment) {
-    List<Token> tokens = new ArrayList<>();
+    record Loaded(Caller caller, String secret) {}
+    List<Loaded> loaded = new ArrayList<>();
     for (int i = 0; i < auth.adminTokens().size(); i++) {
       AuthConfig.AdminToken token = auth.adminTokens().get(i);
       String secret = environment.apply(token.tokenEnv());
       if (secret == null || secret.isBlank()) {
         LOG.warning("auth.admin_tokens[" + i + "].token_env: environment variable " + token.tokenEnv()
-            + " is not set; that " + token.role().name().toLowerCase() + " token is disabled");
+            + " is not set; the " + token.role().label() + " token '" + token.name() + "' is disabled");
         continue;
       }
-      tokens.add(new Token(secret.strip().getBytes(StandardCharsets.UTF_8), token.role(), token.tokenEnv()));
+      loaded.add(new Loaded(new Caller(token.name(), token.role()), secret));
     }
-    return new AdminAuth(tokens);
+    loaded.sort(Comparator.comparing((Loaded l) -> l.caller().role()).reversed());
+    return new AdminAuth(loaded.stream().map(Loaded::caller).toList(), BearerSecrets.of(loaded.stream().map(Loaded::secret).toList()));
   }
 
   /** Whether any token is configured; without one the admin API is off. */
   public boolean enabled() {
-    return !tokens.isEmpty();
+    return !callers.isEmpty();
   }
 
-  /**
-   * The caller an {@code Authorization: Bearer …} header proves, or {@code null}. Every token is
-   * compared in constant time, so timing tells nothing about near misses.
-   */
+  /** The caller an {@code Authorization: Bearer …} header proves, or {@code null}. */
   public Caller authenticate(String authorization) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    byte[] presented = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-    Token match = null;
-    for (Token token : tokens) {
-      if (MessageDigest.isEqual(token.secret(), presented) && (match == null || token.role().ordinal() > match.role().ordinal())) {
-        match = token;
-      }
-    }
-    return match == null ? null : new Caller(match.role(), match.name());
+    int index = secrets.indexOf(authorization);
+    return index < 0 ? null : callers.get(index);
   }
 }

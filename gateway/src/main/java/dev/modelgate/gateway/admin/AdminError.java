@@ -36,8 +36,7 @@ final class AdminError extends RuntimeException {
       case 403 -> "permission_error";
       case 404 -> "not_found_error";
       case 409 -> "conflict_error";
-      case 422, 400, 413 -> "invalid_request_error";
-      default -> "server_error";
+      default -> status < 500 ? "invalid_request_error" : "server_error";
     };
   }
 }

@@ -3,8 +3,6 @@ package dev.modelgate.gateway.admin;
 import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.gateway.metrics.GatewayMetrics;
-import dev.modelgate.gateway.openai.ErrorKind;
-import dev.modelgate.gateway.openai.OpenAiError;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -12,60 +10,78 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
- * The admin port: the admin API under {@code /admin/v1/} ({@link AdminApi}, tokens required), and
- * the routes that need none: {@code /healthz} (the process answers), {@code /readyz} (routing is
- * loaded and the data plane listens) and {@code /metrics}.
+ * The admin port, one Vert.x Web {@link Router}: the admin API under {@code /admin/v1} ({@link
+ * AdminRoutes}, tokens required), and the routes that need none: {@code /healthz} (the process
+ * answers), {@code /readyz} (routing is loaded and the data plane listens) and {@code /metrics}.
+ * A known path asked with another method gets 405 and its {@code Allow}; every failure is answered
+ * by {@link AdminFailures}.
  */
 public final class AdminHandler implements Handler<HttpServerRequest> {
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
   private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"starting\"}");
 
-  private final Vertx vertx;
-  private final GatewayMetrics metrics;
-  private final BooleanSupplier ready;
-  private final AdminApi api;
+  private final Router router;
 
   public AdminHandler(Vertx vertx, GatewayMetrics metrics, BooleanSupplier ready, AdminApi api) {
-    this.vertx = requireNonNull(vertx, "vertx");
-    this.metrics = requireNonNull(metrics, "metrics");
-    this.ready = requireNonNull(ready, "ready");
-    this.api = requireNonNull(api, "api");
+    requireNonNull(vertx, "vertx");
+    requireNonNull(metrics, "metrics");
+    requireNonNull(ready, "ready");
+    requireNonNull(api, "api");
+    router = Router.router(vertx);
+    router.route("/healthz").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(context -> context.response().putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON).end(OK));
+    router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(context -> {
+      boolean isReady = ready.getAsBoolean();
+      context.response().setStatusCode(isReady ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+          .end(isReady ? OK : NOT_READY);
+    });
+    // Rendering every series is too slow for an event loop under a large registry.
+    router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(context -> vertx.executeBlocking(metrics::scrape)
+        .onSuccess(text -> context.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(text))
+        .onFailure(context::fail));
+    AdminRoutes.mount(router, api);
+    refuseOtherMethods(router);
+    router.route().failureHandler(AdminFailures::handle);
+    for (int status : new int[] {400, 404, 405, 500}) {
+      router.errorHandler(status, context -> AdminFailures.status(context, status));
+    }
+  }
+
+  /** The routes of the admin port, for tests that compare them with the OpenAPI document. */
+  Router router() {
+    return router;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
-    var response = request.response();
-    String path = request.path();
-    if (AdminApi.handles(path)) {
-      api.handle(request);
-      return;
-    }
-    if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
-      response.setStatusCode(405).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-          .end(Buffer.buffer(OpenAiError.json(ErrorKind.METHOD_NOT_ALLOWED, "Use GET for " + path + ".", null)));
-      return;
-    }
-    switch (path) {
-      case "/healthz" -> response.putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON).end(OK);
-      case "/readyz" -> {
-        boolean isReady = ready.getAsBoolean();
-        response.setStatusCode(isReady ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-            .end(isReady ? OK : NOT_READY);
+    router.handle(request);
+  }
+
+  // Last, so a path's own routes come first: whatever method none of them takes is refused here.
+  private static void refuseOtherMethods(Router router) {
+    Map<String, Set<String>> allowed = new LinkedHashMap<>();
+    for (Route route : router.getRoutes()) {
+      if (route.getPath() != null && route.methods() != null) {
+        route.methods().forEach(m -> allowed.computeIfAbsent(route.getPath(), p -> new TreeSet<>()).add(m.name()));
       }
-      // Rendering every series is too slow for an event loop under a large registry.
-      case "/metrics" -> vertx.executeBlocking(metrics::scrape).onComplete(ar -> {
-        if (ar.succeeded()) {
-          response.putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(ar.result());
-        } else {
-          response.setStatusCode(500).end();
-        }
-      });
-      default -> response.setStatusCode(404).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-          .end(Buffer.buffer(OpenAiError.json(ErrorKind.UNKNOWN_URL, "Invalid URL (" + request.method() + " " + path + ").", null)));
     }
+    allowed.forEach((path, methods) -> {
+      String allow = String.join(", ", methods);
+      router.route(path).handler(context -> {
+        context.response().putHeader(HttpHeaders.ALLOW, allow);
+        throw new AdminError(405, "method_not_allowed", "Use " + allow + " for " + context.request().path() + ".", null);
+      });
+    });
   }
 }

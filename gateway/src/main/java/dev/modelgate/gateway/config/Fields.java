@@ -140,6 +140,19 @@ final class Fields {
     return fallback;
   }
 
+  boolean flag(String key, boolean fallback) {
+    JsonNode value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (value.isBoolean()) {
+      return value.booleanValue();
+    }
+    boolean quoted = value.isTextual() && (value.textValue().equals("true") || value.textValue().equals("false"));
+    problems.add(path(key), describe(value) + " (expected: true or false" + (quoted ? ", without quotes" : "") + ")");
+    return fallback;
+  }
+
   Double number(String key, Double fallback) {
     JsonNode value = value(key);
     if (value == null) {

@@ -11,10 +11,13 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Reads every top-level section but {@code models}: server, state, auth, access_log, webhooks. */
 final class SettingsReader {
@@ -29,6 +32,8 @@ final class SettingsReader {
   private static final String HEAD_BYTES = "a number of bytes from " + MIN_HEAD_BYTES + " to " + MAX_HEAD_BYTES;
   private static final int MAX_HEADERS = 10_000;
   private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
+  private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}");
+  private static final String TOKEN_NAME_EXPECTED = "1 to 64 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit, e.g. ci";
 
   private SettingsReader() {}
 
@@ -155,8 +160,9 @@ final class SettingsReader {
         f.problems().add(at, clientKeysEnv.get(i) + " is listed twice");
       }
     }
+    boolean requireDistinctApprover = f.flag("require_distinct_approver", false);
     f.finish();
-    return new AuthConfig(tokens, clientKeysEnv);
+    return new AuthConfig(tokens, clientKeysEnv, requireDistinctApprover);
   }
 
   private static List<AdminToken> adminTokens(Fields auth) {
@@ -168,10 +174,12 @@ final class SettingsReader {
     }
     List<AdminToken> tokens = new ArrayList<>();
     Set<String> envs = new HashSet<>();
+    Map<String, String> namedAt = new HashMap<>();
     for (int i = 0; i < list.size(); i++) {
       Fields f = Fields.of(list.get(i), path + "[" + i + "]", "a mapping such as {token_env: MODELGATE_ADMIN_TOKEN, role: admin}", auth.problems());
       String env = f.requiredText("token_env", "the environment variable holding the token, e.g. MODELGATE_ADMIN_TOKEN");
       String roleText = f.requiredText("role", "viewer, operator or admin");
+      String name = f.text("name", null);
       f.finish();
       if (!env.isEmpty()) {
         envName(f.problems(), f.path("token_env"), env);
@@ -180,16 +188,28 @@ final class SettingsReader {
         }
       }
       Role role = role(f, roleText);
-      if (!env.isEmpty() && role != null) {
-        tokens.add(new AdminToken(env, role));
+      if (name != null && !TOKEN_NAME.matcher(name).matches()) {
+        f.problems().add(f.path("name"), Messages.quote(name) + " (expected: " + TOKEN_NAME_EXPECTED + ")");
+        continue;
       }
+      if (role == null || env.isEmpty()) {
+        continue;
+      }
+      AdminToken token = name == null ? new AdminToken(env, role) : new AdminToken(name, env, role);
+      // Names are the actors of the audit log and tell approvers apart: two tokens may not share one.
+      String first = namedAt.putIfAbsent(token.name(), f.path());
+      if (first != null) {
+        f.problems().add(name == null ? f.path() : f.path("name"), Messages.quote(token.name()) + " is already the name of " + first
+            + " (expected: a distinct name per token; a token without name is named after its role)");
+      }
+      tokens.add(token);
     }
     return tokens;
   }
 
   private static Role role(Fields f, String text) {
     for (Role role : Role.values()) {
-      if (role.name().toLowerCase(Locale.ROOT).equals(text)) {
+      if (role.label().equals(text)) {
         return role;
       }
     }

@@ -140,7 +140,7 @@ class ConfigLoaderTest {
     assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate"));
     assertThat(config.auth()).isEqualTo(new AuthConfig(
         List.of(new AdminToken("ROOT_TOKEN", Role.ADMIN), new AdminToken("SRE_TOKEN", Role.OPERATOR), new AdminToken("DASHBOARD_TOKEN", Role.VIEWER)),
-        List.of("CLIENT_KEY_A", "CLIENT_KEY_B")));
+        List.of("CLIENT_KEY_A", "CLIENT_KEY_B"), false));
     assertThat(config.accessLog()).isEqualTo("-");
     assertThat(config.webhooks()).containsExactly(
         new WebhookConfig("https://hooks.acme.example/modelgate?team=ml", "HOOK_SECRET", List.of("auto_rollback", "rollback")),

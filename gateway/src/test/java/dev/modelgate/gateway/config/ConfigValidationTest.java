@@ -141,6 +141,50 @@ class ConfigValidationTest {
   }
 
   @Test
+  void namesEachAdminTokenAfterItsRoleUnlessTheConfigNamesIt() throws ConfigException {
+    String yaml = """
+        auth:
+          admin_tokens:
+            - {name: ci, token_env: CI_TOKEN, role: admin}
+            - {token_env: SRE_TOKEN, role: operator}
+            - {name: "alice@example.com", token_env: ALICE_TOKEN, role: viewer}
+          require_distinct_approver: true
+        """ + MINIMAL;
+    AuthConfig auth = ConfigLoader.parse(yaml, "t").auth();
+
+    assertThat(auth.adminTokens()).containsExactly(new AdminToken("ci", "CI_TOKEN", Role.ADMIN),
+        new AdminToken("operator", "SRE_TOKEN", Role.OPERATOR), new AdminToken("alice@example.com", "ALICE_TOKEN", Role.VIEWER));
+    assertThat(auth.requireDistinctApprover()).isTrue();
+    assertThat(ConfigLoader.parse("auth: {admin_tokens: []}\n" + MINIMAL, "t").auth().requireDistinctApprover()).isFalse();
+  }
+
+  @Test
+  void refusesAdminTokenNamesThatAreMalformedOrTaken() {
+    String yaml = """
+        auth:
+          admin_tokens:
+            - {name: ci, token_env: A, role: admin}
+            - {name: ci, token_env: B, role: viewer}
+            - {token_env: C, role: operator}
+            - {token_env: D, role: operator}
+            - {name: operator, token_env: E, role: viewer}
+            - {name: "has space", token_env: F, role: viewer}
+            - {name: "", token_env: G, role: viewer}
+            - {name: 7, token_env: H, role: viewer}
+          require_distinct_approver: "true"
+        """ + MINIMAL;
+    String expected = "(expected: a distinct name per token; a token without name is named after its role)";
+    assertThat(problemsOf(yaml)).containsExactly(
+        "auth.admin_tokens[1].name: 'ci' is already the name of auth.admin_tokens[0] " + expected,
+        "auth.admin_tokens[3]: 'operator' is already the name of auth.admin_tokens[2] " + expected,
+        "auth.admin_tokens[4].name: 'operator' is already the name of auth.admin_tokens[2] " + expected,
+        "auth.admin_tokens[5].name: 'has space' (expected: 1 to 64 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit, e.g. ci)",
+        "auth.admin_tokens[6].name: '' (expected: 1 to 64 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit, e.g. ci)",
+        "auth.admin_tokens[7].name: 7 (expected: a string; quote it to keep it as text)",
+        "auth.require_distinct_approver: 'true' (expected: true or false, without quotes)");
+  }
+
+  @Test
   void adminTokensMustBeAList() {
     assertThat(problemsOf("auth: {admin_tokens: {token_env: A, role: admin}}\n" + MINIMAL)).containsExactly(
         "auth.admin_tokens: a mapping (expected: a list such as [{token_env: MODELGATE_ADMIN_TOKEN, role: admin}])");

@@ -169,7 +169,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /**
    * The admin API's test registry: viewer, operator and admin tokens from VIEWER_TOKEN,
-   * OPERATOR_TOKEN and ADMIN_TOKEN; support-agent (v7/v8 90/10 with an SLO) and
+   * OPERATOR_TOKEN and ADMIN_TOKEN, each named token:&lt;variable&gt;; support-agent (v7/v8 90/10 with an SLO) and
    * meta-llama/Llama-3.1-8B (v3) on {@code backend}. Ends inside {@code models:}, so a test appends
    * its own models.
    */
@@ -179,9 +179,9 @@ public final class GatewayHarness implements AutoCloseable {
         access_log: "off"
         auth:
           admin_tokens:
-            - {token_env: VIEWER_TOKEN, role: viewer}
-            - {token_env: OPERATOR_TOKEN, role: operator}
-            - {token_env: ADMIN_TOKEN, role: admin}
+            - {name: "token:VIEWER_TOKEN", token_env: VIEWER_TOKEN, role: viewer}
+            - {name: "token:OPERATOR_TOKEN", token_env: OPERATOR_TOKEN, role: operator}
+            - {name: "token:ADMIN_TOKEN", token_env: ADMIN_TOKEN, role: admin}
         models:
           support-agent:
             versions:

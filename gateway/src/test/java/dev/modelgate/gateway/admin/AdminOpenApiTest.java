@@ -1,0 +1,172 @@
+package dev.modelgate.gateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.config.AuthConfig.AdminToken;
+import dev.modelgate.gateway.config.AuthConfig.Role;
+import dev.modelgate.gateway.proxy.GatewayHarness;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The OpenAPI document of the admin port and its router describe the same operations, and the document holds together. */
+class AdminOpenApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options", "trace");
+  private static final Pattern PATH_PARAMETER = Pattern.compile(":([A-Za-z_][A-Za-z0-9_]*)");
+  private static final Pattern TEMPLATE_PARAMETER = Pattern.compile("\\{([^}]+)}");
+  private static AdminPort port;
+
+  @TempDir
+  static Path state;
+
+  @BeforeAll
+  static void start() throws IOException {
+    port = new AdminPort(state, List.of(new AdminToken("T", Role.VIEWER)), Map.of("T", "t"), () -> true);
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    port.close();
+  }
+
+  /** The document as the gateway ships it. */
+  static JsonNode document() throws IOException {
+    try (InputStream in = AdminRoutes.class.getResourceAsStream("openapi.json")) {
+      return JSON.readTree(in);
+    }
+  }
+
+  /** Every operation of the document, as "METHOD /path/{param}". */
+  static Set<String> documentOperations(JsonNode document) {
+    Set<String> operations = new TreeSet<>();
+    document.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation -> {
+      if (METHODS.contains(operation.getKey())) {
+        operations.add(operation.getKey().toUpperCase() + " " + path.getKey());
+      }
+    }));
+    return operations;
+  }
+
+  /** Every operation a route of {@code router} serves, with Vert.x's ":param" written as OpenAPI's "{param}". */
+  static Set<String> routerOperations(Router router) {
+    Set<String> operations = new TreeSet<>();
+    for (Route route : router.getRoutes()) {
+      if (route.methods() != null) {
+        for (HttpMethod method : route.methods()) {
+          operations.add(method.name() + " " + PATH_PARAMETER.matcher(route.getPath()).replaceAll("{$1}"));
+        }
+      }
+    }
+    return operations;
+  }
+
+  @Test
+  void documentsExactlyTheOperationsTheRouterServes() throws IOException {
+    assertThat(routerOperations(port.handler.router())).isEqualTo(documentOperations(document()))
+        .contains("GET /healthz", "GET /admin/v1/openapi.json", "PUT /admin/v1/models/{model}/aliases/{alias}");
+  }
+
+  @Test
+  void aRouteAddedWithoutDocumentingItBreaksTheComparison() throws IOException {
+    Router router = port.handler.router();
+    Route undocumented = router.get("/admin/v1/models/:model/undocumented").handler(context -> context.end());
+    try {
+      assertThat(routerOperations(router)).isNotEqualTo(documentOperations(document())).contains("GET /admin/v1/models/{model}/undocumented");
+    } finally {
+      undocumented.remove();
+    }
+  }
+
+  @Test
+  void routesWithoutAMethodOnlyGuardTheApiOrRefuseOtherMethodsOnDocumentedPaths() throws IOException {
+    Set<String> documentedPaths = new HashSet<>();
+    document().path("paths").fieldNames().forEachRemaining(documentedPaths::add);
+    for (Route route : port.handler.router().getRoutes()) {
+      if (route.methods() == null && route.getPath() != null) {
+        String path = PATH_PARAMETER.matcher(route.getPath()).replaceAll("{$1}");
+        assertThat(path.equals(AdminRoutes.BASE + "/") || documentedPaths.contains(path)).as(path).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void isAnOpenApi31DocumentWhoseOperationsNameTheirRoleOrNeedNoToken() throws IOException {
+    JsonNode document = document();
+    assertThat(document.path("openapi").asText()).startsWith("3.1.");
+    assertThat(document.path("components").path("securitySchemes").path("bearer").path("scheme").asText()).isEqualTo("bearer");
+    Set<String> ids = new HashSet<>();
+    document.path("paths").properties().forEach(path -> path.getValue().properties().forEach(entry -> {
+      String where = entry.getKey() + " " + path.getKey();
+      JsonNode operation = entry.getValue();
+      assertThat(ids.add(operation.path("operationId").asText())).as(where + " has a unique operationId").isTrue();
+      boolean open = operation.has("security") && operation.path("security").isEmpty();
+      String role = operation.path("x-modelgate-role").asText(null);
+      assertThat(open != (role != null)).as(where + " needs either no token or a role").isTrue();
+      if (role != null) {
+        assertThat(role).as(where).isIn("viewer", "operator", "admin");
+        assertThat(operation.path("responses").has("401") && operation.path("responses").has("403")).as(where + " documents 401 and 403").isTrue();
+      }
+      assertThat(operation.path("responses").properties()).as(where + " documents an answer").isNotEmpty();
+      Set<String> declared = new HashSet<>();
+      operation.path("parameters").forEach(p -> declared.add(resolve(document, p).path("name").asText()));
+      Matcher templated = TEMPLATE_PARAMETER.matcher(path.getKey());
+      while (templated.find()) {
+        assertThat(declared).as(where + " declares its path parameter").contains(templated.group(1));
+      }
+    }));
+  }
+
+  @Test
+  void everyReferenceResolves() throws IOException {
+    JsonNode document = document();
+    List<String> references = new ArrayList<>();
+    collectReferences(document, references);
+    assertThat(references).isNotEmpty();
+    for (String reference : references) {
+      assertThat(reference).startsWith("#/");
+      assertThat(document.at(reference.substring(1)).isMissingNode()).as(reference).isFalse();
+    }
+  }
+
+  @Test
+  void servesTheDocumentWithoutAToken() throws Exception {
+    HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(port.uri("/admin/v1/openapi.json"))
+        .timeout(GatewayHarness.WAIT).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(answer.headers().firstValue("content-type")).hasValue("application/json");
+    assertThat(JSON.readTree(answer.body())).isEqualTo(document());
+  }
+
+  private static JsonNode resolve(JsonNode document, JsonNode node) {
+    return node.has("$ref") ? document.at(node.path("$ref").asText().substring(1)) : node;
+  }
+
+  private static void collectReferences(JsonNode node, List<String> references) {
+    if (node.has("$ref")) {
+      references.add(node.path("$ref").asText());
+    }
+    node.forEach(child -> collectReferences(child, references));
+  }
+}
