@@ -5,8 +5,8 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
-import dev.modelgate.gateway.state.AuditEventJson;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.Vertx;
@@ -174,7 +174,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.println(">>> support-agent:production is now " + production.weights() + " (revision " + production.revision()
             + "). The audit event that did it (GET /admin/v1/audit shows the same):");
-        System.out.println(AuditEventJson.write(events.get(events.size() - 1)));
+        System.out.println(EventJson.write(events.get(events.size() - 1)));
         System.out.println();
       });
     }
