@@ -1,6 +1,7 @@
 package dev.modelgate.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.HealthCheck;
 import dev.modelgate.core.registry.Model;
@@ -8,8 +9,8 @@ import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.StickyKey;
 import dev.modelgate.core.slo.SloPolicy;
+import dev.modelgate.gateway.schema.Schema;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,51 +177,24 @@ final class RegistryReader {
     if (value == null) {
       return Map.of();
     }
-    Object plain = plain(value, f.path("lineage"), f.problems());
-    if (!(plain instanceof Map)) {
-      if (plain != null) {
-        f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
-      }
+    if (!value.isObject()) {
+      f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
       return Map.of();
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = (Map<String, Object>) plain;
-    return map;
+    reportNulls(value, f.path("lineage"), f.problems());
+    return Schema.plain((ObjectNode) value);
   }
 
-  /** {@code value} as a plain Java value, or {@code null} for a null or unsupported one (reported). */
-  private static Object plain(JsonNode value, String path, Problems problems) {
-    if (value.isTextual()) {
-      return value.textValue();
-    }
-    if (value.isNumber()) {
-      return value.numberValue();
-    }
-    if (value.isBoolean()) {
-      return value.booleanValue();
-    }
-    if (value.isArray()) {
-      List<Object> list = new ArrayList<>(value.size());
+  // In YAML a key with nothing after it is more likely unfinished than meant: "unknown" is better written out.
+  private static void reportNulls(JsonNode value, String path, Problems problems) {
+    if (value.isNull()) {
+      problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
+    } else if (value.isArray()) {
       for (int i = 0; i < value.size(); i++) {
-        Object item = plain(value.get(i), path + "[" + i + "]", problems);
-        if (item != null) {
-          list.add(item);
-        }
+        reportNulls(value.get(i), path + "[" + i + "]", problems);
       }
-      return Collections.unmodifiableList(list);
+    } else if (value.isObject()) {
+      value.properties().forEach(e -> reportNulls(e.getValue(), path + "." + e.getKey(), problems));
     }
-    if (value.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonNode> e : value.properties()) {
-        Object item = plain(e.getValue(), path + "." + e.getKey(), problems);
-        if (item != null) {
-          map.put(e.getKey(), item);
-        }
-      }
-      return Collections.unmodifiableMap(map);
-    }
-    // Null: the registry's records hold no nulls, and "unknown" is better written out.
-    problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
-    return null;
   }
 }
