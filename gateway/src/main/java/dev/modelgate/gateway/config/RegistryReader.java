@@ -181,20 +181,32 @@ final class RegistryReader {
       f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
       return Map.of();
     }
-    reportNulls(value, f.path("lineage"), f.problems());
-    return Schema.plain((ObjectNode) value);
+    // Converted only when every value is plain: the version could not hold the others.
+    return allPlain(value, f.path("lineage"), f.problems()) ? Schema.plain((ObjectNode) value) : Map.of();
   }
 
-  // In YAML a key with nothing after it is more likely unfinished than meant: "unknown" is better written out.
-  private static void reportNulls(JsonNode value, String path, Problems problems) {
-    if (value.isNull()) {
-      problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
-    } else if (value.isArray()) {
+  /**
+   * Reports each value a ledger could not write back as read (binary, NaN) and each null: in YAML
+   * a key with nothing after it is more likely unfinished than meant, and "unknown" is better
+   * written out.
+   */
+  private static boolean allPlain(JsonNode value, String path, Problems problems) {
+    boolean plain = true;
+    if (value.isArray()) {
       for (int i = 0; i < value.size(); i++) {
-        reportNulls(value.get(i), path + "[" + i + "]", problems);
+        plain &= allPlain(value.get(i), path + "[" + i + "]", problems);
       }
     } else if (value.isObject()) {
-      value.properties().forEach(e -> reportNulls(e.getValue(), path + "." + e.getKey(), problems));
+      for (Map.Entry<String, JsonNode> e : value.properties()) {
+        plain &= allPlain(e.getValue(), path + "." + e.getKey(), problems);
+      }
+    } else if (value.isNull()) {
+      problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
+      plain = false;
+    } else if (!value.isTextual() && !value.isBoolean() && !(value.isNumber() && Double.isFinite(value.doubleValue()))) {
+      problems.add(path, Fields.describe(value) + " (expected: a string, finite number, boolean, list or mapping)");
+      plain = false;
     }
+    return plain;
   }
 }

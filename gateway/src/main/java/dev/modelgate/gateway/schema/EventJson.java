@@ -21,7 +21,8 @@ import java.util.function.Function;
  * The ten keys are always written, {@code null} included. What {@code before}/{@code after} hold
  * depends on {@code action}: a {@link VersionJson} with its id for {@code register_version} (before
  * is null), an {@link AliasStateJson} for the four alias moves, a {@link ModelJson} for
- * {@code config}; so they are read as trees, then mapped once the action is known.
+ * {@code config}; so they are read as trees, then mapped once the action is known. Evidence is
+ * free-form (nulls included) and always written; a line without it reads as having none.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record EventJson(
@@ -34,7 +35,7 @@ public record EventJson(
     JsonNode before,
     JsonNode after,
     String reason,
-    @Required Map<String, Object> evidence) {
+    Map<String, Object> evidence) {
 
   public EventJson {
     Ranges.check("seq", seq, 1, Ranges.SEQ);

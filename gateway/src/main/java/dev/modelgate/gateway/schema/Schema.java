@@ -41,22 +41,25 @@ import java.util.Map;
  *
  * <p>Reading is strict, because guessing would silently change state: keys are snake_case; an
  * unknown key, a duplicate key, a wrong type (no {@code "2"} for 2, no 2.5 for an integer, no
- * number for a string), a missing {@link Required} key and anything after the document are
- * refused. Databind's exceptions become one {@link SchemaException} that names the key's path and
- * what was found, in the config file's style: {@code after.revision: string "2" (expected: an
- * integer from 0 to 9223372036854775807)}. The expectation is the property's
- * {@code @JsonPropertyDescription} when it has one, else its type's.
+ * number for a string, no {@code ""} or {@code " "} for a number), a missing {@link Required} key
+ * and anything after the document are refused. Databind's exceptions become one {@link
+ * SchemaException} that names the key's path and what was found, in the config file's style:
+ * {@code after.revision: string "2" (expected: an integer from 0 to 9223372036854775807)}. The
+ * expectation is the property's {@code @JsonPropertyDescription} when it has one, else its type's.
  *
  * <p>Writing leaves out optional keys that are absent ({@code null}), unless a record asks for them.
  */
 public final class Schema {
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .serializationInclusion(JsonInclude.Include.NON_NULL)
+      // Absent optional keys are left out; a null inside free-form lineage or evidence is data and stays.
+      .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // Databind would read "" or " " as null for a number: {"if_revision":" "} would skip the check.
+      .withCoercionConfigDefaults(all -> all.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail).setAcceptBlankAsEmpty(false))
       .withCoercionConfig(LogicalType.Textual, text -> text
           .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
           .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
