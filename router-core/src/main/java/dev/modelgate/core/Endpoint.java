@@ -48,16 +48,20 @@ public final class Endpoint {
   /** Like {@link #parse(String)}, with the gate that decides whether it takes traffic. */
   public static Endpoint parse(String url, EndpointGate gate) {
     requireNonNull(gate, "gate");
-    String problem = urlProblem(url);
+    HttpUrl checked = HttpUrl.check(url);
+    String problem = problem(url, checked);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
-    return new Endpoint(url, URI.create(url), gate);
+    return new Endpoint(url, checked.uri(), gate);
   }
 
   /** Why {@code url} cannot be a backend base URL, or {@code null} when it can. */
   public static String urlProblem(String url) {
-    HttpUrl checked = HttpUrl.check(url);
+    return problem(url, HttpUrl.check(url));
+  }
+
+  private static String problem(String url, HttpUrl checked) {
     if (checked.flaw() == null) {
       return null;
     }

@@ -22,11 +22,6 @@ public final class SchemaException extends IllegalArgumentException {
     return path;
   }
 
-  /** The problem without its path. */
-  public String problem() {
-    return problem;
-  }
-
   /** This problem as seen from a document that holds this one under {@code parent}. */
   SchemaException under(String parent) {
     if (parent.isEmpty()) {
