@@ -3,8 +3,6 @@ package dev.modelgate.core;
 import static java.util.Objects.requireNonNull;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,41 +48,31 @@ public final class Endpoint {
   /** Like {@link #parse(String)}, with the gate that decides whether it takes traffic. */
   public static Endpoint parse(String url, EndpointGate gate) {
     requireNonNull(gate, "gate");
-    String problem = urlProblem(url);
+    HttpUrl checked = HttpUrl.check(url);
+    String problem = problem(url, checked);
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
-    return new Endpoint(url, URI.create(url), gate);
+    return new Endpoint(url, checked.uri(), gate);
   }
 
   /** Why {@code url} cannot be a backend base URL, or {@code null} when it can. */
   public static String urlProblem(String url) {
-    URI uri;
-    try {
-      uri = new URI(url);
-    } catch (URISyntaxException e) {
-      return "'" + url + "' is not a URL: " + e.getReason();
+    return problem(url, HttpUrl.check(url));
+  }
+
+  private static String problem(String url, HttpUrl checked) {
+    if (checked.flaw() == null) {
+      return null;
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      return "'" + url + "' (expected: an http:// or https:// base URL)";
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      String authority = uri.getRawAuthority();
-      return authority != null && authority.indexOf('_') >= 0
-          ? "'" + url + "' has a host name with '_', which URLs do not allow (expected: letters, digits, '-' and '.')"
-          : "'" + url + "' has no host";
-    }
-    if (uri.getPort() == 0 || uri.getPort() > 65535) {
-      return "'" + url + "' has port " + uri.getPort() + " (expected: 1 to 65535)";
-    }
-    if (uri.getRawUserInfo() != null) {
-      return "'" + url + "' carries credentials (expected: none in the URL; use api_key_env)";
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      return "'" + url + "' has a query or fragment (expected: a base URL only)";
-    }
-    return null;
+    String quoted = "'" + url + "'";
+    return switch (checked.flaw()) {
+      case NOT_A_URL -> quoted + " is not a URL: " + checked.detail();
+      case NOT_HTTP -> quoted + " (expected: an http:// or https:// base URL)";
+      case NO_HOST, BAD_PORT -> quoted + " " + checked.detail();
+      case CREDENTIALS -> quoted + " carries credentials (expected: none in the URL; use api_key_env)";
+      case QUERY_OR_FRAGMENT -> quoted + " has a query or fragment (expected: a base URL only)";
+    };
   }
 
   /**

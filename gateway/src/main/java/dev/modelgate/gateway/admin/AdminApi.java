@@ -3,9 +3,6 @@ package dev.modelgate.gateway.admin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AliasState;
 import dev.modelgate.core.ledger.AuditEvent;
@@ -18,7 +15,16 @@ import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.rollout.SloGuard;
-import dev.modelgate.gateway.state.AuditEventJson;
+import dev.modelgate.gateway.schema.AdminViews.AliasView;
+import dev.modelgate.gateway.schema.AdminViews.EventList;
+import dev.modelgate.gateway.schema.AdminViews.ModelList;
+import dev.modelgate.gateway.schema.AdminViews.ModelView;
+import dev.modelgate.gateway.schema.PromoteRequest;
+import dev.modelgate.gateway.schema.RollbackRequest;
+import dev.modelgate.gateway.schema.Schema;
+import dev.modelgate.gateway.schema.SchemaException;
+import dev.modelgate.gateway.schema.SetWeightsRequest;
+import dev.modelgate.gateway.schema.VersionJson;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
 import io.vertx.core.Future;
@@ -26,7 +32,8 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -38,7 +45,6 @@ import java.util.function.Function;
  * call writes nothing.
  */
 public final class AdminApi {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_AUDIT_LIMIT = 100;
   private static final int MAX_AUDIT_LIMIT = 1000;
 
@@ -72,15 +78,11 @@ public final class AdminApi {
   record Reply(int status, JsonNode body) {}
 
   Future<Reply> models() {
-    ArrayNode models = JSON.createArrayNode();
-    routing.table().registry().models().values().forEach(m -> models.add(AuditEventJson.modelTree(m)));
-    ObjectNode out = JSON.createObjectNode();
-    out.set("models", models);
-    return Future.succeededFuture(new Reply(200, out));
+    return Future.succeededFuture(new Reply(200, Schema.tree(ModelList.of(routing.table().registry().models().values()))));
   }
 
   Future<Reply> model(String model) {
-    return Future.succeededFuture(new Reply(200, AuditEventJson.modelTree(existing(routing.table().registry(), model))));
+    return Future.succeededFuture(new Reply(200, Schema.tree(ModelView.of(existing(routing.table().registry(), model)))));
   }
 
   Future<Reply> alias(String model, String alias) {
@@ -103,44 +105,26 @@ public final class AdminApi {
     return found;
   }
 
-  private ObjectNode aliasView(String model, String aliasName) {
+  private JsonNode aliasView(String model, String aliasName) {
     Alias alias = existing(existing(routing.table().registry(), model), aliasName);
-    ObjectNode out = JSON.createObjectNode();
-    out.put("model", model);
-    out.put("alias", aliasName);
-    ObjectNode tree = AuditEventJson.aliasTree(alias);
-    out.set("weights", tree.get("weights"));
-    out.put("stable", alias.stable());
-    out.put("revision", alias.revision());
-    if (alias.sticky() != null) {
-      out.put("sticky", alias.sticky().toString());
+    Map<String, WindowSnapshot> live = alias.slo() == null ? Map.of() : sloGuard.snapshots(model, aliasName);
+    return Schema.tree(AliasView.of(model, alias, live));
+  }
+
+  /**
+   * The body as its record, built into what the call needs; a body that does not fit its shape is
+   * a 400 naming the key, refused whole before anything is decided.
+   */
+  private static <J, T> T parse(JsonNode body, Class<J> shape, Function<J, T> build) {
+    try {
+      return build.apply(Schema.convert(body, shape));
+    } catch (SchemaException e) {
+      throw AdminError.badRequest(e.getMessage(), e.path().isEmpty() ? null : e.path());
     }
-    if (alias.slo() != null) {
-      ObjectNode slo = ((ObjectNode) tree.get("slo")).deepCopy();
-      ObjectNode live = slo.putObject("versions");
-      for (Map.Entry<String, WindowSnapshot> e : sloGuard.snapshots(model, aliasName).entrySet()) {
-        WindowSnapshot w = e.getValue();
-        ObjectNode v = live.putObject(e.getKey());
-        v.put("requests", w.requests());
-        v.put("failures", w.failures());
-        v.put("error_rate", w.errorRate());
-        v.put("p50_seconds", w.p50().toNanos() / 1e9);
-        v.put("p99_seconds", w.p99().toNanos() / 1e9);
-      }
-      out.set("slo", slo);
-    } else {
-      out.putNull("slo");
-    }
-    return out;
   }
 
   Future<Reply> registerVersion(AdminAuth.Caller caller, String model, JsonNode body) {
-    ModelVersion version;
-    try {
-      version = AuditEventJson.readVersion(body);
-    } catch (IllegalArgumentException e) {
-      throw AdminError.badRequest(e.getMessage(), null);
-    }
+    ModelVersion version = parse(body, VersionJson.class, VersionJson::toVersion);
     boolean[] alreadyThere = {false};
     return submit(registry -> {
       Model current = registry.models().get(model);
@@ -153,46 +137,41 @@ public final class AdminApi {
         return null;
       }
       return draft(caller, Action.REGISTER_VERSION, model, null, new Change.VersionRegistered(version), null);
-    }).map(event -> new Reply(alreadyThere[0] ? 200 : 201, AuditEventJson.versionTree(version)));
+    }).map(event -> new Reply(alreadyThere[0] ? 200 : 201, Schema.tree(VersionJson.of(version))));
   }
 
   Future<Reply> setWeights(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
-    Map<String, Integer> weights = weights(body);
-    String stable = optText(body, "stable");
-    String reason = optText(body, "reason");
-    Long ifRevision = optRevision(body);
+    SetWeightsRequest request = parse(body, SetWeightsRequest.class, Function.identity());
+    Map<String, Integer> weights = request.weights();
+    String stable = request.stable();
     return submit(registry -> {
       Model current = existing(registry, model);
       Alias alias = current.aliases().get(aliasName);
-      checkRevision(alias, ifRevision);
+      checkRevision(alias, request.ifRevision());
       AliasState before = alias == null ? null : AliasState.of(alias);
       String newStable = stable != null ? stable : alias != null ? alias.stable() : onlyFullWeight(weights);
       AliasState after = new AliasState(weights, newStable, before == null ? 1 : before.revision() + 1);
-      return draft(caller, Action.SET_WEIGHTS, model, aliasName, new Change.AliasChanged(before, after), reason);
+      return draft(caller, Action.SET_WEIGHTS, model, aliasName, new Change.AliasChanged(before, after), request.reason());
     }).map(event -> new Reply(200, aliasView(model, aliasName)));
   }
 
   Future<Reply> promote(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
-    String version = optText(body, "version");
-    if (version == null) {
-      throw AdminError.badRequest("'version' is required: the version to send 100 % of the alias to.", "version");
-    }
-    return moveAll(caller, Action.PROMOTE, model, aliasName, body, alias -> version)
+    PromoteRequest request = parse(body, PromoteRequest.class, Function.identity());
+    return moveAll(caller, Action.PROMOTE, model, aliasName, request.reason(), request.ifRevision(), alias -> request.version())
         .map(event -> new Reply(200, aliasView(model, aliasName)));
   }
 
   Future<Reply> rollback(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
-    return moveAll(caller, Action.ROLLBACK, model, aliasName, body, Alias::stable).map(event -> {
+    RollbackRequest request = parse(body, RollbackRequest.class, Function.identity());
+    return moveAll(caller, Action.ROLLBACK, model, aliasName, request.reason(), request.ifRevision(), Alias::stable).map(event -> {
       metrics.rollback(model, aliasName, "manual");
       return new Reply(200, aliasView(model, aliasName));
     });
   }
 
   // Promote and rollback both send the whole alias to one version, which is then stable.
-  private Future<AuditEvent> moveAll(AdminAuth.Caller caller, Action action, String model, String aliasName, JsonNode body,
-      Function<Alias, String> target) {
-    String reason = optText(body, "reason");
-    Long ifRevision = optRevision(body);
+  private Future<AuditEvent> moveAll(AdminAuth.Caller caller, Action action, String model, String aliasName, String reason,
+      Long ifRevision, Function<Alias, String> target) {
     return submit(registry -> {
       Alias alias = existing(existing(registry, model), aliasName);
       checkRevision(alias, ifRevision);
@@ -230,18 +209,16 @@ public final class AdminApi {
     int max = limit;
     // A time filter reads from the start and keeps the newer events; a seq filter lets the ledger skip.
     return controlPlane.since(afterSeq, cutoff == null ? max : Integer.MAX_VALUE, model, alias).map(events -> {
-      ArrayNode out = JSON.createArrayNode();
+      List<AuditEvent> out = new ArrayList<>();
       for (AuditEvent event : events) {
         if (out.size() == max) {
           break;
         }
         if (cutoff == null || event.time().isAfter(cutoff)) {
-          out.add(AuditEventJson.toTree(event));
+          out.add(event);
         }
       }
-      ObjectNode body = JSON.createObjectNode();
-      body.set("events", out);
-      return new Reply(200, body);
+      return new Reply(200, Schema.tree(EventList.of(out)));
     });
   }
 
@@ -260,45 +237,8 @@ public final class AdminApi {
     }
   }
 
-  private static Map<String, Integer> weights(JsonNode body) {
-    JsonNode node = body.get("weights");
-    if (node == null || !node.isObject() || node.isEmpty()) {
-      throw AdminError.badRequest("'weights' is required: an object of version → integer weight summing to 100, e.g. {\"v7\":90,\"v8\":10}.", "weights");
-    }
-    Map<String, Integer> out = new LinkedHashMap<>();
-    node.fields().forEachRemaining(e -> {
-      if (!e.getValue().canConvertToInt() || !e.getValue().isIntegralNumber()) {
-        throw AdminError.unprocessable("weights." + e.getKey() + ": " + e.getValue() + " (expected: an integer from 0 to 100)", "weights");
-      }
-      out.put(e.getKey(), e.getValue().intValue());
-    });
-    return out;
-  }
-
   private static String onlyFullWeight(Map<String, Integer> weights) {
     return weights.entrySet().stream().filter(e -> e.getValue() == 100).map(Map.Entry::getKey).findFirst()
         .orElseThrow(() -> AdminError.badRequest("'stable' is required for a new alias unless one version has all the weight.", "stable"));
-  }
-
-  private static String optText(JsonNode body, String field) {
-    JsonNode node = body.get(field);
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isTextual()) {
-      throw AdminError.badRequest("'" + field + "' must be a string.", field);
-    }
-    return node.textValue();
-  }
-
-  private static Long optRevision(JsonNode body) {
-    JsonNode node = body.get("if_revision");
-    if (node == null || node.isNull()) {
-      return null;
-    }
-    if (!node.isIntegralNumber() || node.longValue() < 0) {
-      throw AdminError.badRequest("'if_revision' must be a non-negative integer.", "if_revision");
-    }
-    return node.longValue();
   }
 }

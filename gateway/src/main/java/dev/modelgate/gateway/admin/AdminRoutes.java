@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.gateway.admin.AdminApi.Reply;
 import dev.modelgate.gateway.admin.AdminAuth.Caller;
 import dev.modelgate.gateway.config.AuthConfig.Role;
+import dev.modelgate.gateway.schema.Schema;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -138,7 +139,7 @@ final class AdminRoutes {
       body = JSON.createObjectNode();
     } else {
       try {
-        body = JSON.readTree(buffer.getBytes());
+        body = Schema.readTree(buffer.getBytes());
       } catch (IOException e) {
         throw AdminError.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()), null);
       }

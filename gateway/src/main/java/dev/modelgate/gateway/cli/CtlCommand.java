@@ -1,7 +1,6 @@
 package dev.modelgate.gateway.cli;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.modelgate.core.HttpUrl;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,20 +60,10 @@ final class CtlCommand implements Runnable {
     while (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
-    if (!validBase(base)) {
+    if (HttpUrl.check(base).flaw() != null) {
       throw new CommandLine.ParameterException(caller, source + ": '" + base + "' (expected: an http or https URL such as " + DEFAULT_URL + ")");
     }
     String secret = token != null ? token : environment.apply(TOKEN_ENV);
     return new AdminClient(base, secret == null || secret.isBlank() ? null : secret.strip());
-  }
-
-  private static boolean validBase(String base) {
-    try {
-      URI uri = new URI(base);
-      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
-          && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
-    } catch (URISyntaxException e) {
-      return false;
-    }
   }
 }

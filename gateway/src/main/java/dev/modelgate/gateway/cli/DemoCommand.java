@@ -8,8 +8,8 @@ import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
 import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
-import dev.modelgate.gateway.state.AuditEventJson;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.Vertx;
@@ -181,7 +181,7 @@ final class DemoCommand implements Callable<Integer> {
     ServerConfig s = loaded.server();
     ServerConfig server = new ServerConfig(port, adminPort, s.host(), s.adminHost(), s.ssePingInterval(), s.drainTimeout(),
         s.maxBodyBytes(), s.upstreamTimeout(), s.connectTimeout(), s.circuitBreaker(), s.clients());
-    AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv());
+    AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv(), false);
     return new GatewayConfig(server, new StateConfig(StateConfig.FILE, stateDir, null), auth,
         stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry());
   }
@@ -273,7 +273,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.println(">>> support-agent:production is now " + production.weights() + " (revision " + production.revision()
             + "). The audit event that did it (GET /admin/v1/audit shows the same):");
-        out.println(AuditEventJson.write(events.get(events.size() - 1)));
+        out.println(EventJson.write(events.get(events.size() - 1)));
         out.println();
       });
     }

@@ -234,44 +234,7 @@ final class Fields {
 
   /** "(did you mean 'weights'?)" for a near miss, otherwise the keys this mapping accepts. */
   static String suggestion(String key, Collection<String> known) {
-    // Two edits catch a swapped or missing pair of letters; on short keys that would match anything.
-    int allowed = Math.max(1, Math.min(2, key.length() / 3));
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String candidate : known) {
-      if (Math.abs(candidate.length() - key.length()) > allowed) {
-        continue;
-      }
-      int distance = distance(key, candidate);
-      if (distance < bestDistance) {
-        best = candidate;
-        bestDistance = distance;
-      }
-    }
-    if (bestDistance <= allowed) {
-      return "(did you mean '" + best + "'?)";
-    }
-    return "(expected one of: " + String.join(", ", known) + ")";
-  }
-
-  /** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
-  static int distance(String a, String b) {
-    int[][] d = new int[a.length() + 1][b.length() + 1];
-    for (int i = 0; i <= a.length(); i++) {
-      d[i][0] = i;
-    }
-    for (int j = 0; j <= b.length(); j++) {
-      d[0][j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-      }
-    }
-    return d[a.length()][b.length()];
+    return Messages.closest(key, known).map(best -> "(did you mean '" + best + "'?)")
+        .orElseGet(() -> "(expected one of: " + String.join(", ", known) + ")");
   }
 }

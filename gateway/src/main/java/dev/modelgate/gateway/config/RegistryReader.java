@@ -1,6 +1,7 @@
 package dev.modelgate.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.HealthCheck;
 import dev.modelgate.core.registry.Model;
@@ -8,8 +9,8 @@ import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.StickyKey;
 import dev.modelgate.core.slo.SloPolicy;
+import dev.modelgate.gateway.schema.Schema;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,51 +177,36 @@ final class RegistryReader {
     if (value == null) {
       return Map.of();
     }
-    Object plain = plain(value, f.path("lineage"), f.problems());
-    if (!(plain instanceof Map)) {
-      if (plain != null) {
-        f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
-      }
+    if (!value.isObject()) {
+      f.problems().add(f.path("lineage"), Fields.describe(value) + " (expected: a mapping, e.g. {base_model: …, dataset_version: …})");
       return Map.of();
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = (Map<String, Object>) plain;
-    return map;
+    // Converted only when every value is plain: the version could not hold the others.
+    return allPlain(value, f.path("lineage"), f.problems()) ? Schema.plain((ObjectNode) value) : Map.of();
   }
 
-  /** {@code value} as a plain Java value, or {@code null} for a null or unsupported one (reported). */
-  private static Object plain(JsonNode value, String path, Problems problems) {
-    if (value.isTextual()) {
-      return value.textValue();
-    }
-    if (value.isNumber()) {
-      return value.numberValue();
-    }
-    if (value.isBoolean()) {
-      return value.booleanValue();
-    }
+  /**
+   * Reports each value a ledger could not write back as read (binary, NaN) and each null: in YAML
+   * a key with nothing after it is more likely unfinished than meant, and "unknown" is better
+   * written out.
+   */
+  private static boolean allPlain(JsonNode value, String path, Problems problems) {
+    boolean plain = true;
     if (value.isArray()) {
-      List<Object> list = new ArrayList<>(value.size());
       for (int i = 0; i < value.size(); i++) {
-        Object item = plain(value.get(i), path + "[" + i + "]", problems);
-        if (item != null) {
-          list.add(item);
-        }
+        plain &= allPlain(value.get(i), path + "[" + i + "]", problems);
       }
-      return Collections.unmodifiableList(list);
-    }
-    if (value.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
+    } else if (value.isObject()) {
       for (Map.Entry<String, JsonNode> e : value.properties()) {
-        Object item = plain(e.getValue(), path + "." + e.getKey(), problems);
-        if (item != null) {
-          map.put(e.getKey(), item);
-        }
+        plain &= allPlain(e.getValue(), path + "." + e.getKey(), problems);
       }
-      return Collections.unmodifiableMap(map);
+    } else if (value.isNull()) {
+      problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
+      plain = false;
+    } else if (!value.isTextual() && !value.isBoolean() && !(value.isNumber() && Double.isFinite(value.doubleValue()))) {
+      problems.add(path, Fields.describe(value) + " (expected: a string, finite number, boolean, list or mapping)");
+      plain = false;
     }
-    // Null: the registry's records hold no nulls, and "unknown" is better written out.
-    problems.add(path, "has no value (expected: a string, number, boolean, list or mapping)");
-    return null;
+    return plain;
   }
 }

@@ -1,12 +1,11 @@
 package dev.modelgate.gateway.config;
 
+import dev.modelgate.core.HttpUrl;
 import dev.modelgate.core.Messages;
 import dev.modelgate.core.Durations;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -270,16 +269,13 @@ final class SettingsReader {
   }
 
   private static void webhookUrl(Fields f, String url) {
-    String problem;
-    try {
-      URI uri = new URI(url);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      problem = (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null ? null : "";
-    } catch (URISyntaxException e) {
-      problem = ": " + e.getReason();
-    }
-    if (problem != null) {
-      f.problems().add(f.path("url"), Messages.quote(url) + " (expected: an http:// or https:// URL with a host" + problem + ")");
+    // A webhook URL may carry credentials or a query (some receivers authenticate so); a backend's may not.
+    HttpUrl checked = HttpUrl.check(url);
+    if (checked.flaw() == HttpUrl.Flaw.BAD_PORT) {
+      f.problems().add(f.path("url"), Messages.quote(url) + " " + checked.detail());
+    } else if (!checked.reachable()) {
+      String detail = checked.flaw() == HttpUrl.Flaw.NOT_A_URL ? ": " + checked.detail() : "";
+      f.problems().add(f.path("url"), Messages.quote(url) + " (expected: an http:// or https:// URL with a host" + detail + ")");
     }
   }
 

@@ -7,6 +7,7 @@ import dev.modelgate.core.Messages;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.rollout.BreachRuns;
+import dev.modelgate.gateway.schema.EventJson;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,7 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The embedded ledger: {@code ledger.jsonl} under {@code state.dir}, one {@link AuditEventJson}
+ * The embedded ledger: {@code ledger.jsonl} under {@code state.dir}, one {@link EventJson}
  * object per line, in {@code seq} order; the SLO guard's breach runs beside it in {@link
  * BreachRunsFile}, under the same lock.
  *
@@ -171,7 +172,7 @@ public final class FileLedger implements Ledger {
         throw new IOException(file + ": no appends after a failed write (" + failure.getMessage() + "); restart to re-read the ledger", failure);
       }
       AuditEvent event = draft.withSeq(lastSeq + 1);
-      ByteBuffer line = UTF_8.encode(AuditEventJson.write(event) + "\n");
+      ByteBuffer line = UTF_8.encode(EventJson.write(event) + "\n");
       long position = end;
       try {
         while (line.hasRemaining()) {
@@ -274,7 +275,7 @@ public final class FileLedger implements Ledger {
         long next = offset + length + 1;
         AuditEvent event;
         try {
-          event = AuditEventJson.read(buffer, length);
+          event = EventJson.read(buffer, 0, length);
         } catch (IllegalArgumentException e) {
           if (next >= size) {
             return new TornLine(lineNumber, offset, length + 1, e.getMessage());

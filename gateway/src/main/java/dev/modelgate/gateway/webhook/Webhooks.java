@@ -7,7 +7,7 @@ import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.gateway.config.WebhookConfig;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
-import dev.modelgate.gateway.state.AuditEventJson;
+import dev.modelgate.gateway.schema.EventJson;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,7 +27,7 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Webhooks (SPEC §4): every audit event is POSTed, as {@link AuditEventJson#write} gives it and
+ * Webhooks (SPEC §4): every audit event is POSTed, as {@link EventJson#write} gives it and
  * signed with HMAC-SHA256, to each configured URL whose {@code events} include its action.
  *
  * <p>Threads: the control plane calls {@link #publish} on its writer thread, in seq order. It only
@@ -110,7 +110,7 @@ public final class Webhooks {
     if (wanted.isEmpty()) {
       return;
     }
-    byte[] body = AuditEventJson.write(event).getBytes(StandardCharsets.UTF_8);
+    byte[] body = EventJson.write(event).getBytes(StandardCharsets.UTF_8);
     context.runOnContext(v -> wanted.forEach(outbox -> outbox.offer(event.seq(), event.action(), body)));
   }
 

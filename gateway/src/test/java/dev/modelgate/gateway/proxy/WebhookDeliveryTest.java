@@ -9,8 +9,8 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.registry.Alias;
+import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
-import dev.modelgate.gateway.state.AuditEventJson;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -97,7 +97,7 @@ class WebhookDeliveryTest {
 
     List<AuditEvent> recorded = GatewayHarness.await(gateway.controlPlane().since(0, 100, null, null));
     assertThat(deliveries).extracting(Delivery::seq).containsExactly(1L, 2L, 3L, 4L);
-    assertThat(deliveries).extracting(Delivery::body).containsExactlyElementsOf(recorded.stream().map(AuditEventJson::write).toList());
+    assertThat(deliveries).extracting(Delivery::body).containsExactlyElementsOf(recorded.stream().map(EventJson::write).toList());
     assertThat(deliveries).extracting(Delivery::event).containsExactly("config", "config", "set_weights", "set_weights");
     assertThat(deliveries).allSatisfy(delivery -> {
       assertThat(delivery.signature()).isEqualTo("sha256=" + hmac(SECRET, delivery.body()));

@@ -17,28 +17,28 @@ import java.util.List;
 import java.util.Map;
 
 /** One draft of each action, in an order that folds: the SPEC's support-agent through a canary's life. */
-final class LedgerEvents {
-  static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
-  static final String MODEL = "support-agent";
+public final class LedgerEvents {
+  public static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
+  public static final String MODEL = "support-agent";
 
   private LedgerEvents() {}
 
-  static ModelVersion v7() {
+  public static ModelVersion v7() {
     return new ModelVersion("v7", "wandb-artifact://acme/llm/support-agent:v7", "support-agent", List.of("http://127.0.0.1:9001"),
         "SUPPORT_AGENT_KEY", Map.of("base_model", "meta-llama/Llama-3.1-8B", "evals", Map.of("accuracy", 0.91, "cases", 1200)), null);
   }
 
-  static ModelVersion v8() {
+  public static ModelVersion v8() {
     return new ModelVersion("v8", "wandb-artifact://acme/llm/support-agent:v8", "support-agent",
         List.of("http://127.0.0.1:9002", "https://gpu-2.internal/v1"), null, Map.of("code_commit", "4f2a9c1"),
         new HealthCheck("/health", Duration.ofSeconds(5), Duration.ofMillis(1500)));
   }
 
-  static ModelVersion v9() {
+  public static ModelVersion v9() {
     return new ModelVersion("v9", "s3://models/support-agent/v9", "support-agent-lora-9", List.of("http://127.0.0.1:9003"), null, Map.of(), null);
   }
 
-  static Model declared() {
+  public static Model declared() {
     SloPolicy slo = new SloPolicy(Duration.ofSeconds(60), Duration.ofSeconds(5), 50, 0.05, Duration.ofSeconds(2), 2.0, 2, Duration.ofMinutes(10));
     Map<String, Integer> weights = new LinkedHashMap<>();
     weights.put("v7", 90);
@@ -54,15 +54,15 @@ final class LedgerEvents {
     return new Model(MODEL, "production", "Tier-1 support assistant", "ml-platform", List.of("chat", "tier-1"), versions, aliases);
   }
 
-  static AuditEventDraft config(int second, Model before, Model after) {
+  public static AuditEventDraft config(int second, Model before, Model after) {
     return new AuditEventDraft(T0.plusSeconds(second), "config", Action.CONFIG, MODEL, null, new Change.ModelDeclared(before, after), "config file", null);
   }
 
-  static AuditEventDraft register(int second, ModelVersion version) {
+  public static AuditEventDraft register(int second, ModelVersion version) {
     return new AuditEventDraft(T0.plusSeconds(second), "admin", Action.REGISTER_VERSION, MODEL, null, new Change.VersionRegistered(version), null, null);
   }
 
-  static AuditEventDraft move(int second, Action action, String alias, AliasState before, AliasState after, String reason) {
+  public static AuditEventDraft move(int second, Action action, String alias, AliasState before, AliasState after, String reason) {
     Map<String, Object> evidence = action != Action.AUTO_ROLLBACK ? Map.of() : Map.of(
         "canary", Map.of("version", "v9", "requests", 240, "error_rate", 0.125, "p99_seconds", 3.2),
         "stable", Map.of("version", "v7", "requests", 2160, "error_rate", 0.004, "p99_seconds", 0.8),
@@ -71,7 +71,7 @@ final class LedgerEvents {
         new Change.AliasChanged(before, after), reason, evidence);
   }
 
-  static AliasState state(String stable, long revision, Object... versionsAndWeights) {
+  public static AliasState state(String stable, long revision, Object... versionsAndWeights) {
     Map<String, Integer> weights = new LinkedHashMap<>();
     for (int i = 0; i < versionsAndWeights.length; i += 2) {
       weights.put((String) versionsAndWeights[i], (Integer) versionsAndWeights[i + 1]);
@@ -80,7 +80,7 @@ final class LedgerEvents {
   }
 
   /** Every action at least once; each applies to the state the ones before it built. */
-  static List<AuditEventDraft> lifecycle() {
+  public static List<AuditEventDraft> lifecycle() {
     return List.of(
         config(1, null, declared()),
         register(2, v9()),

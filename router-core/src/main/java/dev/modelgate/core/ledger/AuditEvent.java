@@ -2,6 +2,7 @@ package dev.modelgate.core.ledger;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.PlainValues;
 import dev.modelgate.core.registry.Model;
 import java.time.Instant;
 import java.util.Map;
@@ -41,7 +42,7 @@ public record AuditEvent(
     requireNonNull(action, "action");
     requireNonNull(model, "model");
     requireNonNull(change, "change");
-    evidence = evidence == null ? Map.of() : JsonValues.copyObject(evidence, "evidence");
+    evidence = evidence == null ? Map.of() : PlainValues.copyObject(evidence, "evidence");
     checkShape(action, model, alias, change, evidence);
   }
 

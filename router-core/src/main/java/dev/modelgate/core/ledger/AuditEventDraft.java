@@ -2,6 +2,7 @@ package dev.modelgate.core.ledger;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.PlainValues;
 import java.time.Instant;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ public record AuditEventDraft(
     requireNonNull(action, "action");
     requireNonNull(model, "model");
     requireNonNull(change, "change");
-    evidence = evidence == null ? Map.of() : JsonValues.copyObject(evidence, "evidence");
+    evidence = evidence == null ? Map.of() : PlainValues.copyObject(evidence, "evidence");
     AuditEvent.checkShape(action, model, alias, change, evidence);
   }
 

@@ -2,6 +2,7 @@ package dev.modelgate.core.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.PlainValues;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,7 @@ import java.util.Map;
  * @param servedModel the name the backend knows it by; replaces the client's {@code model}
  * @param endpoints base URLs of OpenAI-compatible servers
  * @param apiKeyEnv environment variable holding the backend's key, or {@code null} for none
- * @param lineage free provenance metadata (base model, dataset, commit, evals)
+ * @param lineage free provenance metadata (base model, dataset, commit, evals), as {@link PlainValues}
  * @param healthCheck active health check, or {@code null} for none
  */
 public record ModelVersion(
@@ -30,6 +31,6 @@ public record ModelVersion(
     requireNonNull(artifact, "artifact");
     requireNonNull(servedModel, "servedModel");
     endpoints = List.copyOf(endpoints);
-    lineage = lineage == null ? Map.of() : Map.copyOf(lineage);
+    lineage = lineage == null ? Map.of() : PlainValues.copyObject(lineage, "lineage");
   }
 }

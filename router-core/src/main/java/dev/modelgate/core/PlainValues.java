@@ -1,4 +1,4 @@
-package dev.modelgate.core.ledger;
+package dev.modelgate.core;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -7,13 +7,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Deep, immutable copies of free-form JSON-like values (evidence). Only what every ledger store
- * can write back is accepted, so an event that was appended can always be replayed.
+ * Deep, immutable copies of free-form plain values: a version's lineage and an event's evidence.
+ * Only what every ledger store can write back is accepted (string, number, boolean, null, list and
+ * map with string keys), so a change that was appended can always be replayed. Parsing is the
+ * gateway's; this only keeps what was parsed from changing afterwards.
  */
-final class JsonValues {
-  private JsonValues() {}
+public final class PlainValues {
+  private PlainValues() {}
 
-  static Map<String, Object> copyObject(Map<String, ?> map, String path) {
+  /**
+   * An unmodifiable copy of {@code map}, its nested lists and maps copied too.
+   *
+   * @throws IllegalArgumentException naming the path below {@code path} of a value that is not plain
+   */
+  public static Map<String, Object> copyObject(Map<String, ?> map, String path) {
     Map<String, Object> copy = new LinkedHashMap<>();
     for (Map.Entry<String, ?> e : map.entrySet()) {
       if (e.getKey() == null) {

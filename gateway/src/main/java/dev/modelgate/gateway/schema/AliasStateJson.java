@@ -1,0 +1,25 @@
+package dev.modelgate.gateway.schema;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modelgate.core.ledger.AliasState;
+import java.util.Map;
+
+/** {@code {"weights":{"v7":90,"v8":10},"stable":"v7","revision":2}}: the before/after of an alias move. */
+public record AliasStateJson(
+    @Required Map<String, Integer> weights,
+    @Required String stable,
+    @Required @JsonPropertyDescription(Ranges.REVISION) Long revision) {
+
+  public AliasStateJson {
+    Ranges.weights(weights);
+    Ranges.check("revision", revision, 0, Ranges.REVISION);
+  }
+
+  static AliasStateJson of(AliasState state) {
+    return state == null ? null : new AliasStateJson(state.weights(), state.stable(), state.revision());
+  }
+
+  AliasState toState() {
+    return new AliasState(weights, stable, revision);
+  }
+}
