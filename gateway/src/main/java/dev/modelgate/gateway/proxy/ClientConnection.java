@@ -6,9 +6,9 @@ import dev.modelgate.gateway.openai.OpenAiError;
 import dev.modelgate.gateway.server.ClientRefusal;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  * client pauses meanwhile, so a client cannot queue up more than one read's worth.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
+  // Long enough for what was in flight when the answer went out; a client still sending after that is cut off.
+  private static final long LINGER_MILLIS = 2_000;
   private final ProxyHandler proxy;
   private final ClientLimits limits;
   private final DataPlane dataPlane;
@@ -152,7 +154,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set(Exchange.X_REQUEST_ID, requestId);
-    channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    channel.writeAndFlush(response).addListener(written -> closeAfterAnswer());
     proxy.recorder().refused(requestId, readable, kind.status(), start, message);
   }
 
@@ -169,8 +171,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     current = null;
     quietSince = System.nanoTime();
     if (!keepAlive || closing) {
-      closing = true;
-      channel.close();
+      closeAfterAnswer();
       return;
     }
     if (dataPlane.draining() && !bodyOpen && waiting.isEmpty()) {
@@ -188,6 +189,29 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     if (waiting.isEmpty() && !closing) {
       channel.config().setAutoRead(true);
     }
+  }
+
+  /**
+   * Ends the connection once its last answer is written. Part of the request may still be on its
+   * way (the rest of a refused body, a pipelined request): closing with it unread makes the kernel
+   * reset the connection, and the reset can destroy the answer before the client has read it. So
+   * the answer is followed by a FIN, and whatever still arrives is dropped until the client closes
+   * too or {@link #LINGER_MILLIS} pass.
+   */
+  private void closeAfterAnswer() {
+    closing = true;
+    if (!(channel instanceof DuplexChannel duplex) || !channel.isActive()) {
+      channel.close();
+      return;
+    }
+    duplex.shutdownOutput().addListener(shut -> {
+      if (!shut.isSuccess()) {
+        channel.close();
+        return;
+      }
+      channel.config().setAutoRead(true);
+      channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    });
   }
 
   /** Shutting down with no request queued behind the current one: its answer is the connection's last. */

@@ -11,12 +11,14 @@ import dev.modelgate.gateway.proxy.RawHttp.Raw;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SPEC §2: a request refused before it could be routed — by the connection (400, 414, 431) or by
+ * docs/http-api.md: a request refused before it could be routed — by the connection (400, 414, 431) or by
  * the request path (400, 401, 404, 408, 413) — still carries {@code x-request-id}, writes its
  * access-log record and is counted, under {@code model="unknown"}.
  */
@@ -112,6 +114,19 @@ class RefusedRequestsTest {
 
       assertIdentifiedRecordedAndCounted(answer, 408, "late-body", before + 1);
     }
+  }
+
+  @RepeatedTest(10)
+  void theAnswerToAnOversizedBodyReachesAClientStillSendingIt() throws Exception {
+    // Megabytes: the gateway answers while most of the body is still in flight. Closed with that
+    // unread, the connection would be reset, and a reset can destroy the answer before it is read.
+    String body = "{\"model\":\"known\",\"prompt\":\"" + "x".repeat(4 << 20) + "\"}";
+
+    HttpResponse<String> response = harness.post("/v1/completions", body, "authorization", "Bearer " + KEY, "x-request-id", "still-sending");
+
+    assertThat(response.statusCode()).isEqualTo(413);
+    assertThat(response.headers().firstValue("x-request-id")).hasValue("still-sending");
+    assertThat(JSON.readTree(response.body()).path("error").path("code").asText()).isEqualTo("request_too_large");
   }
 
   private static void assertIdentifiedRecordedAndCounted(Raw answer, int status, String clientId, double countAfter) throws Exception {
