@@ -2,13 +2,12 @@ package dev.modelgate.gateway.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.gateway.auth.BearerSecrets;
 import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.state.RoutingState;
 import dev.modelgate.gateway.upstream.UpstreamPool;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The data plane's request path: read the body once (bounded), find {@code model}, route on one
@@ -25,7 +24,7 @@ public final class ProxyHandler {
   private final ProxySettings settings;
   private final Recorder recorder;
   private final ModelsEndpoint models;
-  private final byte[][] clientKeys;
+  private final BearerSecrets clientKeys;
 
   public ProxyHandler(UpstreamPool upstreams, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics,
       SloGuard sloGuard) {
@@ -34,23 +33,12 @@ public final class ProxyHandler {
     this.settings = requireNonNull(settings, "settings");
     this.recorder = new Recorder(requireNonNull(accessLog, "accessLog"), requireNonNull(metrics, "metrics"), requireNonNull(sloGuard, "sloGuard"));
     this.models = new ModelsEndpoint();
-    this.clientKeys = settings.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    this.clientKeys = BearerSecrets.of(settings.clientKeys());
   }
 
-  // Constant time over every configured key, so response timing says nothing about near misses.
+  /** Whether a request with this {@code Authorization} header may use the data plane: any, when no client key is configured. */
   boolean isAuthorized(String authorization) {
-    if (clientKeys.length == 0) {
-      return true;
-    }
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
-    byte[] presented = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    boolean match = false;
-    for (byte[] key : clientKeys) {
-      match |= MessageDigest.isEqual(key, presented);
-    }
-    return match;
+    return clientKeys.isEmpty() || clientKeys.accepts(authorization);
   }
 
   UpstreamPool upstreams() {
