@@ -1,7 +1,7 @@
 package dev.modelgate.core;
 
 /**
- * The naming rules of the registry (SPEC §1), shared by the request parser, the config loader and
+ * The naming rules of the registry (docs/configuration.md), shared by the request parser, the config loader and
  * the admin API so that a name accepted in one place is accepted everywhere.
  *
  * <p>Hand-written scanners rather than regular expressions: {@link ModelRef#parse} runs them on

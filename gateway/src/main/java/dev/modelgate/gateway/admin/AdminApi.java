@@ -38,7 +38,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The operations of the admin API (SPEC §4); {@link AdminRoutes} authenticates each call, checks
+ * The operations of the admin API (docs/admin-api.md); {@link AdminRoutes} authenticates each call, checks
  * its role and reads its body before it gets here. Every change goes through the {@link
  * ControlPlane}: decided against the current registry on its one writer thread, folded, recorded in
  * the ledger, and only then routed — so the data plane obeys it on the next request, and a refused

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * {@code modelgate ctl}: the SRE's command line over the admin API (SPEC §4, §7). The connection
+ * {@code modelgate ctl}: the SRE's command line over the admin API (docs/admin-api.md, docs/cli.md). The connection
  * options are inherited, so they may come before or after the subcommand; every subcommand is a
  * {@link CtlSubcommand}, which maps the outcome of its calls onto the exit codes in the footer.
  */

@@ -41,14 +41,14 @@ public record AuthConfig(List<AdminToken> adminTokens, List<String> clientKeysEn
       requireNonNull(role, "role");
     }
 
-    /** A token without a name is named after its role (SPEC §4). */
+    /** A token without a name is named after its role (docs/admin-api.md). */
     public AdminToken(String tokenEnv, Role role) {
       this(role.label(), tokenEnv, role);
     }
   }
 
   /**
-   * Admin API roles, each allowed what the ones before it are (SPEC §4); written in lower case in
+   * Admin API roles, each allowed what the ones before it are (docs/admin-api.md); written in lower case in
    * YAML.
    */
   public enum Role {

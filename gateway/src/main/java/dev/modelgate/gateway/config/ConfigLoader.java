@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Reads a config file (SPEC §8) into a {@link GatewayConfig}, or fails with every problem in it.
+ * Reads a config file (docs/configuration.md) into a {@link GatewayConfig}, or fails with every problem in it.
  *
  * <p>Three passes, each collecting rather than stopping: YAML to a tree ({@link YamlTree}: syntax,
  * duplicate keys, aliases), the tree to records ({@link SettingsReader}, {@link RegistryReader}:

@@ -6,7 +6,7 @@ import dev.modelgate.core.registry.Registry;
 import java.util.List;
 
 /**
- * A validated config file (SPEC §8). Built only by {@link ConfigLoader}, which applies every
+ * A validated config file (docs/configuration.md). Built only by {@link ConfigLoader}, which applies every
  * default, so no field is {@code null}.
  *
  * @param accessLog a file path, {@code "-"} for stdout, or {@code "off"}

@@ -51,7 +51,7 @@ public record ServerConfig(
     requireNonNull(clients, "clients");
   }
 
-  /** Every SPEC default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, the breaker's and {@link ClientLimits#defaults()}. */
+  /** Every documented default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, the breaker's and {@link ClientLimits#defaults()}. */
   public static ServerConfig defaults() {
     return new ServerConfig(
         DEFAULT_PORT,

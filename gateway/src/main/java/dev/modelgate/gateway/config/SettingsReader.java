@@ -105,7 +105,7 @@ final class SettingsReader {
   static StateConfig state(Fields top) {
     JsonNode value = top.value("state");
     if (value != null && value.isValueNode()) {
-      // SPEC §5 says "state: postgres" in prose; the file form is a mapping, so show it.
+      // "state: postgres" is an easy guess; the key is a mapping, so show it.
       top.problems().add(top.path("state"), Fields.describe(value)
           + " (expected: a mapping such as {kind: file, dir: ./data} or {kind: postgres, url: postgresql://…})");
       return StateConfig.defaults();

@@ -11,7 +11,7 @@ import java.util.List;
  * @param events audit actions, a subset of {@link #EVENTS}; all of them unless configured
  */
 public record WebhookConfig(String url, String secretEnv, List<String> events) {
-  /** Every audit action (SPEC §4), in the order the SPEC lists them. */
+  /** Every audit action (docs/admin-api.md), in the order the docs list them. */
   public static final List<String> EVENTS =
       List.of("register_version", "set_weights", "promote", "rollback", "auto_rollback", "config");
 

@@ -38,7 +38,7 @@ import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 /**
- * The SLO guard (SPEC §3): every routed request's outcome goes into a sliding window per alias and
+ * The SLO guard (docs/configuration.md#slo): every routed request's outcome goes into a sliding window per alias and
  * version ({@link SloWindows}, built with each routing table); on the control context, every alias
  * with an SLO policy is judged each {@code evaluation_interval} by the pure {@link RolloutDecider},
  * and a breach sends the alias 100 % to its stable version in one {@code auto_rollback} event with

@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The SLO windows of every version of every guarded alias (SPEC §3), built with each routing table:
+ * The SLO windows of every version of every guarded alias (docs/configuration.md#slo), built with each routing table:
  * {@link #routingChanged} runs before a table is swapped in and gives each of its alias routes the
  * window it records into, so a request finds its window by the decision's index, and a replaced
  * table's windows simply stop being referenced. A window is carried into the next table while its

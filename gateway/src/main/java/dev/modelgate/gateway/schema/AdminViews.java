@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the admin API answers (SPEC §4), written only: the registry's own shapes ({@link ModelJson},
+ * What the admin API answers (docs/admin-api.md), written only: the registry's own shapes ({@link ModelJson},
  * {@link AliasJson}, {@link SloJson}) with what a reader needs around them.
  */
 public final class AdminViews {

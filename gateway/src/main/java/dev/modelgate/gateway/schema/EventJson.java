@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The JSON of an audit event (SPEC §4), one object, in the ledger file, the audit query and
+ * The JSON of an audit event (docs/admin-api.md), one object, in the ledger file, the audit query and
  * webhooks alike:
  * <pre>
  * {"seq":3,"time":"2026-05-01T12:00:03Z","actor":"ops","action":"set_weights","model":"support-agent",

@@ -4,7 +4,7 @@ import dev.modelgate.core.slo.SloPolicy;
 import java.time.Duration;
 
 /**
- * An alias's SLO policy (SPEC §3) with durations as the config file writes them; a key left out
+ * An alias's SLO policy (docs/configuration.md#slo) with durations as the config file writes them; a key left out
  * takes the config file's default, and {@code relative_to_stable} is written only when set.
  */
 public record SloJson(

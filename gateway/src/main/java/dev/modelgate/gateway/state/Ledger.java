@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The append-only audit log whose {@link dev.modelgate.core.ledger.RegistryFold fold} is the
- * registry (SPEC §5). The embedded store is {@link FileLedger}; a PostgreSQL store implements the
+ * registry (docs/operations.md). The embedded store is {@link FileLedger}; a PostgreSQL store implements the
  * same contract with one table of events keyed by {@code seq}, and the same fold.
  *
  * <p><b>Threading.</b> Every method blocks on storage, so callers run them off the event loop

@@ -27,7 +27,7 @@ import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
- * Webhooks (SPEC §4): every audit event is POSTed, as {@link EventJson#write} gives it and
+ * Webhooks (docs/admin-api.md): every audit event is POSTed, as {@link EventJson#write} gives it and
  * signed with HMAC-SHA256, to each configured URL whose {@code events} include its action.
  *
  * <p>Threads: the control plane calls {@link #publish} on its writer thread, in seq order. It only

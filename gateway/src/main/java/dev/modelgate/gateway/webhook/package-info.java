@@ -1,5 +1,5 @@
 /**
- * Webhooks (SPEC §4): audit events POSTed, signed, to the configured URLs. Start at {@link
+ * Webhooks (docs/admin-api.md): audit events POSTed, signed, to the configured URLs. Start at {@link
  * dev.modelgate.gateway.webhook.Webhooks} (threads, order, what closing abandons); {@link
  * dev.modelgate.gateway.webhook.DeliveryPolicy} holds the retry schedule and the queue bound.
  */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AccessLogTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> SPEC_FIELDS = List.of("time", "request_id", "model", "alias", "version", "artifact", "route",
+  private static final List<String> DOCUMENTED_FIELDS = List.of("time", "request_id", "model", "alias", "version", "artifact", "route",
       "endpoint", "status", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens");
 
   @TempDir
@@ -57,7 +57,7 @@ class AccessLogTest {
     assertThat(raw).hasSize(2);
     List<JsonNode> records = lines(file);
     JsonNode ok = records.get(0);
-    assertThat(ok.fieldNames()).toIterable().containsAll(SPEC_FIELDS);
+    assertThat(ok.fieldNames()).toIterable().containsAll(DOCUMENTED_FIELDS);
     assertThat(Instant.parse(ok.path("time").asText())).isEqualTo(Instant.ofEpochMilli(1_767_225_600_123L));
     assertThat(ok.path("request_id").asText()).isEqualTo("r-1");
     assertThat(ok.path("model").asText()).isEqualTo("support-agent");
@@ -74,7 +74,7 @@ class AccessLogTest {
     assertThat(ok.has("error")).isFalse();
 
     JsonNode refused = records.get(1);
-    assertThat(refused.fieldNames()).toIterable().containsAll(SPEC_FIELDS);
+    assertThat(refused.fieldNames()).toIterable().containsAll(DOCUMENTED_FIELDS);
     assertThat(refused.path("model").asText()).isEqualTo("no \"such\"\nmodel");
     for (String field : List.of("alias", "version", "artifact", "route", "endpoint", "ttft_ms", "prompt_tokens", "completion_tokens")) {
       assertThat(refused.get(field).isNull()).as(field).isTrue();

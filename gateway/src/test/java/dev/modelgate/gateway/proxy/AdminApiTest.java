@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The admin API of SPEC §4 against a real gateway: roles, every route, conflicts, and the data plane obeying at once. */
+/** The admin API of docs/admin-api.md against a real gateway: roles, every route, conflicts, and the data plane obeying at once. */
 class AdminApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final GatewayHarness harness = new GatewayHarness();

@@ -26,7 +26,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * SPEC §4: every admin request body is validated whole. Against a real gateway, each body shape
+ * docs/admin-api.md: every admin request body is validated whole. Against a real gateway, each body shape
  * with one random flaw (an unknown key, a known key of the wrong type, a required key left out)
  * is a 400 naming that key, and the registry and the audit log stay exactly as they were.
  */

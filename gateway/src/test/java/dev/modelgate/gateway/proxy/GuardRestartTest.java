@@ -25,7 +25,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the SLO guard knows survives a restart of a real gateway on the same state dir (SPEC §5). */
+/** What the SLO guard knows survives a restart of a real gateway on the same state dir (docs/operations.md). */
 class GuardRestartTest {
   private static final String MODEL = "flaky";
   private static final int MIN_REQUESTS = 20;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Scrapes {@code /metrics} after real traffic and checks the SPEC §6 series, parsed from the exposition. */
+/** Scrapes {@code /metrics} after real traffic and checks the docs/metrics.md series, parsed from the exposition. */
 class MetricsExpositionTest {
   private static final GatewayHarness harness = new GatewayHarness();
 

@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One draft of each action, in an order that folds: the SPEC's support-agent through a canary's life. */
+/** One draft of each action, in an order that folds: the documented support-agent through a canary's life. */
 public final class LedgerEvents {
   public static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
   public static final String MODEL = "support-agent";

@@ -2,7 +2,7 @@ package dev.modelgate.core.ledger;
 
 import java.util.Locale;
 
-/** What an audit event did (SPEC §4); {@link #wireName()} is its name in JSON and in queries. */
+/** What an audit event did (docs/admin-api.md); {@link #wireName()} is its name in JSON and in queries. */
 public enum Action {
   REGISTER_VERSION,
   SET_WEIGHTS,

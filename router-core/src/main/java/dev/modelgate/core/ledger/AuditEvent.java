@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One entry of the ledger (SPEC §4, §5): registry state is the {@link RegistryFold fold} of these in
+ * One entry of the ledger (docs/admin-api.md, docs/operations.md): registry state is the {@link RegistryFold fold} of these in
  * {@code seq} order. The constructor rejects an event whose parts contradict each other (an action
  * with the wrong kind of change, an alias move without an alias), so every event that exists can
  * at least be attempted by the fold; whether it applies depends on the state it meets.

@@ -1,6 +1,6 @@
 /**
  * The ledger's pure half: registry state is the fold of an append-only log of audit events
- * (SPEC §4, §5).
+ * (docs/admin-api.md, docs/operations.md).
  *
  * <p>Start at {@link dev.modelgate.core.ledger.AuditEvent} (one entry; its {@link
  * dev.modelgate.core.ledger.Change} is the {@code before}/{@code after}) and {@link

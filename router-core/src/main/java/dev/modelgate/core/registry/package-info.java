@@ -1,5 +1,5 @@
 /**
- * The registry model of SPEC §1 as immutable records: a {@link dev.modelgate.core.registry.Registry}
+ * The registry model of docs/configuration.md as immutable records: a {@link dev.modelgate.core.registry.Registry}
  * of {@link dev.modelgate.core.registry.Model}s, each with its {@link
  * dev.modelgate.core.registry.ModelVersion}s and {@link dev.modelgate.core.registry.Alias}es.
  *

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the SLO guard knows that must outlive the process (SPEC §5: a restart inside a cooldown must
+ * What the SLO guard knows that must outlive the process (docs/operations.md: a restart inside a cooldown must
  * not roll back again), and how a restarted guard gets it back. Pure and immutable: the state store
  * feeds it, the guard reads it.
  *
@@ -22,7 +22,7 @@ import java.util.Map;
  * rollback that was decided but never recorded (an operator's change came first) starts none.
  *
  * <p><b>Breach runs are a checkpoint beside the ledger.</b> A failing evaluation that does not yet
- * roll back changes nothing in the registry, so it is not an audit event: the SPEC's actions are a
+ * roll back changes nothing in the registry, so it is not an audit event: the audit actions are a
  * public contract that webhook receivers and audit readers consume, and one event per failing
  * evaluation would bury the changes they are for. Nor is a run history: only the latest runs of an
  * alias matter. So the store keeps one {@link BreachRuns} per alias, replaced by the one writer

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Whether an alias's non-stable versions breach its SLO policy (SPEC §3): a pure function of the
+ * Whether an alias's non-stable versions breach its SLO policy (docs/configuration.md#slo): a pure function of the
  * alias, the window snapshots, the previous {@link RolloutState} and the time, so the controller can
  * decide, swap the alias, and only then audit, log and call webhooks.
  *

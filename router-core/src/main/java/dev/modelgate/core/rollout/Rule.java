@@ -1,6 +1,6 @@
 package dev.modelgate.core.rollout;
 
-/** The SLO rules a version can breach (SPEC §3). */
+/** The SLO rules a version can breach (docs/configuration.md#slo). */
 public enum Rule {
   /** Error rate over {@code max_error_rate}, and over {@code relative_to_stable} × stable's. */
   ERROR_RATE,

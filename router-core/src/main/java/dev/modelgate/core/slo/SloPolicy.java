@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * When a non-stable version of an alias counts as breaching its SLO (SPEC §3).
+ * When a non-stable version of an alias counts as breaching its SLO (docs/configuration.md#slo).
  *
  * @param maxP99Latency full-response latency; for streams, time to first token
  * @param relativeToStable breach only when also this many times worse than stable, or {@code null}

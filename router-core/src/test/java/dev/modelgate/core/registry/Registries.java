@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small builders for registry test data; the defaults follow the SPEC's {@code support-agent} example. */
+/** Small builders for registry test data; the defaults follow the documented {@code support-agent} example. */
 public final class Registries {
   public static final String MODEL = "support-agent";
 
@@ -64,7 +64,7 @@ public final class Registries {
         List.of(stickyAlias("production", "v7", weights("v7", v7Weight, "v8", v8Weight)))));
   }
 
-  /** The SPEC §3 example policy. */
+  /** The docs/configuration.md#slo example policy. */
   public static SloPolicy slo() {
     return new SloPolicy(SloPolicy.DEFAULT_WINDOW, SloPolicy.DEFAULT_EVALUATION_INTERVAL, SloPolicy.DEFAULT_MIN_REQUESTS,
         SloPolicy.DEFAULT_MAX_ERROR_RATE, SloPolicy.DEFAULT_MAX_P99_LATENCY, null, SloPolicy.DEFAULT_BREACHES_TO_REVERT,
