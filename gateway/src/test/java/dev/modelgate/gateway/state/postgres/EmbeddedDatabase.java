@@ -4,6 +4,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,6 +54,17 @@ public final class EmbeddedDatabase {
   public static void execute(String sql) {
     try (Connection connection = server().getPostgresDatabase().getConnection(); Statement statement = connection.createStatement()) {
       statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The number one query answers, run as the superuser in the {@code postgres} database (e.g. over {@code pg_stat_activity}). */
+  public static long number(String sql) {
+    try (Connection connection = server().getPostgresDatabase().getConnection(); Statement statement = connection.createStatement();
+        ResultSet result = statement.executeQuery(sql)) {
+      result.next();
+      return result.getLong(1);
     } catch (SQLException e) {
       throw new IllegalStateException(sql + ": " + e.getMessage(), e);
     }
