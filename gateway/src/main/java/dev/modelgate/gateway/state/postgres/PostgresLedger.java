@@ -154,7 +154,7 @@ public final class PostgresLedger implements Ledger {
   public AuditEvent append(AuditEventDraft draft) throws IOException {
     requireNonNull(draft, "draft");
     AuditEvent event = draft.withSeq(lastSeq + 1);
-    Tuple row = Tuple.of(event.seq(), event.model(), event.alias(), event.action().name().toLowerCase(java.util.Locale.ROOT),
+    Tuple row = Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(),
         EventJson.write(event));
     Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
         .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
