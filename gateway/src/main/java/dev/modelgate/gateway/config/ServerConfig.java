@@ -44,9 +44,12 @@ public record ServerConfig(
   public static final long DEFAULT_MAX_BODY_BYTES = 10_485_760L;
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(120);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
-  /** What a replica id may be: it goes into logs and PostgreSQL's {@code application_name} as it is. */
-  public static final Pattern REPLICA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,47}");
-  public static final String REPLICA_ID_EXPECTED = "1 to 48 of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. gw-1";
+  /**
+   * What a replica id may be: it goes into logs and, prefixed, into PostgreSQL's 63-byte {@code
+   * application_name} as it is.
+   */
+  public static final Pattern REPLICA_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,39}");
+  public static final String REPLICA_ID_EXPECTED = "1 to 40 of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. gw-1";
   /** {@code <hostname>-<pid>}, made to fit {@link #REPLICA_ID}: unique per process on one network, stable within one. */
   public static final String DEFAULT_REPLICA_ID = hostReplicaId();
 
@@ -104,6 +107,6 @@ public record ServerConfig(
     if (safe.isEmpty()) {
       safe = "modelgate";
     }
-    return safe.substring(0, Math.min(safe.length(), 48 - pid.length())) + pid;
+    return safe.substring(0, Math.min(safe.length(), 40 - pid.length())) + pid;
   }
 }

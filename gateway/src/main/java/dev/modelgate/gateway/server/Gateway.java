@@ -347,8 +347,12 @@ public final class Gateway {
         .transform(v -> controlWriter.close())
         // After the writer: no event can be published to closed webhooks.
         .transform(v -> webhooks.close())
-        .transform(v -> {
+        // Closing a ledger blocks (PostgreSQL's waits for its connections), so not on this event loop.
+        .transform(v -> vertx.executeBlocking(() -> {
           closeQuietly(controlPlane.ledger());
+          return null;
+        }))
+        .transform(v -> {
           accessLog.close();
           metrics.close();
           return ownsVertx ? vertx.close() : Future.<Void>succeededFuture();

@@ -137,7 +137,7 @@ class ConfigValidationTest {
   @Test
   void replicaIdMustBeASafeName() {
     assertThat(problemsOf("server: {replica_id: 'gw 1; drop'}\n" + MINIMAL)).containsExactly(
-        "server.replica_id: 'gw 1; drop' (expected: 1 to 48 of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. gw-1)");
+        "server.replica_id: 'gw 1; drop' (expected: 1 to 40 of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. gw-1)");
   }
 
   @Test

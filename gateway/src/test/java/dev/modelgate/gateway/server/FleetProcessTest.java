@@ -325,4 +325,28 @@ class FleetProcessTest {
     assertThat(put(replicas.get(2), allOn(back, revision + 1)).statusCode()).isEqualTo(200);
     untilRouted(replicas.subList(0, 2), back, System.nanoTime());
   }
+
+  @Test
+  @Order(6)
+  void aReplicaStoppedWithSigtermClosesItsConnectionsAndExitsZeroWhileTheOthersServe() throws Exception {
+    Replica leaving = replicas.get(2);
+    // Its replica id is the default, <hostname>-<pid>, and names its connections.
+    String its = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "' AND application_name LIKE 'modelgate%:%-"
+        + leaving.process().pid() + "'";
+    assertThat(EmbeddedDatabase.number(its)).as("its pool and its LISTEN connection").isGreaterThanOrEqualTo(2);
+
+    leaving.process().destroy();
+    assertThat(leaving.process().waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+    assertThat(leaving.process().exitValue()).as(Files.readString(leaving.log())).isZero();
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    while (EmbeddedDatabase.number(its) > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(EmbeddedDatabase.number(its)).as("connections left open").isZero();
+
+    long revision = revision(replicas.get(0));
+    String version = routedVersion(replicas.get(0)).equals("v7") ? "v8" : "v7";
+    assertThat(put(replicas.get(0), allOn(version, revision)).statusCode()).isEqualTo(200);
+    untilRouted(List.of(replicas.get(1)), version, System.nanoTime());
+  }
 }
