@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * @param upstreamTimeout the whole response; for streams, the time between chunks
  * @param circuitBreaker when an endpoint stops getting traffic
  * @param clients what one client may cost either listener
- * @param replicaId names this replica in a fleet: its database connections, {@code /healthz} and logs
+ * @param replicaId names this replica in a fleet: its start-up log line and its database connections
  */
 public record ServerConfig(
     int port,

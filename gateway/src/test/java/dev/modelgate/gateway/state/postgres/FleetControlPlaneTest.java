@@ -9,6 +9,7 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.state.ControlPlane;
@@ -61,11 +62,15 @@ class FleetControlPlaneTest {
   }
 
   private Replica replica(String name) throws IOException {
-    PostgresLedger ledger = PostgresLedger.open(vertx, StateConfig.postgres(url, null, 2), ENVIRONMENT::get, name);
+    return replica(name, ENVIRONMENT);
+  }
+
+  private Replica replica(String name, Map<String, String> environment) throws IOException {
+    PostgresLedger ledger = PostgresLedger.open(vertx, StateConfig.postgres(url, null, 2), environment::get, name);
     WorkerExecutor writer = vertx.createSharedWorkerExecutor("writer-" + name, 1);
     toClose.add(ledger);
     toClose.add(() -> writer.close().await());
-    RoutingState routing = new RoutingState(ENVIRONMENT::get, endpoint -> EndpointGate.UNGUARDED, table -> {});
+    RoutingState routing = new RoutingState(environment::get, endpoint -> EndpointGate.UNGUARDED, table -> {});
     List<AuditEvent> told = new CopyOnWriteArrayList<>();
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, DECLARED, Clock.systemUTC(), List.of(told::add));
     return new Replica(plane, routing, told);
@@ -125,5 +130,32 @@ class FleetControlPlaneTest {
     assertThat(b.plane().foldedSeq()).isEqualTo(2);
     assertThat(b.told()).isEmpty();
     assertThat(b.plane().guardMemory()).isEqualTo(a.plane().guardMemory());
+  }
+
+  @Test
+  void aReplicaThatCannotApplyAnotherReplicasEventKeepsItsRoutingAndRefusesChanges() throws Exception {
+    Replica a = replica("a", Map.of("SUPPORT_AGENT_KEY", "test-key", "V10_KEY", "key-only-a-has"));
+    Replica b = replica("b");
+    ModelVersion v10 = new ModelVersion("v10", "s3://models/support-agent/v10", "support-agent", List.of("http://127.0.0.1:9004"), "V10_KEY",
+        Map.of(), null);
+    a.plane().submit(registry -> LedgerEvents.register(10, v10)).await();
+
+    Alias before = b.production();
+    b.plane().catchUp();
+    Throwable refusal = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (refusal == null && System.nanoTime() < deadline) {
+      try {
+        b.plane().submit(registry -> allOn(registry.models().get(LedgerEvents.MODEL).aliases().get("production"), "v8")).await();
+      } catch (IllegalStateException e) {
+        refusal = e;
+      }
+    }
+
+    assertThat(refusal).isNotNull().hasMessageContaining("seq 2 to 2, written by another replica, cannot be applied on this replica")
+        .hasMessageContaining("V10_KEY is not set").hasMessageContaining("refuses changes until it is restarted");
+    assertThat(b.production()).isEqualTo(before);
+    assertThat(b.routing().table().registry().models().get(LedgerEvents.MODEL).versions()).doesNotContainKey("v10");
+    assertThat(a.plane().since(0, 10, null, null).await()).hasSize(2);
   }
 }
