@@ -34,6 +34,7 @@ final class SettingsReader {
   private static final int MAX_HEADERS = 10_000;
   // Each connection is a backend process on the database server, per replica.
   private static final int MAX_POOL_SIZE = 100;
+  private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(^|&)password=", Pattern.CASE_INSENSITIVE);
   private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
   private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}");
   private static final String TOKEN_NAME_EXPECTED = "1 to 64 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit, e.g. ci";
@@ -169,10 +170,6 @@ final class SettingsReader {
   // The URL ends up in logs and process listings, so a password must not be in it; nor is it echoed here.
   private static void postgresUrl(Fields f, String url) {
     String path = f.path("url");
-    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
-      f.problems().add(path, Messages.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
-      return;
-    }
     URI uri;
     try {
       uri = new URI(url);
@@ -182,10 +179,11 @@ final class SettingsReader {
     }
     String userInfo = uri.getRawUserInfo();
     String query = uri.getRawQuery();
-    if ((userInfo != null && userInfo.contains(":"))
-        || (query != null && Pattern.compile("(^|&)password=", Pattern.CASE_INSENSITIVE).matcher(query).find())) {
+    if ((userInfo != null && userInfo.contains(":")) || (query != null && PASSWORD_PARAMETER.matcher(query).find())) {
       f.problems().add(path, "has a password in it (expected: no password in the URL; name the environment variable that holds it"
           + " in " + f.path("password_env") + ")");
+    } else if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
+      f.problems().add(path, Messages.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
     } else if (uri.getHost() == null) {
       f.problems().add(path, Messages.quote(url) + " has no host (expected: postgresql://user@host:5432/database)");
     }

@@ -109,6 +109,7 @@ class ConfigValidationTest {
     "state: {pool_size: 2}                     | state.pool_size: is only for kind: postgres (expected: no pool_size, or kind: postgres)",
     "state: {kind: postgres, url: 'postgresql://mg:s3cret@db/mg'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
     "state: {kind: postgres, url: 'postgresql://db/mg?user=mg&password=s3cret'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
+    "state: {kind: postgres, url: 'mysql://mg:s3cret@db/mg'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
     "state: {kind: postgres, url: 'postgresql:///mg'} | state.url: 'postgresql:///mg' has no host (expected: postgresql://user@host:5432/database)",
     "state: {kind: postgres, url: 'postgresql://db/mg', password_env: 1PW} | state.password_env: '1PW' is not an environment variable name (expected: letters, digits and _, not starting with a digit)",
     "state: {kind: postgres, url: 'postgresql://db/mg', pool_size: 0} | state.pool_size: 0 (expected: an integer from 1 to 100)",
