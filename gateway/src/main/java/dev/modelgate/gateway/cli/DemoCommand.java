@@ -178,11 +178,9 @@ final class DemoCommand implements Callable<Integer> {
         .replace(endpoint(STABLE_PORT), endpoint(stableListens))
         .replace(endpoint(CANARY_PORT), endpoint(canaryListens));
     GatewayConfig loaded = ConfigLoader.parse(yaml, "demo.yaml");
-    ServerConfig s = loaded.server();
-    ServerConfig server = new ServerConfig(port, adminPort, s.host(), s.adminHost(), s.ssePingInterval(), s.drainTimeout(),
-        s.maxBodyBytes(), s.upstreamTimeout(), s.connectTimeout(), s.circuitBreaker(), s.clients());
+    ServerConfig server = loaded.server().withPorts(port, adminPort);
     AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv(), false);
-    return new GatewayConfig(server, new StateConfig(StateConfig.FILE, stateDir, null), auth,
+    return new GatewayConfig(server, StateConfig.file(stateDir), auth,
         stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry());
   }
 

@@ -6,6 +6,8 @@ import dev.modelgate.core.Durations;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +32,9 @@ final class SettingsReader {
   private static final int MAX_HEAD_BYTES = 1 << 20;
   private static final String HEAD_BYTES = "a number of bytes from " + MIN_HEAD_BYTES + " to " + MAX_HEAD_BYTES;
   private static final int MAX_HEADERS = 10_000;
+  // Each connection is a backend process on the database server, per replica.
+  private static final int MAX_POOL_SIZE = 100;
+  private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(^|&)password=", Pattern.CASE_INSENSITIVE);
   private static final String ENV_NAME = "letters, digits and _, not starting with a digit";
   private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}");
   private static final String TOKEN_NAME_EXPECTED = "1 to 64 of A-Z a-z 0-9 . _ : @ -, starting with a letter or digit, e.g. ci";
@@ -58,8 +63,13 @@ final class SettingsReader {
         (int) f.integer("max_url_bytes", MIN_HEAD_BYTES, MAX_HEAD_BYTES, ClientLimits.DEFAULT_MAX_URL_BYTES, HEAD_BYTES));
     BreakerConfig breaker = circuitBreaker(f.mapping("circuit_breaker",
         "a mapping such as {failure_rate: 0.5, min_calls: 10, window: 20, open_for: 10s, half_open_probes: 3}"));
+    String replicaId = f.text("replica_id", ServerConfig.DEFAULT_REPLICA_ID);
+    if (!ServerConfig.REPLICA_ID.matcher(replicaId).matches()) {
+      f.problems().add(f.path("replica_id"), Messages.quote(replicaId) + " (expected: " + ServerConfig.REPLICA_ID_EXPECTED + ")");
+      replicaId = ServerConfig.DEFAULT_REPLICA_ID;
+    }
     f.finish();
-    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker, clients);
+    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker, clients, replicaId);
   }
 
   private static BreakerConfig circuitBreaker(Fields f) {
@@ -116,32 +126,66 @@ final class SettingsReader {
     String dirText = f.text("dir", StateConfig.DEFAULT_DIR.toString());
     boolean hasUrl = f.has("url");
     String url = f.text("url", null);
+    String passwordEnv = f.text("password_env", null);
+    boolean hasPoolSize = f.has("pool_size");
+    int poolSize = (int) f.integer("pool_size", 1, MAX_POOL_SIZE, StateConfig.DEFAULT_POOL_SIZE, "an integer from 1 to " + MAX_POOL_SIZE);
     f.finish();
     switch (kind) {
       case StateConfig.FILE:
-        if (hasUrl) {
-          f.problems().add(f.path("url"), "is only for kind: postgres (expected: no url, or kind: postgres)");
-        }
+        onlyForPostgres(f, "url", hasUrl);
+        onlyForPostgres(f, "password_env", passwordEnv != null);
+        onlyForPostgres(f, "pool_size", hasPoolSize);
         Path dir = null;
         if (dirText.isBlank()) {
           f.problems().add(f.path("dir"), "is empty (expected: a directory, e.g. ./data)");
         } else {
           dir = path(f, "dir", dirText);
         }
-        return new StateConfig(StateConfig.FILE, dir == null ? StateConfig.DEFAULT_DIR : dir, null);
+        return StateConfig.file(dir == null ? StateConfig.DEFAULT_DIR : dir);
       case StateConfig.POSTGRES:
         if (hasDir) {
           f.problems().add(f.path("dir"), "is only for kind: file (expected: no dir, or kind: file)");
         }
         if (url == null) {
           f.missing("url", "a postgresql:// URL when kind is postgres");
-        } else if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
-          f.problems().add(f.path("url"), Messages.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
+        } else {
+          postgresUrl(f, url);
         }
-        return new StateConfig(StateConfig.POSTGRES, null, url == null ? "" : url);
+        if (passwordEnv != null) {
+          envName(f.problems(), f.path("password_env"), passwordEnv);
+        }
+        return StateConfig.postgres(url == null ? "" : url, passwordEnv, poolSize);
       default:
         f.problems().add(f.path("kind"), Messages.quote(kind) + " (expected: file or postgres)");
         return StateConfig.defaults();
+    }
+  }
+
+  private static void onlyForPostgres(Fields f, String key, boolean given) {
+    if (given) {
+      f.problems().add(f.path(key), "is only for kind: postgres (expected: no " + key + ", or kind: postgres)");
+    }
+  }
+
+  // The URL ends up in logs and process listings, so a password must not be in it; nor is it echoed here.
+  private static void postgresUrl(Fields f, String url) {
+    String path = f.path("url");
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      f.problems().add(path, "is not a URL: " + e.getReason() + " (expected: postgresql://user@host:5432/database)");
+      return;
+    }
+    String userInfo = uri.getRawUserInfo();
+    String query = uri.getRawQuery();
+    if ((userInfo != null && userInfo.contains(":")) || (query != null && PASSWORD_PARAMETER.matcher(query).find())) {
+      f.problems().add(path, "has a password in it (expected: no password in the URL; name the environment variable that holds it"
+          + " in " + f.path("password_env") + ")");
+    } else if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
+      f.problems().add(path, Messages.quote(url) + " (expected: a postgresql:// or postgres:// URL)");
+    } else if (uri.getHost() == null) {
+      f.problems().add(path, Messages.quote(url) + " has no host (expected: postgresql://user@host:5432/database)");
     }
   }
 

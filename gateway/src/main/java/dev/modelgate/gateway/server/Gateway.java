@@ -21,6 +21,8 @@ import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.state.postgres.LedgerListener;
+import dev.modelgate.gateway.state.postgres.PostgresLedger;
 import dev.modelgate.gateway.upstream.EndpointGuards;
 import dev.modelgate.gateway.upstream.HealthChecks;
 import dev.modelgate.gateway.upstream.UpstreamPool;
@@ -67,6 +69,8 @@ public final class Gateway {
   private final SloGuard sloGuard;
   private final WorkerExecutor controlWriter;
   private final ControlPlane controlPlane;
+  // Only with state.kind: postgres, where other replicas append too.
+  private final LedgerListener ledgerListener;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final UpstreamPool upstreams;
@@ -101,7 +105,7 @@ public final class Gateway {
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
     try {
-      ledger = openLedger(config.state());
+      ledger = openLedger(vertx, config.state(), environment, config.server().replicaId());
       // Webhooks listen from the start, so the config events open records are delivered too.
       this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(), List.of(webhooks::publish));
     } catch (RuntimeException e) {
@@ -111,15 +115,22 @@ public final class Gateway {
       metrics.close();
       throw e;
     }
+    this.ledgerListener = ledger instanceof PostgresLedger
+        ? LedgerListener.start(vertx, config.state(), environment, config.server().replicaId(), controlPlane::foldedSeq, controlPlane::catchUp)
+        : null;
     this.sloGuard = new SloGuard(routing, sloWindows, controlPlane, metrics, ticker);
     this.accessLog = AccessLog.open(config.accessLog());
     this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
   }
 
-  private static Ledger openLedger(StateConfig state) {
-    if (!state.kind().equals(StateConfig.FILE)) {
-      throw new IllegalArgumentException("state.kind: " + state.kind() + " is not supported yet (expected: file)");
+  private static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) {
+    if (state.kind().equals(StateConfig.POSTGRES)) {
+      try {
+        return PostgresLedger.open(vertx, state, environment, replicaId);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
     }
     try {
       return FileLedger.open(state.dir());
@@ -192,7 +203,7 @@ public final class Gateway {
       if (ar.succeeded()) {
         gateway.ready = true;
         LOG.info(() -> "modelgate listening: data plane " + config.server().host() + ":" + gateway.port
-            + ", admin " + config.server().adminHost() + ":" + gateway.adminPort
+            + ", admin " + config.server().adminHost() + ":" + gateway.adminPort + ", replica " + config.server().replicaId()
             + (vertx.isNativeTransportEnabled() ? " (native transport)" : ""));
         return Future.succeededFuture(gateway);
       }
@@ -331,11 +342,17 @@ public final class Gateway {
           upstreams.close();
           return Future.<Void>succeededFuture();
         })
+        // Before the writer closes: an announcement must not queue a catch-up on a closed writer.
+        .transform(v -> ledgerListener == null ? Future.<Void>succeededFuture() : ledgerListener.close())
         .transform(v -> controlWriter.close())
         // After the writer: no event can be published to closed webhooks.
         .transform(v -> webhooks.close())
-        .transform(v -> {
+        // Closing a ledger blocks (PostgreSQL's waits for its connections), so not on this event loop.
+        .transform(v -> vertx.executeBlocking(() -> {
           closeQuietly(controlPlane.ledger());
+          return null;
+        }))
+        .transform(v -> {
           accessLog.close();
           metrics.close();
           return ownsVertx ? vertx.close() : Future.<Void>succeededFuture();

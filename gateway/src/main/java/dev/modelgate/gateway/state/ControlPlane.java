@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -34,10 +35,19 @@ import java.util.logging.Logger;
  *
  * <p>It also keeps the SLO guard's {@link GuardMemory}, folded from the same events and from the
  * breach runs the guard saves through it, so the guard's cooldowns and runs survive a restart.
+ *
+ * <p><b>In a fleet</b> other replicas append to the same ledger. An append decided on a registry
+ * that another replica changed meanwhile fails ({@link AppendConflictException}); the plane then
+ * folds what the others appended and decides the change again against that registry, a bounded
+ * number of times, so checks such as {@code if_revision} hold fleet-wide. {@link #catchUp()} folds
+ * their events when the store announces them. Events another replica wrote reach this replica's
+ * routing and guard memory, not its listeners: their writer delivered them.
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
   static final String CONFIG_ACTOR = "config";
+  // Each retry follows another replica's successful append, so running out takes sustained contention.
+  private static final int MAX_ATTEMPTS = 10;
 
   private final Ledger ledger;
   private final RoutingState routing;
@@ -46,6 +56,9 @@ public final class ControlPlane {
   private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
   // Written on the writer thread only.
   private volatile GuardMemory guardMemory = GuardMemory.EMPTY;
+  private final AtomicBoolean catchUpQueued = new AtomicBoolean();
+  // Set, on the writer thread, when another replica's event cannot be applied here; then nothing more is.
+  private volatile String stuck;
 
   private ControlPlane(Ledger ledger, RoutingState routing, WorkerExecutor writer, Clock clock) {
     this.ledger = ledger;
@@ -83,7 +96,7 @@ public final class ControlPlane {
       throw new IllegalStateException("state: the ledger cannot be applied: " + e.getMessage(), e);
     }
     try {
-      plane.declare(RegistryFold.lastDeclared(events), declared);
+      plane.declareAgainstLatest(events, declared);
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot write the ledger: " + e.getMessage(), e);
     }
@@ -99,7 +112,21 @@ public final class ControlPlane {
    */
   public Future<Integer> redeclare(Registry declared) {
     requireNonNull(declared, "declared");
-    return writer.executeBlocking(() -> declare(RegistryFold.lastDeclared(ledger.replay()), declared));
+    return writer.executeBlocking(() -> declareAgainstLatest(ledger.replay(), declared));
+  }
+
+  // Replicas started with one file (or watching it) race to record it: the losers fold the winner's
+  // events, and then find nothing, or only what is still missing, to declare.
+  private int declareAgainstLatest(List<AuditEvent> replayed, Registry declared) throws IOException {
+    List<AuditEvent> events = replayed;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return declare(RegistryFold.lastDeclared(events), declared);
+      } catch (AppendConflictException e) {
+        afterConflict(attempt, e);
+        events = ledger.replay();
+      }
+    }
   }
 
   // One config event per model whose declaration differs from the file's last one, checked together first.
@@ -144,12 +171,80 @@ public final class ControlPlane {
    */
   public Future<AuditEvent> submit(Function<Registry, AuditEventDraft> decide) {
     return writer.executeBlocking(() -> {
-      AuditEventDraft draft = decide.apply(routing.table().registry());
-      return draft == null ? null : record(draft);
+      for (int attempt = 1; ; attempt++) {
+        AuditEventDraft draft = decide.apply(routing.table().registry());
+        if (draft == null) {
+          return null;
+        }
+        try {
+          return record(draft);
+        } catch (AppendConflictException e) {
+          afterConflict(attempt, e);
+        }
+      }
     });
   }
 
+  private void afterConflict(int attempt, AppendConflictException conflict) throws IOException {
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new IOException("state: gave up after " + attempt + " attempts: other replicas appended first every time", conflict);
+    }
+    foldNew();
+  }
+
+  /**
+   * Folds, on the writer thread, the events other replicas appended since this one last looked, and
+   * swaps in the routing table they give. Calls made while one is queued join it, so a burst of
+   * announcements costs one read.
+   */
+  public void catchUp() {
+    if (!catchUpQueued.compareAndSet(false, true)) {
+      return;
+    }
+    writer.executeBlocking(() -> {
+      catchUpQueued.set(false);
+      return foldNew();
+    }).onFailure(e -> LOG.warning("state: catching up with the ledger failed, retried on the next announcement or poll: " + e.getMessage()));
+  }
+
+  /** The seq of the last event folded into the routing table. */
+  public long foldedSeq() {
+    return ledger.lastSeq();
+  }
+
+  // On the writer thread. Returns how many events were folded.
+  private int foldNew() throws IOException {
+    if (stuck != null) {
+      throw new IllegalStateException(stuck);
+    }
+    List<AuditEvent> events = ledger.catchUp();
+    if (events.isEmpty()) {
+      return 0;
+    }
+    Registry next = routing.table().registry();
+    try {
+      for (AuditEvent event : events) {
+        next = RegistryFold.apply(next, event);
+      }
+      routing.install(routing.build(next));
+    } catch (IllegalArgumentException e) {
+      // The ledger has moved past these events; folding later ones on top of the gap would build a state nobody wrote.
+      stuck = "state: seq " + events.get(0).seq() + " to " + events.get(events.size() - 1).seq() + ", written by another replica,"
+          + " cannot be applied on this replica (" + e.getMessage() + "); it keeps routing on seq " + (events.get(0).seq() - 1)
+          + " and refuses changes until it is restarted";
+      LOG.severe(stuck);
+      throw new IllegalStateException(stuck, e);
+    }
+    for (AuditEvent event : events) {
+      guardMemory = guardMemory.apply(event);
+    }
+    return events.size();
+  }
+
   private AuditEvent record(AuditEventDraft draft) throws IOException {
+    if (stuck != null) {
+      throw new IllegalStateException(stuck);
+    }
     Registry next = RegistryFold.apply(routing.table().registry(), draft.withSeq(ledger.lastSeq() + 1));
     RoutingTable table = routing.build(next);
     AuditEvent event = ledger.append(draft);

@@ -8,14 +8,20 @@ import java.util.List;
 
 /**
  * The append-only audit log whose {@link dev.modelgate.core.ledger.RegistryFold fold} is the
- * registry (docs/operations.md). The embedded store is {@link FileLedger}; a PostgreSQL store implements the
- * same contract with one table of events keyed by {@code seq}, and the same fold.
+ * registry (docs/operations.md). The embedded store is {@link FileLedger};
+ * {@link dev.modelgate.gateway.state.postgres.PostgresLedger} implements the same contract with one
+ * table of events keyed by {@code seq}, shared by the replicas of a fleet.
  *
  * <p><b>Threading.</b> Every method blocks on storage, so callers run them off the event loop
  * ({@code vertx.executeBlocking}). There is one writer: appends are issued by the one control
  * context that decides changes (decide, append, then swap the routing table), so the state an
  * event's {@code before} was read from is still current when it is written. Queries may run
  * concurrently with an append and see the ledger before or after it.
+ *
+ * <p><b>Shared stores.</b> When other writers (replicas) append to the same store, this ledger knows
+ * the events up to {@link #lastSeq()}; an append decided on that state fails with {@link
+ * AppendConflictException} if another writer appended first, and {@link #catchUp()} reads what they
+ * appended.
  *
  * <p><b>Beside the events</b> a store keeps the SLO guard's breach runs: one {@link BreachRuns} per
  * alias, replaced as the runs change, not history and not audit events. {@link
@@ -24,8 +30,8 @@ import java.util.List;
 public interface Ledger extends AutoCloseable {
 
   /**
-   * Every event, oldest first, as stored when the ledger was opened plus what was appended since.
-   * Start-up folds these into the registry.
+   * Every event up to {@link #lastSeq()}, oldest first: what was stored when the ledger was opened,
+   * plus what was appended and caught up on since. Start-up folds these into the registry.
    */
   List<AuditEvent> replay() throws IOException;
 
@@ -33,8 +39,19 @@ public interface Ledger extends AutoCloseable {
    * Gives {@code draft} the next {@code seq}, stores it durably, and returns the stored event. When
    * this returns, a crash of the process or the machine does not lose the event; when it throws,
    * the event is not in the ledger and the next append gets the same seq.
+   *
+   * @throws AppendConflictException when another writer sharing the store appended that seq first
+   *     (nothing is written; {@link #catchUp()}, decide again)
    */
   AuditEvent append(AuditEventDraft draft) throws IOException;
+
+  /**
+   * Events other writers sharing the store appended after {@link #lastSeq()}, oldest first, which
+   * {@link #lastSeq()} then includes. A store with one writer has none. Called by the one writer.
+   */
+  default List<AuditEvent> catchUp() throws IOException {
+    return List.of();
+  }
 
   /**
    * Events with {@code seq} greater than {@code afterSeq}, oldest first, at most {@code limit} of
@@ -52,7 +69,7 @@ public interface Ledger extends AutoCloseable {
    */
   void saveBreachRuns(BreachRuns runs) throws IOException;
 
-  /** The seq of the last event, 0 when the ledger is empty. */
+  /** The seq of the last event this ledger knows of (read, appended or caught up on), 0 when there is none. */
   long lastSeq();
 
   @Override

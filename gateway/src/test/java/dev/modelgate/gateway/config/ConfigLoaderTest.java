@@ -63,9 +63,12 @@ class ConfigLoaderTest {
           slow_call_rate: 0.8
           open_for: 1m
           half_open_probes: 2
+        replica_id: gw-1
       state:
         kind: postgres
         url: postgresql://modelgate@127.0.0.1:5432/modelgate
+        password_env: MODELGATE_DB_PASSWORD
+        pool_size: 8
       auth:
         admin_tokens:
           - {token_env: ROOT_TOKEN, role: admin}
@@ -136,8 +139,9 @@ class ConfigLoaderTest {
     assertThat(config.server()).isEqualTo(new ServerConfig(9080, 0, "127.0.0.1", "127.0.0.2", Duration.ofMillis(500),
         Duration.ZERO, 1024, Duration.ofMinutes(1), Duration.ofMillis(1500),
         new BreakerConfig(0.25, 5, 0, Duration.ofSeconds(30), Duration.ofSeconds(20), 0.8, Duration.ofMinutes(1), 2),
-        new ClientLimits(Duration.ofSeconds(75), Duration.ofSeconds(20), 32_768, 50, 4096)));
-    assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate"));
+        new ClientLimits(Duration.ofSeconds(75), Duration.ofSeconds(20), 32_768, 50, 4096), "gw-1"));
+    assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate",
+        "MODELGATE_DB_PASSWORD", 8));
     assertThat(config.auth()).isEqualTo(new AuthConfig(
         List.of(new AdminToken("ROOT_TOKEN", Role.ADMIN), new AdminToken("SRE_TOKEN", Role.OPERATOR), new AdminToken("DASHBOARD_TOKEN", Role.VIEWER)),
         List.of("CLIENT_KEY_A", "CLIENT_KEY_B"), false));
@@ -188,8 +192,9 @@ class ConfigLoaderTest {
     assertThat(config.server()).isEqualTo(new ServerConfig(8080, 8081, "0.0.0.0", "127.0.0.1", Duration.ofSeconds(15),
         Duration.ofSeconds(30), 10_485_760L, Duration.ofSeconds(120), Duration.ofSeconds(2),
         new BreakerConfig(0.5, 10, 20, null, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(10), 3),
-        new ClientLimits(Duration.ofSeconds(60), Duration.ofSeconds(60), 16_384, 100, 8192)));
-    assertThat(config.state()).isEqualTo(new StateConfig("file", Path.of("./data"), null)).isEqualTo(StateConfig.defaults());
+        new ClientLimits(Duration.ofSeconds(60), Duration.ofSeconds(60), 16_384, 100, 8192),
+        ServerConfig.DEFAULT_REPLICA_ID));
+    assertThat(config.state()).isEqualTo(new StateConfig("file", Path.of("./data"), null, null, 4)).isEqualTo(StateConfig.defaults());
     assertThat(config.auth().adminTokens()).isEmpty();
     assertThat(config.auth().clientKeysEnv()).isEmpty();
     assertThat(config.accessLog()).isEqualTo("./data/access.jsonl");
@@ -251,7 +256,7 @@ class ConfigLoaderTest {
   @Test
   void stateFileTakesItsDirectory() throws ConfigException {
     assertThat(ConfigLoader.parse("state: {dir: /var/lib/modelgate}\n" + MINIMAL, "t.yaml").state())
-        .isEqualTo(new StateConfig("file", Path.of("/var/lib/modelgate"), null));
+        .isEqualTo(StateConfig.file(Path.of("/var/lib/modelgate")));
   }
 
   @Test

@@ -105,9 +105,40 @@ class ConfigValidationTest {
     "state: {url: postgresql://h/db}           | state.url: is only for kind: postgres (expected: no url, or kind: postgres)",
     "state: {dir: ''}                          | state.dir: is empty (expected: a directory, e.g. ./data)",
     "state: {dir: 7}                           | state.dir: 7 (expected: a string; quote it to keep it as text)",
+    "state: {password_env: PGPASS}             | state.password_env: is only for kind: postgres (expected: no password_env, or kind: postgres)",
+    "state: {pool_size: 2}                     | state.pool_size: is only for kind: postgres (expected: no pool_size, or kind: postgres)",
+    "state: {kind: postgres, url: 'postgresql://mg:s3cret@db/mg'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
+    "state: {kind: postgres, url: 'postgresql://db/mg?user=mg&password=s3cret'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
+    "state: {kind: postgres, url: 'mysql://mg:s3cret@db/mg'} | state.url: has a password in it (expected: no password in the URL; name the environment variable that holds it in state.password_env)",
+    "state: {kind: postgres, url: 'postgresql:///mg'} | state.url: 'postgresql:///mg' has no host (expected: postgresql://user@host:5432/database)",
+    "state: {kind: postgres, url: 'postgresql://db/mg', password_env: 1PW} | state.password_env: '1PW' is not an environment variable name (expected: letters, digits and _, not starting with a digit)",
+    "state: {kind: postgres, url: 'postgresql://db/mg', pool_size: 0} | state.pool_size: 0 (expected: an integer from 1 to 100)",
   })
   void stateProblems(String section, String problem) {
     assertThat(problemsOf(section + "\n" + MINIMAL)).containsExactly(problem);
+  }
+
+  @Test
+  void postgresTakesAUrlAPasswordVariableAndAPoolSize() throws ConfigException {
+    assertThat(ConfigLoader.parse("state: {kind: postgres, url: 'postgres://mg@db:5433/mg?sslmode=require', password_env: PGPASS}\n"
+        + MINIMAL, "t").state()).isEqualTo(StateConfig.postgres("postgres://mg@db:5433/mg?sslmode=require", "PGPASS", 4));
+  }
+
+  @ParameterizedTest(name = "{0} → {1}")
+  @CsvSource(delimiter = '|', value = {
+    "replica_id: gw-1.eu_west | gw-1.eu_west",
+    "port: 1                  | ",
+  })
+  void replicaIdIsASafeNameDefaultingToHostAndPid(String entry, String expected) throws ConfigException {
+    String replicaId = ConfigLoader.parse("server: {" + entry + "}\n" + MINIMAL, "t").server().replicaId();
+    assertThat(replicaId).isEqualTo(expected == null ? ServerConfig.DEFAULT_REPLICA_ID : expected);
+    assertThat(ServerConfig.DEFAULT_REPLICA_ID).matches(ServerConfig.REPLICA_ID).endsWith("-" + ProcessHandle.current().pid());
+  }
+
+  @Test
+  void replicaIdMustBeASafeName() {
+    assertThat(problemsOf("server: {replica_id: 'gw 1; drop'}\n" + MINIMAL)).containsExactly(
+        "server.replica_id: 'gw 1; drop' (expected: 1 to 40 of A-Z a-z 0-9 . _ -, starting with a letter or digit, e.g. gw-1)");
   }
 
   @Test
@@ -386,8 +417,8 @@ class ConfigValidationTest {
         "server.adminport: unknown key (did you mean 'admin_port'?)",
         "server.foo: unknown key (expected one of: port, admin_port, host, admin_host, sse_ping_interval, drain_timeout, "
             + "max_body_bytes, upstream_timeout, connect_timeout, client_idle_timeout, request_read_timeout, max_header_bytes, "
-            + "max_headers, max_url_bytes, circuit_breaker)",
-        "state.foo: unknown key (expected one of: kind, dir, url)",
+            + "max_headers, max_url_bytes, circuit_breaker, replica_id)",
+        "state.foo: unknown key (expected one of: kind, dir, url, password_env, pool_size)",
         "auth.admin_tokens[0].rol: unknown key (did you mean 'role'?)",
         "auth.client_key_env: unknown key (did you mean 'client_keys_env'?)",
         "webhooks[0].evnts: unknown key (did you mean 'events'?)",

@@ -1,0 +1,279 @@
+package dev.modelgate.gateway.state.postgres;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.rollout.BreachRuns;
+import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.schema.EventJson;
+import dev.modelgate.gateway.state.AppendConflictException;
+import dev.modelgate.gateway.state.Ledger;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The ledger in PostgreSQL, shared by every replica of a fleet: table {@code modelgate_events}, one
+ * row per event with the event as the same JSON line {@link EventJson} writes to the file store
+ * (one shape), and beside it the columns the audit query filters on ({@code seq} the primary key,
+ * {@code model}, {@code alias}, {@code action}). The SLO guard's breach runs live in {@code
+ * modelgate_breach_runs}, one row per alias.
+ *
+ * <p><b>Appends only on the latest seq.</b> This ledger knows the events up to {@link #lastSeq()}:
+ * those it replayed, appended or caught up on. An append inserts {@code lastSeq() + 1}; the primary
+ * key refuses it when another replica appended that seq first, and since a writer only ever appends
+ * right after the last event it has seen, a successful insert proves nothing was appended in
+ * between. The refusal is an {@link AppendConflictException}: nothing was written, and the caller
+ * {@link #catchUp() catches up} and decides again. So {@code if_revision} and every other check made
+ * against the registry hold fleet-wide, without a lock held across the decision. The same
+ * transaction runs {@code pg_notify} on {@link #CHANNEL} with the seq, delivered at commit.
+ *
+ * <p><b>Schema.</b> Opening creates or migrates the tables in one transaction under an advisory
+ * lock, so replicas starting together migrate once; {@code modelgate_schema} holds the version. A
+ * database migrated by a newer modelgate is refused: this code cannot know what its tables mean.
+ *
+ * <p>Every method blocks on the reactive client (at most {@link Database#TIMEOUT} per answer), so it
+ * runs off the event loop, as {@link Ledger} asks.
+ */
+public final class PostgresLedger implements Ledger {
+  /** The NOTIFY channel; the payload is the appended seq. */
+  public static final String CHANNEL = "modelgate_events";
+  static final int SCHEMA_VERSION = 1;
+  // Any constant shared by every modelgate; "mgschema" in ASCII.
+  private static final long SCHEMA_LOCK = 0x6d67_7363_6865_6d61L;
+  private static final int CATCH_UP_BATCH = 1000;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<LinkedHashMap<String, Integer>> RUNS = new TypeReference<>() {};
+
+  /** Migration n (from version n to n + 1) is {@code MIGRATIONS.get(n)}. */
+  private static final List<List<String>> MIGRATIONS = List.of(List.of(
+      """
+      CREATE TABLE modelgate_events (
+        seq bigint PRIMARY KEY CHECK (seq > 0),
+        model text NOT NULL,
+        alias text,
+        action text NOT NULL,
+        event json NOT NULL)""",
+      "CREATE INDEX modelgate_events_model_alias ON modelgate_events (model, alias, seq)",
+      """
+      CREATE TABLE modelgate_breach_runs (
+        model text NOT NULL,
+        alias text NOT NULL,
+        seen_at text NOT NULL,
+        runs json NOT NULL,
+        PRIMARY KEY (model, alias))"""));
+
+  private final Pool pool;
+  private final String where;
+  // Written by the one writer (append, catchUp) and at open.
+  private volatile long lastSeq;
+
+  private PostgresLedger(Pool pool, String where) {
+    this.pool = pool;
+    this.where = where;
+  }
+
+  /**
+   * Connects to {@code state.url}, creates or migrates the tables and reads where the ledger ends.
+   *
+   * @param replicaId names the pool's connections ({@code application_name} {@code modelgate:<replicaId>})
+   * @throws IllegalArgumentException naming the key when the URL or password variable cannot be used
+   * @throws IOException when the database cannot be reached, refuses, or has a newer schema (the
+   *     message says which)
+   */
+  public static PostgresLedger open(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) throws IOException {
+    requireNonNull(vertx, "vertx");
+    requireNonNull(state, "state");
+    PgConnectOptions options = Database.connectOptions(state, environment, "modelgate:" + replicaId);
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(state.poolSize())).connectingTo(options).using(vertx).build();
+    PostgresLedger ledger = new PostgresLedger(pool, options.getHost() + ":" + options.getPort() + "/" + options.getDatabase());
+    try {
+      ledger.migrate();
+      ledger.lastSeq = Database.await(pool.query("SELECT coalesce(max(seq), 0) FROM modelgate_events").execute(), "reading the last seq")
+          .iterator().next().getLong(0);
+      return ledger;
+    } catch (IOException | RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  /** Where the ledger is, {@code host:port/database}, for messages. */
+  public String where() {
+    return where;
+  }
+
+  private void migrate() throws IOException {
+    Database.await(pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")").execute()
+        .compose(locked -> connection.query("CREATE TABLE IF NOT EXISTS modelgate_schema (version integer NOT NULL)").execute())
+        .compose(created -> connection.query("SELECT coalesce(max(version), 0) FROM modelgate_schema").execute())
+        .compose(rows -> {
+          int found = rows.iterator().next().getInteger(0);
+          if (found > SCHEMA_VERSION) {
+            return Future.failedFuture(new Database.Refusal("state: the database " + where + " has modelgate schema version " + found
+                + ", newer than this modelgate knows (" + SCHEMA_VERSION + "): a newer release migrated it. Run that release"
+                + " (or newer) on every replica, or point state.url at another database"));
+          }
+          Future<?> step = Future.succeededFuture();
+          for (int version = found; version < SCHEMA_VERSION; version++) {
+            for (String statement : MIGRATIONS.get(version)) {
+              step = step.compose(done -> connection.query(statement).execute());
+            }
+          }
+          if (found == SCHEMA_VERSION) {
+            return step.mapEmpty();
+          }
+          return step.compose(done -> connection.query("DELETE FROM modelgate_schema").execute())
+              .compose(done -> connection.query("INSERT INTO modelgate_schema (version) VALUES (" + SCHEMA_VERSION + ")").execute())
+              .mapEmpty();
+        })), "creating or migrating the tables in " + where);
+  }
+
+  @Override
+  public List<AuditEvent> replay() throws IOException {
+    return read("SELECT event::text FROM modelgate_events WHERE seq <= $1 ORDER BY seq", Tuple.of(lastSeq), 0, "replaying the ledger");
+  }
+
+  @Override
+  public AuditEvent append(AuditEventDraft draft) throws IOException {
+    requireNonNull(draft, "draft");
+    AuditEvent event = draft.withSeq(lastSeq + 1);
+    Tuple row = Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(),
+        EventJson.write(event));
+    Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
+        .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
+        .execute(row)
+        .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(event.seq())))));
+    Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
+        Database.isUniqueViolation(failure) ? new AppendConflictException(event.seq()) : failure));
+    Database.await(conflictsNamed, "appending seq " + event.seq());
+    lastSeq = event.seq();
+    return event;
+  }
+
+  /**
+   * Events other replicas appended after {@link #lastSeq()}, oldest first; {@link #lastSeq()} then
+   * includes them. Call it from the one writer.
+   */
+  @Override
+  public List<AuditEvent> catchUp() throws IOException {
+    List<AuditEvent> caught = new ArrayList<>();
+    List<AuditEvent> batch;
+    do {
+      long after = lastSeq;
+      batch = read("SELECT event::text FROM modelgate_events WHERE seq > $1 ORDER BY seq LIMIT $2", Tuple.of(after, CATCH_UP_BATCH), after,
+          "catching up after seq " + after);
+      caught.addAll(batch);
+      if (!batch.isEmpty()) {
+        lastSeq = batch.get(batch.size() - 1).seq();
+      }
+    } while (batch.size() == CATCH_UP_BATCH);
+    return caught;
+  }
+
+  @Override
+  public List<AuditEvent> since(long afterSeq, int limit, String model, String alias) throws IOException {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit: " + limit + " (expected: 1 or more)");
+    }
+    StringBuilder sql = new StringBuilder("SELECT event::text FROM modelgate_events WHERE seq > $1");
+    List<Object> values = new ArrayList<>(List.of(Math.max(afterSeq, 0), limit));
+    if (model != null) {
+      values.add(model);
+      sql.append(" AND model = $").append(values.size());
+    }
+    if (alias != null) {
+      values.add(alias);
+      sql.append(" AND alias = $").append(values.size());
+    }
+    sql.append(" ORDER BY seq LIMIT $2");
+    return read(sql.toString(), Tuple.from(values), -1, "reading events after seq " + afterSeq);
+  }
+
+  /**
+   * Rows of one {@code event::text} column as events; when {@code contiguousAfter} is 0 or more,
+   * they must be the seqs right after it, since a gap would fold into a state nobody acknowledged.
+   */
+  private List<AuditEvent> read(String sql, Tuple values, long contiguousAfter, String doing) throws IOException {
+    RowSet<Row> rows = Database.await(pool.preparedQuery(sql).execute(values), doing);
+    List<AuditEvent> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      AuditEvent event;
+      try {
+        event = EventJson.read(row.getString(0));
+      } catch (IllegalArgumentException e) {
+        throw new IOException("state: an event in " + where + " after " + describeLast(events, contiguousAfter)
+            + " cannot be read: " + e.getMessage(), e);
+      }
+      if (contiguousAfter >= 0 && event.seq() != contiguousAfter + events.size() + 1) {
+        throw new IOException("state: the ledger in " + where + " has seq " + event.seq() + " after " + describeLast(events, contiguousAfter)
+            + " (expected: " + (contiguousAfter + events.size() + 1) + "; a gap means events were deleted)");
+      }
+      events.add(event);
+    }
+    return events;
+  }
+
+  private static String describeLast(List<AuditEvent> events, long contiguousAfter) {
+    long last = events.isEmpty() ? contiguousAfter : events.get(events.size() - 1).seq();
+    return last <= 0 ? "the start" : "seq " + last;
+  }
+
+  @Override
+  public List<BreachRuns> breachRuns() throws IOException {
+    RowSet<Row> rows = Database.await(pool.query("SELECT model, alias, seen_at, runs::text FROM modelgate_breach_runs ORDER BY model, alias")
+        .execute(), "reading the SLO guard's breach runs");
+    List<BreachRuns> all = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      try {
+        all.add(new BreachRuns(row.getString(0), row.getString(1), Instant.parse(row.getString(2)), JSON.readValue(row.getString(3), RUNS)));
+      } catch (JsonProcessingException | RuntimeException e) {
+        throw new IOException("state: the breach runs of " + row.getString(0) + ":" + row.getString(1) + " in " + where
+            + " cannot be read: " + e.getMessage(), e);
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public void saveBreachRuns(BreachRuns runs) throws IOException {
+    requireNonNull(runs, "runs");
+    Future<RowSet<Row>> saved;
+    if (runs.runs().isEmpty()) {
+      saved = pool.preparedQuery("DELETE FROM modelgate_breach_runs WHERE model = $1 AND alias = $2").execute(Tuple.of(runs.model(), runs.alias()));
+    } else {
+      saved = pool.preparedQuery("""
+          INSERT INTO modelgate_breach_runs (model, alias, seen_at, runs) VALUES ($1, $2, $3, $4::text::json)
+          ON CONFLICT (model, alias) DO UPDATE SET seen_at = excluded.seen_at, runs = excluded.runs""")
+          .execute(Tuple.of(runs.model(), runs.alias(), runs.seenAt().toString(), JSON.writeValueAsString(runs.runs())));
+    }
+    Database.await(saved, "saving the breach runs of " + runs.model() + ":" + runs.alias());
+  }
+
+  @Override
+  public long lastSeq() {
+    return lastSeq;
+  }
+
+  @Override
+  public void close() throws IOException {
+    Database.await(pool.close(), "closing the connections to " + where);
+  }
+
+}

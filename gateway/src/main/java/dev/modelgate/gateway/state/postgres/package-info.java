@@ -1,0 +1,12 @@
+/**
+ * The ledger in PostgreSQL, shared by a fleet of replicas (docs/operations.md, "A fleet on PostgreSQL").
+ *
+ * <p>Start at {@link dev.modelgate.gateway.state.postgres.PostgresLedger}: the events table (each
+ * event the same JSON line the file store writes), appends that succeed only on the {@code seq} the
+ * replica has folded, the schema created and migrated at start. {@link
+ * dev.modelgate.gateway.state.postgres.LedgerListener} tells the replica when others append
+ * (LISTEN/NOTIFY, re-subscribed after a lost connection, and a slow poll as the safety net); the
+ * {@link dev.modelgate.gateway.state.ControlPlane} then folds what follows its last seq. Everything
+ * here runs on the Vert.x reactive client; the ledger's blocking methods wait on it off the event loop.
+ */
+package dev.modelgate.gateway.state.postgres;

@@ -1,0 +1,108 @@
+package dev.modelgate.gateway.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modelgate.core.ledger.Action;
+import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.RegistryFold;
+import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.rollout.BreachRuns;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Ledger} store promises, run against each: the file store and PostgreSQL give
+ * the same answers to the same calls, before and after a reopen.
+ */
+public abstract class LedgerContract {
+
+  /** Opens the store under test on this test's storage; a second call opens the same storage again. */
+  protected abstract Ledger open() throws IOException;
+
+  private static List<AuditEvent> appendLifecycle(Ledger ledger) throws IOException {
+    List<AuditEvent> appended = new ArrayList<>();
+    for (AuditEventDraft draft : LedgerEvents.lifecycle()) {
+      appended.add(ledger.append(draft));
+    }
+    return appended;
+  }
+
+  @Test
+  public void anEmptyStoreHasNoEventsNoRunsAndSeqZero() throws IOException {
+    try (Ledger ledger = open()) {
+      assertThat(ledger.replay()).isEmpty();
+      assertThat(ledger.lastSeq()).isZero();
+      assertThat(ledger.since(0, 10, null, null)).isEmpty();
+      assertThat(ledger.breachRuns()).isEmpty();
+      assertThat(ledger.catchUp()).isEmpty();
+    }
+  }
+
+  @Test
+  public void keepsEveryKindOfEventInSeqOrderThroughAReopen() throws IOException {
+    List<AuditEvent> appended;
+    try (Ledger ledger = open()) {
+      appended = appendLifecycle(ledger);
+      assertThat(appended).extracting(AuditEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+      assertThat(appended).extracting(AuditEvent::draft).containsExactlyElementsOf(LedgerEvents.lifecycle());
+      assertThat(ledger.replay()).isEqualTo(appended);
+      assertThat(ledger.lastSeq()).isEqualTo(8);
+    }
+    try (Ledger reopened = open()) {
+      assertThat(reopened.replay()).isEqualTo(appended);
+      assertThat(reopened.replay()).extracting(AuditEvent::action).contains(Action.values());
+      assertThat(reopened.lastSeq()).isEqualTo(8);
+      Registry stepByStep = Registry.EMPTY;
+      for (AuditEvent event : appended) {
+        stepByStep = RegistryFold.apply(stepByStep, event);
+      }
+      assertThat(RegistryFold.replay(reopened.replay())).isEqualTo(stepByStep);
+      AuditEvent next = reopened.append(LedgerEvents.register(9, LedgerEvents.v9()));
+      assertThat(next.seq()).isEqualTo(9);
+    }
+  }
+
+  @Test
+  public void sinceFiltersBySeqModelAndAliasAndStopsAtTheLimit() throws IOException {
+    try (Ledger ledger = open()) {
+      List<AuditEvent> all = appendLifecycle(ledger);
+      assertThat(ledger.since(0, 100, null, null)).isEqualTo(all);
+      assertThat(ledger.since(-5, 100, null, null)).isEqualTo(all);
+      assertThat(ledger.since(5, 100, null, null)).extracting(AuditEvent::seq).containsExactly(6L, 7L, 8L);
+      assertThat(ledger.since(2, 3, null, null)).extracting(AuditEvent::seq).containsExactly(3L, 4L, 5L);
+      assertThat(ledger.since(8, 100, null, null)).isEmpty();
+      assertThat(ledger.since(0, 100, LedgerEvents.MODEL, "production")).extracting(AuditEvent::seq).containsExactly(3L, 4L, 6L, 7L);
+      assertThat(ledger.since(3, 1, LedgerEvents.MODEL, "production")).extracting(AuditEvent::seq).containsExactly(4L);
+      assertThat(ledger.since(0, 100, LedgerEvents.MODEL, null)).isEqualTo(all);
+      assertThat(ledger.since(0, 100, null, "candidate")).extracting(AuditEvent::seq).containsExactly(5L);
+      assertThat(ledger.since(0, 100, "another-model", null)).isEmpty();
+      assertThatThrownBy(() -> ledger.since(0, 0, null, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit: 0");
+    }
+  }
+
+  @Test
+  public void breachRunsAreReplacedAndRemovedPerAliasAndSurviveAReopen() throws IOException {
+    BreachRuns production = new BreachRuns(LedgerEvents.MODEL, "production", LedgerEvents.T0.plusNanos(123_456_789), Map.of("v8", 1));
+    BreachRuns productionLater = new BreachRuns(LedgerEvents.MODEL, "production", LedgerEvents.T0.plusSeconds(5), Map.of("v8", 2, "v9", 1));
+    BreachRuns staging = new BreachRuns(LedgerEvents.MODEL, "staging", LedgerEvents.T0, Map.of("v8", 1));
+    try (Ledger ledger = open()) {
+      ledger.saveBreachRuns(production);
+      ledger.saveBreachRuns(staging);
+      ledger.saveBreachRuns(productionLater);
+      assertThat(ledger.breachRuns()).containsExactlyInAnyOrder(productionLater, staging);
+    }
+    try (Ledger reopened = open()) {
+      assertThat(reopened.breachRuns()).containsExactlyInAnyOrder(productionLater, staging);
+      reopened.saveBreachRuns(new BreachRuns(LedgerEvents.MODEL, "staging", LedgerEvents.T0.plusSeconds(9), Map.of()));
+      assertThat(reopened.breachRuns()).containsExactly(productionLater);
+    }
+    try (Ledger again = open()) {
+      assertThat(again.breachRuns()).containsExactly(productionLater);
+    }
+  }
+}
