@@ -44,6 +44,9 @@ public record Rollout(
     requireNonNull(startedAt, "startedAt");
     requireNonNull(enteredAt, "enteredAt");
     requireNonNull(startedBy, "startedBy");
+    if (version.equals(from)) {
+      throw new IllegalArgumentException("version: " + version + " (expected: another version than from, " + from + ")");
+    }
     if (step < 0 || step > plan.stepCount() || (phase != RolloutPhase.STEP && step != 0)) {
       throw new IllegalArgumentException("step: " + step + " in phase " + phase.wireName()
           + " (expected: 0 outside the step phase, else 0 to " + plan.stepCount() + ")");

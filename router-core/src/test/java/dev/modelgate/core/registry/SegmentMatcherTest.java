@@ -77,6 +77,29 @@ class SegmentMatcherTest {
     assertThat(SegmentMatcher.compile(List.of(EMPLOYEES, INTERNAL, contractors, team)).bodyFields()).containsExactly("user", "team");
   }
 
+  @Test
+  void matchingAllocatesNothing() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    SegmentMatcher matcher = SegmentMatcher.compile(List.of(BETA, INTERNAL, EMPLOYEES));
+    FakeRequest miss = request(Map.of("x-user-tier", "customer"), Map.of("user", "cust-1"));
+    FakeRequest hit = request(Map.of(), Map.of("user", "emp-1"));
+    long id = Thread.currentThread().getId();
+    int matched = 0;
+    // Warm up first, so the count below is the loop's own, not class loading's.
+    for (int i = 0; i < 20_000; i++) {
+      matched += (matcher.match(miss) == null ? 0 : 1) + (matcher.match(hit) == null ? 0 : 1);
+    }
+    long before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 100_000; i++) {
+      matched += (matcher.match(miss) == null ? 0 : 1) + (matcher.match(hit) == null ? 0 : 1);
+    }
+    long allocated = threads.getThreadAllocatedBytes(id) - before;
+
+    assertThat(matched).isEqualTo(120_000);
+    // The allocation counter's own reading may cost a few bytes; a per-match allocation would be megabytes.
+    assertThat(allocated).isLessThan(1_024);
+  }
+
   @Property
   void aHeaderSegmentMatchesExactlyTheValuesItLists(@ForAll String value) {
     SegmentMatcher matcher = SegmentMatcher.compile(List.of(INTERNAL));

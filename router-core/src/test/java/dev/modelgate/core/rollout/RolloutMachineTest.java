@@ -416,6 +416,8 @@ class RolloutMachineTest {
         .hasMessage("phase: shadow (expected: a phase the plan has)");
     assertThatThrownBy(() -> new Rollout("v9", "v7", PLAIN, RolloutStatus.RUNNING, RolloutPhase.STEP, 5, T0, T0, "ci", 0))
         .hasMessage("step: 5 in phase step (expected: 0 outside the step phase, else 0 to 4)");
+    assertThatThrownBy(() -> new Rollout("v7", "v7", PLAIN, RolloutStatus.RUNNING, RolloutPhase.STEP, 1, T0, T0, "ci", 0))
+        .hasMessage("version: v7 (expected: another version than from, v7)");
   }
 
   @Test
