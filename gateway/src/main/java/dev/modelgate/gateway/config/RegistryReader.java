@@ -36,6 +36,7 @@ final class RegistryReader {
   static final long CONFIG_REVISION = 1;
 
   private static final String WEIGHT = "an integer from 0 to 100";
+  private static final String SEGMENT = "a mapping such as {header: x-user-tier, values: [internal, staff]} or {body: user, prefix: emp-}";
 
   private RegistryReader() {}
 
@@ -173,8 +174,6 @@ final class RegistryReader {
     f.problems().addRegistryProblems(problems);
     return delivery;
   }
-
-  private static final String SEGMENT = "a mapping such as {header: x-user-tier, values: [internal, staff]} or {body: user, prefix: emp-}";
 
   private static Segment segment(String name, Fields f) {
     String header = f.text("header", null);
