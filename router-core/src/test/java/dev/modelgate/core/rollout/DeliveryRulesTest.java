@@ -6,6 +6,10 @@ import dev.modelgate.core.registry.Segment;
 import dev.modelgate.core.rollout.RolloutPlan.ShadowPhase;
 import java.time.Duration;
 import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /** Every rule of a plan, its segments and its shadow, each reported once with its key. */
@@ -107,6 +111,20 @@ class DeliveryRulesTest {
         "shadow.version: names unknown version 'v10' (expected one of: v7, v8, v9)",
         "shadow.percent: 101 (expected: a percent from 1 to 100 of the alias's requests to mirror)");
     assertThat(new Delivery(null, List.of(), new Delivery.Shadow("v9", 100)).problems(VERSIONS, false)).isEmpty();
+  }
+
+  @Property
+  void stepsAreValidExactlyWhenTheyAscendWithinRangeToOneHundred(@ForAll @Size(max = 6) List<@IntRange(min = -5, max = 105) Integer> steps) {
+    boolean ascending = true;
+    for (int i = 0; i < steps.size(); i++) {
+      ascending &= steps.get(i) >= 1 && steps.get(i) <= 100 && (i == 0 || steps.get(i) > steps.get(i - 1));
+    }
+    boolean valid = !steps.isEmpty() && ascending && steps.get(steps.size() - 1) == 100;
+
+    List<String> problems = problems(plan(steps, List.of()));
+
+    assertThat(problems.isEmpty()).as("%s: %s", steps, problems).isEqualTo(valid);
+    assertThat(problems).allSatisfy(problem -> assertThat(problem).startsWith("rollout.steps"));
   }
 
   @Test
