@@ -56,23 +56,33 @@ public final class Names {
 
   /** Why {@code alias} is not a valid alias name, or {@code null} when it is. */
   public static String aliasNameProblem(String alias) {
-    if (alias.isEmpty()) {
-      return "alias is empty";
-    }
-    if (alias.length() > MAX_ALIAS_NAME) {
-      return "alias is " + alias.length() + " characters long (expected: at most " + MAX_ALIAS_NAME + ")";
-    }
-    if (!isLetterOrDigit(alias.charAt(0))) {
-      return "alias must start with a letter or digit";
-    }
-    for (int i = 0; i < alias.length(); i++) {
-      char c = alias.charAt(i);
-      if (!isLetterOrDigit(c) && c != '.' && c != '_' && c != '-') {
-        return "alias has the character " + describe(c) + " (expected: A-Z a-z 0-9 . _ -)";
-      }
-    }
-    if (looksLikeVersionId(alias)) {
+    String problem = labelProblem("alias", alias);
+    if (problem == null && looksLikeVersionId(alias)) {
       return "alias '" + alias + "' looks like a version id (expected: a name that is not v<number>)";
+    }
+    return problem;
+  }
+
+  /** Why {@code segment} is not a valid segment name, or {@code null}: the alias rule, since it shows in a header. */
+  public static String segmentNameProblem(String segment) {
+    return labelProblem("segment", segment);
+  }
+
+  private static String labelProblem(String kind, String label) {
+    if (label.isEmpty()) {
+      return kind + " is empty";
+    }
+    if (label.length() > MAX_ALIAS_NAME) {
+      return kind + " is " + label.length() + " characters long (expected: at most " + MAX_ALIAS_NAME + ")";
+    }
+    if (!isLetterOrDigit(label.charAt(0))) {
+      return kind + " must start with a letter or digit";
+    }
+    for (int i = 0; i < label.length(); i++) {
+      char c = label.charAt(i);
+      if (!isLetterOrDigit(c) && c != '.' && c != '_' && c != '-') {
+        return kind + " has the character " + describe(c) + " (expected: A-Z a-z 0-9 . _ -)";
+      }
     }
     return null;
   }

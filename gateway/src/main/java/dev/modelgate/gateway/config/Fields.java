@@ -127,6 +127,31 @@ final class Fields {
     return texts;
   }
 
+  /**
+   * A list of integers; {@code null} when any item is not one (each reported), so that rules about
+   * the list as a whole are not judged on what is left.
+   */
+  List<Integer> integers(String key, List<Integer> fallback, String expectedItem) {
+    JsonNode value = value(key);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.isArray()) {
+      problems.add(path(key), describe(value) + " (expected: a list, e.g. [5, 25, 50, 100])");
+      return null;
+    }
+    List<Integer> integers = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode item = value.get(i);
+      if (item.isIntegralNumber() && item.canConvertToInt()) {
+        integers.add(item.intValue());
+      } else {
+        problems.add(path(key) + "[" + i + "]", describe(item) + " (expected: " + expectedItem + unquoteHint(item) + ")");
+      }
+    }
+    return integers.size() == value.size() ? integers : null;
+  }
+
   /** The integer at {@code key} if within {@code min..max}, else {@code fallback} (reported). */
   long integer(String key, long min, long max, long fallback, String expected) {
     JsonNode value = value(key);

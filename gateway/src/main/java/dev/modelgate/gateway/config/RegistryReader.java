@@ -7,42 +7,81 @@ import dev.modelgate.core.registry.HealthCheck;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.registry.Segment;
 import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.core.rollout.Delivery;
+import dev.modelgate.core.rollout.RolloutPlan;
 import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.gateway.schema.Schema;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Reads {@code models} into router-core records. It checks only what the YAML can get wrong (keys,
  * types, durations, required keys); names, weight ranges and sums, endpoints URLs and references
  * to versions are {@link dev.modelgate.core.registry.RegistryRules}' to judge.
+ *
+ * <p>An alias's {@code rollout}, {@code segments} and {@code shadow} are read into a {@link Delivery}
+ * and judged at once by {@link Delivery#problems}. The ledger does not carry them yet, so they are
+ * kept beside the registry rather than on the {@link Alias}: {@link #read} returns both.
  */
 final class RegistryReader {
   /** Aliases from the file start at revision 1; every later change adds one. */
   static final long CONFIG_REVISION = 1;
 
   private static final String WEIGHT = "an integer from 0 to 100";
+  private static final String SEGMENT = "a mapping such as {header: x-user-tier, values: [internal, staff]} or {body: user, prefix: emp-}";
 
   private RegistryReader() {}
 
+  /**
+   * The registry a config file seeds and, beside it, what its aliases declare about delivery.
+   *
+   * @param deliveries model → alias → delivery, only for aliases that declare one
+   */
+  record Read(Registry registry, Map<String, Map<String, Delivery>> deliveries) {
+    Read {
+      Map<String, Map<String, Delivery>> copy = new LinkedHashMap<>();
+      deliveries.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
+      deliveries = Collections.unmodifiableMap(copy);
+    }
+
+    /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
+    Delivery delivery(String model, String alias) {
+      return deliveries.getOrDefault(model, Map.of()).getOrDefault(alias, Delivery.NONE);
+    }
+  }
+
   static Registry registry(Fields top) {
+    return read(top).registry();
+  }
+
+  static Read read(Fields top) {
+    Map<String, Map<String, Delivery>> deliveries = new LinkedHashMap<>();
     if (!top.has("models")) {
       top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
-      return Registry.EMPTY;
+      return new Read(Registry.EMPTY, deliveries);
     }
     Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
     Map<String, Model> byName = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : models.entries()) {
       String name = e.getKey();
-      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems())));
+      Map<String, Delivery> modelDeliveries = new LinkedHashMap<>();
+      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems()), modelDeliveries));
+      if (!modelDeliveries.isEmpty()) {
+        deliveries.put(name, modelDeliveries);
+      }
     }
-    return new Registry(byName);
+    return new Read(new Registry(byName), deliveries);
   }
 
-  private static Model model(String name, Fields f) {
+  private static Model model(String name, Fields f, Map<String, Delivery> deliveries) {
     String defaultAlias = f.text("default_alias", Model.DEFAULT_ALIAS);
     String description = f.text("description", null);
     String owner = f.text("owner", null);
@@ -57,7 +96,14 @@ final class RegistryReader {
     Map<String, Alias> aliases = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : aliasesField.entries()) {
       String alias = e.getKey();
-      aliases.put(alias, alias(alias, Fields.of(e.getValue(), aliasesField.path(alias), "a mapping with weights and stable", f.problems())));
+      Fields aliasField = Fields.of(e.getValue(), aliasesField.path(alias), "a mapping with weights and stable", f.problems());
+      Alias read = alias(alias, aliasField);
+      Delivery delivery = delivery(aliasField, versions.keySet(), read.slo() != null);
+      aliasField.finish();
+      aliases.put(alias, read);
+      if (!delivery.equals(Delivery.NONE)) {
+        deliveries.put(alias, delivery);
+      }
     }
     f.finish();
     return new Model(name, defaultAlias, description, owner, tags, versions, aliases);
@@ -105,8 +151,103 @@ final class RegistryReader {
       }
     }
     SloPolicy slo = f.has("slo") ? slo(f.mapping("slo", "a mapping such as {max_error_rate: 0.05, max_p99_latency: 2s}")) : null;
-    f.finish();
     return new Alias(name, weights, stable, CONFIG_REVISION, slo, sticky);
+  }
+
+  /** The alias's delivery keys, judged by {@link Delivery#problems} once read. */
+  private static Delivery delivery(Fields f, Collection<String> versions, boolean guarded) {
+    List<Segment> segments = new ArrayList<>();
+    if (f.has("segments")) {
+      Fields all = f.mapping("segments", "a mapping of segment name to segment, e.g. {internal: {header: x-user-tier, values: [internal]}}");
+      for (Map.Entry<String, JsonNode> e : all.entries()) {
+        segments.add(segment(e.getKey(), Fields.of(e.getValue(), all.path(e.getKey()), SEGMENT, f.problems())));
+      }
+    }
+    RolloutPlan rollout = f.has("rollout")
+        ? rollout(f.mapping("rollout", "a mapping such as {steps: [5, 25, 50, 100], step_interval: 10m, min_requests: 200}")) : null;
+    Delivery.Shadow shadow = f.has("shadow") ? shadow(f.mapping("shadow", "a mapping such as {version: v9, percent: 10}")) : null;
+    Delivery delivery = new Delivery(rollout, segments, shadow);
+    List<String> problems = new ArrayList<>();
+    for (String problem : delivery.problems(versions, guarded)) {
+      problems.add(f.path() + "." + problem);
+    }
+    f.problems().addRegistryProblems(problems);
+    return delivery;
+  }
+
+  private static Segment segment(String name, Fields f) {
+    String header = f.text("header", null);
+    List<String> values = f.texts("values", null);
+    String body = f.text("body", null);
+    String prefix = f.text("prefix", null);
+    f.finish();
+    Problems problems = f.problems();
+    if (header != null && body != null) {
+      problems.add(f.path(), "has both header and body (expected: one of them: " + SEGMENT + ")");
+    } else if (header != null) {
+      if (prefix != null) {
+        problems.add(f.path("prefix"), "goes with body, not header (expected: values: [...] with header)");
+      }
+      if (!f.has("values")) {
+        f.missing("values", "the header values that belong to the segment, e.g. [internal, staff]");
+      }
+      return new Segment(name, new Segment.HeaderValues(header.toLowerCase(Locale.ROOT), values == null ? List.of() : values));
+    } else if (body != null) {
+      if (values != null) {
+        problems.add(f.path("values"), "goes with header, not body (expected: prefix: … with body)");
+      }
+      if (!f.has("prefix")) {
+        f.missing("prefix", "the start of the field's value, e.g. emp-");
+      }
+      return new Segment(name, new Segment.BodyPrefix(body, prefix == null ? "" : prefix));
+    } else {
+      problems.add(f.path(), "matches no request (expected: " + SEGMENT + ")");
+    }
+    // A placeholder, so that segment_first still finds it; the rules' complaints about it repeat the one above and are dropped.
+    return new Segment(name, new Segment.HeaderValues("", List.of()));
+  }
+
+  private static RolloutPlan rollout(Fields f) {
+    String percent = "an integer percent, e.g. 25";
+    List<Integer> steps = f.integers("steps", RolloutPlan.DEFAULT_STEPS, percent);
+    if (steps == null) {
+      f.problems().spoil(f.path("steps"));
+      // Whether a step exists cannot be judged on steps that could not be read.
+      f.problems().spoil(f.path("approval_before"));
+      steps = List.of();
+    }
+    Duration stepInterval = f.duration("step_interval", RolloutPlan.DEFAULT_STEP_INTERVAL);
+    int minRequests = (int) f.integer("min_requests", Integer.MIN_VALUE, Integer.MAX_VALUE, RolloutPlan.DEFAULT_MIN_REQUESTS, "an integer, e.g. 200");
+    List<Integer> approvalBefore = f.integers("approval_before", List.of(), percent);
+    if (approvalBefore == null) {
+      f.problems().spoil(f.path("approval_before"));
+      approvalBefore = List.of();
+    }
+    RolloutPlan.ShadowPhase shadow = null;
+    if (f.has("shadow")) {
+      Fields s = f.mapping("shadow", "a mapping such as {percent: 10, duration: 5m}");
+      shadow = new RolloutPlan.ShadowPhase(percent(s), s.duration("duration", stepInterval));
+      s.finish();
+    }
+    String segmentFirst = f.text("segment_first", null);
+    f.finish();
+    return new RolloutPlan(steps, stepInterval, minRequests, approvalBefore, shadow, segmentFirst);
+  }
+
+  private static Delivery.Shadow shadow(Fields f) {
+    String version = f.requiredText("version", "the version to mirror requests to, e.g. v9");
+    Delivery.Shadow shadow = new Delivery.Shadow(version, percent(f));
+    f.finish();
+    return shadow;
+  }
+
+  /** The required share of requests to mirror; a missing or mistyped one is reported here, so the rules do not judge it again. */
+  private static int percent(Fields f) {
+    if (!f.has("percent")) {
+      f.missing("percent", "the percent of the alias's requests to mirror, e.g. 10");
+      return 0;
+    }
+    return (int) f.integer("percent", Integer.MIN_VALUE, Integer.MAX_VALUE, 0, "an integer percent, e.g. 10");
   }
 
   /**

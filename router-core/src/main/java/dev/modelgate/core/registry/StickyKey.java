@@ -38,7 +38,8 @@ public record StickyKey(Source source, String name) {
         "'" + text + "' is not a sticky key (expected: header:<name> or body:<field>, e.g. header:x-session-id)");
   }
 
-  private static boolean isToken(String s) {
+  /** Whether {@code s} is made of the letters, digits and {@code - _ .} that header and field names use here. */
+  static boolean isToken(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';

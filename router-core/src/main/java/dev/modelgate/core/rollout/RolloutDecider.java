@@ -96,7 +96,8 @@ public final class RolloutDecider {
     return new Hold(new RolloutState(runs, lastRollback, runs.isEmpty() ? null : restoredAt));
   }
 
-  private static Set<Rule> breached(SloPolicy policy, WindowSnapshot window, WindowSnapshot stable) {
+  /** The rules {@code window} breaches; shared with {@link RolloutMachine}, which judges a rollout's candidate alike. */
+  static Set<Rule> breached(SloPolicy policy, WindowSnapshot window, WindowSnapshot stable) {
     Double factor = stable.requests() >= policy.minRequests() ? policy.relativeToStable() : null;
     Set<Rule> breached = EnumSet.noneOf(Rule.class);
     if (window.errorRate() > policy.maxErrorRate()
