@@ -348,7 +348,8 @@ public final class Gateway {
   /**
    * Stops accepting requests, lets those in flight (streams included) finish for up to
    * {@code drain_timeout}, then closes upstream connections and flushes the access log. Webhook
-   * deliveries still queued or being retried are abandoned (and logged); the ledger keeps their events.
+   * deliveries still queued or being retried are abandoned (and logged); the ledger keeps their events,
+   * and in a fleet another replica takes the webhooks over and sends them.
    */
   public Future<Void> close() {
     ready = false;
