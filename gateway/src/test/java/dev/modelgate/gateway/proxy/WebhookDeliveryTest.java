@@ -11,6 +11,7 @@ import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.state.postgres.EmbeddedDatabase;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import dev.modelgate.gateway.webhook.WebhookReceiver;
 import dev.modelgate.gateway.webhook.WebhookReceiver.Delivery;
@@ -144,6 +145,40 @@ class WebhookDeliveryTest {
     assertThat(deliveries.subList(0, deliveries.size() - 1)).extracting(Delivery::seq).containsOnly(1L);
     assertThat(deliveries.get(deliveries.size() - 1).seq()).isEqualTo(2L);
     awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"given_up\",webhook=\"0\"} 1.0");
+  }
+
+  @Test
+  void inAFleetRetriesGivesUpRecordsTheGiveUpAndDeliversTheNextFromTheLedger() throws Exception {
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(delivery.seq() == 1 ? 503 : 200));
+    DeliveryPolicy briefly = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(300), 10_000,
+        Duration.ofSeconds(2), Duration.ofSeconds(10));
+    String url = EmbeddedDatabase.newDatabase();
+    Gateway gateway = harness.start(config(hook(receiver, "")) + "state: {kind: postgres, url: \"" + url + "\"}\n", ENV, briefly);
+    setWeights(gateway, 20);
+
+    List<Delivery> deliveries = new ArrayList<>();
+    // Bounded: at least 2.5 ms between attempts, so about 120 attempts fit in 300 ms.
+    for (int i = 0; i < 1_000 && (deliveries.isEmpty() || deliveries.get(deliveries.size() - 1).seq() != 3); i++) {
+      deliveries.addAll(receiver.take(1, GatewayHarness.WAIT));
+    }
+
+    assertThat(deliveries).hasSizeGreaterThan(3);
+    assertThat(deliveries.subList(0, deliveries.size() - 2)).extracting(Delivery::seq).containsOnly(1L);
+    assertThat(deliveries.subList(deliveries.size() - 2, deliveries.size())).extracting(Delivery::seq).containsExactly(2L, 3L);
+    List<AuditEvent> recorded = GatewayHarness.await(gateway.controlPlane().since(0, 100, null, null));
+    assertThat(deliveries.get(deliveries.size() - 1).body()).isEqualTo(EventJson.write(recorded.get(2)));
+    assertThat(deliveries).allSatisfy(delivery -> assertThat(delivery.signedWith(SECRET)).isTrue());
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"given_up\",webhook=\"0\"} 1.0");
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 2.0");
+    awaitMetric("modelgate_webhook_failed_attempts_total{host=\"127.0.0.1\",webhook=\"0\"} " + (deliveries.size() - 2) + ".0");
+    String database = url.substring(url.lastIndexOf('/') + 1);
+    assertThat(EmbeddedDatabase.text(database, "SELECT seq || ' ' || attempts || ' ' || last_failure FROM modelgate_webhook_given_up"))
+        .isEqualTo("1 " + (deliveries.size() - 2) + " answered 503");
+    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
+    while (EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors") < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors")).isEqualTo(3);
   }
 
   @Test
