@@ -1,11 +1,11 @@
 package dev.modelgate.gateway.webhook;
 
 import dev.modelgate.core.ledger.Action;
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
-import io.vertx.core.Future;
 
 /**
  * What the replicas of a fleet share to deliver each event once: the ledger's events in seq order,
