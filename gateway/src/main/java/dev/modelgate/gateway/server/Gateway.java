@@ -22,6 +22,7 @@ import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
 import dev.modelgate.gateway.state.postgres.LedgerListener;
+import dev.modelgate.gateway.state.postgres.PostgresOutbox;
 import dev.modelgate.gateway.state.postgres.PostgresLedger;
 import dev.modelgate.gateway.upstream.EndpointGuards;
 import dev.modelgate.gateway.upstream.HealthChecks;
@@ -101,22 +102,29 @@ public final class Gateway {
       sloWindows.routingChanged(table);
       healthChecks.sync(table);
     });
-    this.webhooks = new Webhooks(vertx, webhookTargets, metrics, webhookPolicy, ticker);
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
+    Webhooks started = null;
     try {
       ledger = openLedger(vertx, config.state(), environment, config.server().replicaId());
+      started = startWebhooks(vertx, ledger, webhookTargets, webhookPolicy, ticker, config, environment);
       // Webhooks listen from the start, so the config events open records are delivered too.
-      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(), List.of(webhooks::publish));
+      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(), List.of(started::publish));
     } catch (RuntimeException e) {
       closeQuietly(ledger);
       controlWriter.close();
-      webhooks.close();
+      if (started != null) {
+        started.close();
+      }
       metrics.close();
       throw e;
     }
+    this.webhooks = started;
     this.ledgerListener = ledger instanceof PostgresLedger
-        ? LedgerListener.start(vertx, config.state(), environment, config.server().replicaId(), controlPlane::foldedSeq, controlPlane::catchUp)
+        ? LedgerListener.start(vertx, config.state(), environment, config.server().replicaId(), controlPlane::foldedSeq, () -> {
+          controlPlane.catchUp();
+          webhooks.wake();
+        })
         : null;
     this.sloGuard = new SloGuard(routing, sloWindows, controlPlane, metrics, ticker);
     this.accessLog = AccessLog.open(config.accessLog());
@@ -136,6 +144,20 @@ public final class Gateway {
       return FileLedger.open(state.dir());
     } catch (IOException e) {
       throw new UncheckedIOException("state.dir: cannot open the ledger in " + state.dir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  // In a fleet each event is delivered once, by whichever replica holds the webhook's lease; alone, from memory.
+  private Webhooks startWebhooks(Vertx vertx, Ledger ledger, List<Webhooks.Target> targets, DeliveryPolicy policy, Ticker ticker,
+      GatewayConfig config, Function<String, String> environment) {
+    if (!(ledger instanceof PostgresLedger) || targets.isEmpty()) {
+      return new Webhooks(vertx, targets, metrics, policy, ticker);
+    }
+    try {
+      PostgresOutbox queue = PostgresOutbox.open(vertx, config.state(), environment, config.server().replicaId(), targets, ledger.lastSeq());
+      return Webhooks.shared(vertx, targets, metrics, policy, ticker, Clock.systemUTC(), queue);
+    } catch (IOException e) {
+      throw new UncheckedIOException("webhooks: " + e.getMessage(), e);
     }
   }
 
@@ -326,7 +348,8 @@ public final class Gateway {
   /**
    * Stops accepting requests, lets those in flight (streams included) finish for up to
    * {@code drain_timeout}, then closes upstream connections and flushes the access log. Webhook
-   * deliveries still queued or being retried are abandoned (and logged); the ledger keeps their events.
+   * deliveries still queued or being retried are abandoned (and logged); the ledger keeps their events,
+   * and in a fleet another replica takes the webhooks over and sends them.
    */
   public Future<Void> close() {
     ready = false;

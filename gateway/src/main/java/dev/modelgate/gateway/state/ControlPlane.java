@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * folds what the others appended and decides the change again against that registry, a bounded
  * number of times, so checks such as {@code if_revision} hold fleet-wide. {@link #catchUp()} folds
  * their events when the store announces them. Events another replica wrote reach this replica's
- * routing and guard memory, not its listeners: their writer delivered them.
+ * routing and guard memory, not its listeners (webhooks read a fleet's events from the ledger themselves).
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());

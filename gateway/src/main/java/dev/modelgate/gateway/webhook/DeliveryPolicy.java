@@ -10,7 +10,8 @@ import java.time.Duration;
  * grows, but gateways that lost the same receiver do not all come back to it at once. An event is
  * retried until {@code giveUpAfter} has passed since it was recorded, then dropped with a log line.
  *
- * @param queueCapacity events one URL may hold, in flight or waiting; more are dropped with a log line
+ * @param queueCapacity events one URL may hold in memory, in flight or waiting; more are dropped with a log line (a
+ *     fleet's queue is the ledger, and drops nothing)
  * @param connectTimeout for one attempt's TCP (and TLS) connection
  * @param requestTimeout for one attempt: the longest silence from the receiver before it fails
  */

@@ -11,25 +11,18 @@ import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
+import dev.modelgate.gateway.state.postgres.EmbeddedDatabase;
 import dev.modelgate.gateway.webhook.DeliveryPolicy;
+import dev.modelgate.gateway.webhook.WebhookReceiver;
+import dev.modelgate.gateway.webhook.WebhookReceiver.Delivery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +65,7 @@ class WebhookDeliveryTest {
         """ + webhooks;
   }
 
-  private static String hook(Receiver receiver, String extra) {
+  private static String hook(WebhookReceiver receiver, String extra) {
     return "  - {url: \"http://127.0.0.1:" + receiver.port() + "/hook\", secret_env: HOOK_SECRET" + extra + "}\n";
   }
 
@@ -88,19 +81,19 @@ class WebhookDeliveryTest {
 
   @Test
   void postsEveryEventSignedAndInSeqOrderStartUpConfigEventsIncluded() throws Exception {
-    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(204));
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(204));
     Gateway gateway = harness.start(config(hook(receiver, "")), ENV, FAST);
     setWeights(gateway, 20);
     setWeights(gateway, 30);
 
-    List<Delivery> deliveries = receiver.take(4);
+    List<Delivery> deliveries = receiver.take(4, GatewayHarness.WAIT);
 
     List<AuditEvent> recorded = GatewayHarness.await(gateway.controlPlane().since(0, 100, null, null));
     assertThat(deliveries).extracting(Delivery::seq).containsExactly(1L, 2L, 3L, 4L);
     assertThat(deliveries).extracting(Delivery::body).containsExactlyElementsOf(recorded.stream().map(EventJson::write).toList());
     assertThat(deliveries).extracting(Delivery::event).containsExactly("config", "config", "set_weights", "set_weights");
     assertThat(deliveries).allSatisfy(delivery -> {
-      assertThat(delivery.signature()).isEqualTo("sha256=" + hmac(SECRET, delivery.body()));
+      assertThat(delivery.signature()).isEqualTo("sha256=" + WebhookReceiver.hmac(SECRET, delivery.body()));
       assertThat(delivery.contentType()).isEqualTo("application/json");
     });
     awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 4.0");
@@ -109,35 +102,35 @@ class WebhookDeliveryTest {
   @Test
   void retriesAReceiverThatFailsTwiceThenDeliversTheLaterEventsInOrder() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(calls.incrementAndGet() <= 2 ? 500 : 200));
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(calls.incrementAndGet() <= 2 ? 500 : 200));
     Gateway gateway = harness.start(config(hook(receiver, "")), ENV, FAST);
     setWeights(gateway, 20);
 
-    List<Delivery> deliveries = receiver.take(5);
+    List<Delivery> deliveries = receiver.take(5, GatewayHarness.WAIT);
 
     assertThat(deliveries).extracting(Delivery::seq).containsExactly(1L, 1L, 1L, 2L, 3L);
     assertThat(deliveries.get(0).body()).isEqualTo(deliveries.get(2).body());
-    assertThat(deliveries).allSatisfy(delivery -> assertThat(delivery.signature()).isEqualTo("sha256=" + hmac(SECRET, delivery.body())));
+    assertThat(deliveries).allSatisfy(delivery -> assertThat(delivery.signature()).isEqualTo("sha256=" + WebhookReceiver.hmac(SECRET, delivery.body())));
     awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 3.0");
     awaitMetric("modelgate_webhook_failed_attempts_total{host=\"127.0.0.1\",webhook=\"0\"} 2.0");
   }
 
   @Test
   void sendsEachUrlOnlyTheActionsItsEventsList() throws Exception {
-    Receiver weightsOnly = Receiver.start(harness, delivery -> Future.succeededFuture(200));
-    Receiver everything = Receiver.start(harness, delivery -> Future.succeededFuture(200));
+    WebhookReceiver weightsOnly = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(200));
+    WebhookReceiver everything = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(200));
     Gateway gateway = harness.start(config(hook(weightsOnly, ", events: [set_weights, promote]") + hook(everything, "")), ENV, FAST);
     setWeights(gateway, 20);
 
     // Each URL is delivered in order, so nothing can arrive at either after its set_weights event.
-    assertThat(weightsOnly.take(1)).extracting(Delivery::seq).containsExactly(3L);
-    assertThat(everything.take(3)).extracting(Delivery::seq).containsExactly(1L, 2L, 3L);
-    assertThat(weightsOnly.received).isEmpty();
+    assertThat(weightsOnly.take(1, GatewayHarness.WAIT)).extracting(Delivery::seq).containsExactly(3L);
+    assertThat(everything.take(3, GatewayHarness.WAIT)).extracting(Delivery::seq).containsExactly(1L, 2L, 3L);
+    assertThat(weightsOnly.received()).isEmpty();
   }
 
   @Test
   void givesUpOnAnEventAfterTheBoundedTimeAndDeliversTheNext() throws Exception {
-    Receiver receiver = Receiver.start(harness, delivery -> Future.succeededFuture(delivery.seq() == 1 ? 503 : 200));
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(delivery.seq() == 1 ? 503 : 200));
     DeliveryPolicy briefly = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(150), 10_000,
         Duration.ofSeconds(2), Duration.ofSeconds(10));
     harness.start(config(hook(receiver, "")), ENV, briefly);
@@ -145,7 +138,7 @@ class WebhookDeliveryTest {
     List<Delivery> deliveries = new ArrayList<>();
     // Bounded: at least 2.5 ms between attempts, so about 60 attempts fit in 150 ms.
     for (int i = 0; i < 1_000 && (deliveries.isEmpty() || deliveries.get(deliveries.size() - 1).seq() == 1); i++) {
-      deliveries.addAll(receiver.take(1));
+      deliveries.addAll(receiver.take(1, GatewayHarness.WAIT));
     }
 
     assertThat(deliveries).hasSizeGreaterThan(2);
@@ -155,13 +148,47 @@ class WebhookDeliveryTest {
   }
 
   @Test
+  void inAFleetRetriesGivesUpRecordsTheGiveUpAndDeliversTheNextFromTheLedger() throws Exception {
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> Future.succeededFuture(delivery.seq() == 1 ? 503 : 200));
+    DeliveryPolicy briefly = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(300), 10_000,
+        Duration.ofSeconds(2), Duration.ofSeconds(10));
+    String url = EmbeddedDatabase.newDatabase();
+    Gateway gateway = harness.start(config(hook(receiver, "")) + "state: {kind: postgres, url: \"" + url + "\"}\n", ENV, briefly);
+    setWeights(gateway, 20);
+
+    List<Delivery> deliveries = new ArrayList<>();
+    // Bounded: at least 2.5 ms between attempts, so about 120 attempts fit in 300 ms.
+    for (int i = 0; i < 1_000 && (deliveries.isEmpty() || deliveries.get(deliveries.size() - 1).seq() != 3); i++) {
+      deliveries.addAll(receiver.take(1, GatewayHarness.WAIT));
+    }
+
+    assertThat(deliveries).hasSizeGreaterThan(3);
+    assertThat(deliveries.subList(0, deliveries.size() - 2)).extracting(Delivery::seq).containsOnly(1L);
+    assertThat(deliveries.subList(deliveries.size() - 2, deliveries.size())).extracting(Delivery::seq).containsExactly(2L, 3L);
+    List<AuditEvent> recorded = GatewayHarness.await(gateway.controlPlane().since(0, 100, null, null));
+    assertThat(deliveries.get(deliveries.size() - 1).body()).isEqualTo(EventJson.write(recorded.get(2)));
+    assertThat(deliveries).allSatisfy(delivery -> assertThat(delivery.signedWith(SECRET)).isTrue());
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"given_up\",webhook=\"0\"} 1.0");
+    awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 2.0");
+    awaitMetric("modelgate_webhook_failed_attempts_total{host=\"127.0.0.1\",webhook=\"0\"} " + (deliveries.size() - 2) + ".0");
+    String database = url.substring(url.lastIndexOf('/') + 1);
+    assertThat(EmbeddedDatabase.text(database, "SELECT seq || ' ' || attempts || ' ' || last_failure FROM modelgate_webhook_given_up"))
+        .isEqualTo("1 " + (deliveries.size() - 2) + " answered 503");
+    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
+    while (EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors") < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors")).isEqualTo(3);
+  }
+
+  @Test
   void dropsEventsBeyondTheQueueBoundWithoutHoldingUpChanges() throws Exception {
     Promise<Integer> release = Promise.promise();
-    Receiver receiver = Receiver.start(harness, delivery -> delivery.seq() == 1 ? release.future() : Future.succeededFuture(200));
+    WebhookReceiver receiver = WebhookReceiver.start(harness.vertx, delivery -> delivery.seq() == 1 ? release.future() : Future.succeededFuture(200));
     DeliveryPolicy twoQueued = new DeliveryPolicy(Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(20), 2,
         Duration.ofSeconds(2), Duration.ofSeconds(20));
     Gateway gateway = harness.start(config(hook(receiver, "")), ENV, twoQueued);
-    assertThat(receiver.take(1)).extracting(Delivery::seq).containsExactly(1L);
+    assertThat(receiver.take(1, GatewayHarness.WAIT)).extracting(Delivery::seq).containsExactly(1L);
 
     // Seq 1 is held by the receiver and seq 2 waits behind it: 3, 4 and 5 find the queue full.
     setWeights(gateway, 20);
@@ -170,9 +197,9 @@ class WebhookDeliveryTest {
     awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"dropped\",webhook=\"0\"} 3.0");
     release.complete(200);
 
-    assertThat(receiver.take(1)).extracting(Delivery::seq).containsExactly(2L);
+    assertThat(receiver.take(1, GatewayHarness.WAIT)).extracting(Delivery::seq).containsExactly(2L);
     awaitMetric("modelgate_webhook_deliveries_total{host=\"127.0.0.1\",outcome=\"delivered\",webhook=\"0\"} 2.0");
-    assertThat(receiver.received).isEmpty();
+    assertThat(receiver.received()).isEmpty();
   }
 
   @Test
@@ -192,44 +219,5 @@ class WebhookDeliveryTest {
       Thread.sleep(10);
     }
     throw new AssertionError("no metric line " + line + " in:\n" + scrape.lines().filter(l -> l.startsWith("modelgate_webhook")).toList());
-  }
-
-  private static String hmac(String secret, String body) throws Exception {
-    Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private record Delivery(long seq, String event, String signature, String contentType, String body) {}
-
-  /** A webhook receiver on a loopback port: records every POST, answers what {@code answer} says for it. */
-  private record Receiver(HttpServer server, BlockingQueue<Delivery> received) {
-    static Receiver start(GatewayHarness harness, Function<Delivery, Future<Integer>> answer) {
-      BlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
-      HttpServer server = harness.vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0))
-          .requestHandler(request -> request.body().onSuccess(body -> {
-            Delivery delivery = new Delivery(Long.parseLong(request.getHeader("x-modelgate-delivery")), request.getHeader("x-modelgate-event"),
-                request.getHeader("x-modelgate-signature"), request.getHeader("content-type"), body.toString(StandardCharsets.UTF_8));
-            received.add(delivery);
-            answer.apply(delivery).onSuccess(status -> request.response().setStatusCode(status).end());
-          }));
-      return new Receiver(GatewayHarness.await(server.listen()), received);
-    }
-
-    int port() {
-      return server.actualPort();
-    }
-
-    List<Delivery> take(int count) throws InterruptedException {
-      List<Delivery> deliveries = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        Delivery delivery = received.poll(GatewayHarness.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        if (delivery == null) {
-          throw new AssertionError("received " + deliveries.size() + " of " + count + " deliveries: " + deliveries);
-        }
-        deliveries.add(delivery);
-      }
-      return deliveries;
-    }
   }
 }

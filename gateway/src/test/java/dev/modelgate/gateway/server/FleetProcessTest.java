@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import dev.modelgate.gateway.state.postgres.EmbeddedDatabase;
+import dev.modelgate.gateway.webhook.WebhookReceiver;
+import dev.modelgate.gateway.webhook.WebhookReceiver.Delivery;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.LongStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A fleet: three real {@code modelgate serve} processes started together with one config file on one
  * (embedded) PostgreSQL. The file is recorded once, a change acknowledged by one replica routes on
- * the others, {@code if_revision} holds across them, and a lost LISTEN connection loses nothing.
+ * the others, {@code if_revision} holds across them, a lost LISTEN connection loses nothing, and
+ * a webhook receives every event once, from whichever replica, even when one dies mid-delivery.
  * The tests run in order on the same fleet, each reading the state it starts from.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,6 +59,12 @@ class FleetProcessTest {
   private static final Duration PROPAGATES_WITHIN = Duration.ofSeconds(15);
   private static final Pattern LISTENING = Pattern.compile("modelgate listening: data plane 127\\.0\\.0\\.1:(\\d+), admin 127\\.0\\.0\\.1:(\\d+)");
   private static final String ALIAS = "/admin/v1/models/support-agent/aliases/production";
+  private static final String HOOK_SECRET = "fleet-test-hook-secret";
+  /** A dead holder's lease (10 s) runs out, then the next claim (every 2.5 s) takes it: generous beyond that. */
+  private static final Duration TAKEN_OVER_WITHIN = Duration.ofSeconds(45);
+  private static final Pattern DELIVERED = Pattern.compile(
+      "(?m)^modelgate_webhook_deliveries_total\\{host=\"127\\.0\\.0\\.1\",outcome=\"(\\w+)\",webhook=\"0\"\\} (\\d+)\\.0$");
+  private static final Pattern FAILED = Pattern.compile("(?m)^modelgate_webhook_failed_attempts_total\\{[^}]*\\} (\\d+)\\.0$");
 
   @TempDir
   static Path dir;
@@ -60,6 +74,10 @@ class FleetProcessTest {
   private Vertx vertx;
   private String database;
   private Path config;
+  private WebhookReceiver receiver;
+  // What the receiver answers each delivery: 200 unless a test holds them back.
+  private final AtomicReference<Function<Delivery, io.vertx.core.Future<Integer>>> answer =
+      new AtomicReference<>(delivery -> io.vertx.core.Future.succeededFuture(200));
 
   private record Replica(String name, Process process, Path log, int port, int adminPort) {}
 
@@ -68,6 +86,7 @@ class FleetProcessTest {
     vertx = Vertx.vertx();
     Simulator backend = Simulator.start(vertx, SimOptions.defaults().withTtft(Duration.ZERO).withTokens(1))
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    receiver = WebhookReceiver.start(vertx, delivery -> answer.get().apply(delivery));
     String url = EmbeddedDatabase.newDatabase();
     database = url.substring(url.lastIndexOf('/') + 1);
     config = dir.resolve("gateway.yaml");
@@ -96,6 +115,7 @@ class FleetProcessTest {
         server: {port: 0, admin_port: 0, host: 127.0.0.1, drain_timeout: 0s}
         state: {kind: postgres, url: "%1$s", pool_size: 2}
         access_log: "off"
+        webhooks: [{url: "http://127.0.0.1:%4$d/hook", secret_env: MODELGATE_HOOK_SECRET}]
         auth:
           admin_tokens: [{token_env: MODELGATE_ADMIN_TOKEN, role: admin}]
         models:
@@ -111,7 +131,7 @@ class FleetProcessTest {
               v1: {artifact: "s3://s/v1", served_model: s, endpoints: ["%2$s"]}
             aliases:
               production: {weights: {v1: 100}}
-        """.formatted(url, endpoint, extraAliases));
+        """.formatted(url, endpoint, extraAliases, receiver.port()));
   }
 
   private Process launch(String name) throws IOException {
@@ -119,6 +139,7 @@ class FleetProcessTest {
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
     builder.environment().put("MODELGATE_ADMIN_TOKEN", TOKEN);
+    builder.environment().put("MODELGATE_HOOK_SECRET", HOOK_SECRET);
     return builder.start();
   }
 
@@ -328,6 +349,80 @@ class FleetProcessTest {
 
   @Test
   @Order(6)
+  void everyEventIsDeliveredToTheWebhookOnceWhicheverReplicaWroteItSignedAndNamedBySeq() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      Replica writer = replicas.get(i % 3);
+      String version = routedVersion(writer).equals("v7") ? "v8" : "v7";
+      HttpResponse<String> response = put(writer, allOn(version, revision(writer)));
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      // The next writer decides on this change.
+      untilRouted(replicas, version, System.nanoTime());
+    }
+    long last = lastSeq(replicas.get(0));
+
+    // Every event of every test so far, config events at start-up included.
+    Map<Long, List<Delivery>> bySeq = new TreeMap<>();
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    while (bySeq.size() < last && System.nanoTime() < deadline) {
+      Delivery delivery = receiver.received().poll(100, TimeUnit.MILLISECONDS);
+      if (delivery != null) {
+        bySeq.computeIfAbsent(delivery.seq(), seq -> new ArrayList<>()).add(delivery);
+      }
+    }
+    assertThat(bySeq.keySet()).as("seqs delivered").containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+    List<JsonNode> recorded = new ArrayList<>();
+    for (long after = 0; after < last; after = recorded.get(recorded.size() - 1).path("seq").asLong()) {
+      recorded.addAll(audit(replicas.get(1), "?since=" + after));
+    }
+    for (JsonNode event : recorded) {
+      List<Delivery> deliveries = bySeq.get(event.path("seq").asLong());
+      assertThat(deliveries).as("deliveries of seq " + event.path("seq")).hasSize(1);
+      Delivery delivery = deliveries.get(0);
+      assertThat(delivery.signedWith(HOOK_SECRET)).as("signature of seq " + delivery.seq()).isTrue();
+      assertThat(JSON.readTree(delivery.body())).isEqualTo(event);
+      assertThat(delivery.event()).isEqualTo(event.path("action").asText());
+    }
+    // Each delivery counted once, by the replica that made it; nothing failed, given up or dropped.
+    long counted = 0;
+    while (System.nanoTime() < deadline && (counted = deliveriesCounted("delivered")) < last) {
+      Thread.sleep(20);
+    }
+    assertThat(counted).isEqualTo(last);
+    assertThat(deliveriesCounted("given_up") + deliveriesCounted("dropped") + failedAttemptsCounted()).isZero();
+    assertThat(receiver.received()).as("nothing arrived twice meanwhile").isEmpty();
+  }
+
+  /** The sum over the live replicas of their webhook's deliveries with {@code outcome}. */
+  private long deliveriesCounted(String outcome) throws Exception {
+    return deliveriesCounted(replicas, outcome);
+  }
+
+  private long deliveriesCounted(List<Replica> of, String outcome) throws Exception {
+    long sum = 0;
+    for (Replica replica : of) {
+      if (replica.process().isAlive()) {
+        Matcher line = DELIVERED.matcher(http.send(get(replica, "/metrics"), HttpResponse.BodyHandlers.ofString()).body());
+        while (line.find()) {
+          sum += line.group(1).equals(outcome) ? Long.parseLong(line.group(2)) : 0;
+        }
+      }
+    }
+    return sum;
+  }
+
+  private long failedAttemptsCounted() throws Exception {
+    long sum = 0;
+    for (Replica replica : replicas) {
+      Matcher line = FAILED.matcher(http.send(get(replica, "/metrics"), HttpResponse.BodyHandlers.ofString()).body());
+      while (line.find()) {
+        sum += Long.parseLong(line.group(1));
+      }
+    }
+    return sum;
+  }
+
+  @Test
+  @Order(7)
   void aReplicaStoppedWithSigtermClosesItsConnectionsAndExitsZeroWhileTheOthersServe() throws Exception {
     Replica leaving = replicas.get(2);
     // Its replica id is the default, <hostname>-<pid>, and names its connections.
@@ -348,5 +443,60 @@ class FleetProcessTest {
     String version = routedVersion(replicas.get(0)).equals("v7") ? "v8" : "v7";
     assertThat(put(replicas.get(0), allOn(version, revision)).statusCode()).isEqualTo(200);
     untilRouted(List.of(replicas.get(1)), version, System.nanoTime());
+  }
+
+  @Test
+  @Order(8)
+  void anEventWhoseDeliveringReplicaIsKilledMidDeliveryArrivesFromAnother() throws Exception {
+    List<Replica> alive = replicas.stream().filter(r -> r.process().isAlive()).toList();
+    assertThat(alive).hasSize(2);
+    long settled = lastSeq(alive.get(0));
+    long deadline = System.nanoTime() + TAKEN_OVER_WITHIN.toNanos();
+    while (EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors") < settled && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(EmbeddedDatabase.number(database, "SELECT delivered_through FROM modelgate_webhook_cursors")).isEqualTo(settled);
+    answer.set(delivery -> io.vertx.core.Promise.<Integer>promise().future());
+    receiver.received().clear();
+    long revision = revision(alive.get(0));
+    String version = routedVersion(alive.get(0)).equals("v7") ? "v8" : "v7";
+    assertThat(put(alive.get(0), allOn(version, revision)).statusCode()).isEqualTo(200);
+    long seq = lastSeq(alive.get(0));
+
+    Delivery held = receiver.take(1, PROPAGATES_WITHIN).get(0);
+    assertThat(held.seq()).isEqualTo(seq);
+    String holder = EmbeddedDatabase.text(database, "SELECT holder FROM modelgate_webhook_cursors");
+    Replica delivering = alive.stream().filter(r -> holds(holder, r)).findFirst()
+        .orElseThrow(() -> new AssertionError("no live replica holds the webhook: " + holder));
+    Replica survivor = alive.get(alive.get(0) == delivering ? 1 : 0);
+    long deliveredBefore = deliveriesCounted(List.of(survivor), "delivered");
+
+    answer.set(delivery -> io.vertx.core.Future.succeededFuture(200));
+    delivering.process().destroyForcibly();
+    assertThat(delivering.process().waitFor(20, TimeUnit.SECONDS)).as("killed").isTrue();
+    long killed = System.nanoTime();
+
+    Delivery again = receiver.take(1, TAKEN_OVER_WITHIN).get(0);
+    System.out.printf("webhook taken over %d ms after its delivering replica was killed%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed));
+    assertThat(again.seq()).as("the held event, sent again").isEqualTo(seq);
+    assertThat(again.body()).isEqualTo(held.body());
+    assertThat(again.signedWith(HOOK_SECRET)).isTrue();
+    assertThat(holds(EmbeddedDatabase.text(database, "SELECT holder FROM modelgate_webhook_cursors"), survivor)).as("the survivor holds it").isTrue();
+    deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    while (deliveriesCounted(List.of(survivor), "delivered") < deliveredBefore + 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(deliveriesCounted(List.of(survivor), "delivered")).as("the survivor counts its delivery").isEqualTo(deliveredBefore + 1);
+
+    // And the fleet goes on: the next change arrives once.
+    String back = version.equals("v7") ? "v8" : "v7";
+    assertThat(put(survivor, allOn(back, revision + 1)).statusCode()).isEqualTo(200);
+    assertThat(receiver.take(1, PROPAGATES_WITHIN)).extracting(Delivery::seq).containsExactly(seq + 1);
+  }
+
+  /** Whether {@code holder} ({@code <replica id>/<random>}) names {@code replica}, whose id is the default {@code <hostname>-<pid>}. */
+  private static boolean holds(String holder, Replica replica) {
+    return holder.substring(0, holder.lastIndexOf('/')).endsWith("-" + replica.process().pid());
   }
 }

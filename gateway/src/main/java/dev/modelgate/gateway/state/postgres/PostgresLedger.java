@@ -54,7 +54,6 @@ import java.util.function.Function;
 public final class PostgresLedger implements Ledger {
   /** The NOTIFY channel; the payload is the appended seq. */
   public static final String CHANNEL = "modelgate_events";
-  static final int SCHEMA_VERSION = 1;
   // Any constant shared by every modelgate; "mgschema" in ASCII.
   private static final long SCHEMA_LOCK = 0x6d67_7363_6865_6d61L;
   private static final int CATCH_UP_BATCH = 1000;
@@ -77,7 +76,24 @@ public final class PostgresLedger implements Ledger {
         alias text NOT NULL,
         seen_at text NOT NULL,
         runs json NOT NULL,
-        PRIMARY KEY (model, alias))"""));
+        PRIMARY KEY (model, alias))"""),
+      // Webhooks delivered once by the fleet: PostgresOutbox.
+      List.of("""
+          CREATE TABLE modelgate_webhook_cursors (
+            target text PRIMARY KEY,
+            label text NOT NULL,
+            delivered_through bigint NOT NULL,
+            holder text,
+            lease_until timestamptz NOT NULL DEFAULT '-infinity')""",
+          """
+          CREATE TABLE modelgate_webhook_given_up (
+            target text NOT NULL,
+            seq bigint NOT NULL,
+            attempts integer NOT NULL,
+            last_failure text NOT NULL,
+            given_up_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (target, seq))"""));
+  static final int SCHEMA_VERSION = MIGRATIONS.size();
 
   private final Pool pool;
   private final String where;

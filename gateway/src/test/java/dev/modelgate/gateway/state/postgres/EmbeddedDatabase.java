@@ -78,4 +78,22 @@ public final class EmbeddedDatabase {
       throw new IllegalStateException(sql + ": " + e.getMessage(), e);
     }
   }
+
+  /** The number one query answers, run as the superuser in {@code database}. */
+  public static long number(String database, String sql) {
+    return Long.parseLong(text(database, sql));
+  }
+
+  /** The text of the first column of the first row one query answers, run as the superuser in {@code database}. */
+  public static String text(String database, String sql) {
+    try (Connection connection = server().getDatabase("postgres", database).getConnection(); Statement statement = connection.createStatement();
+        ResultSet result = statement.executeQuery(sql)) {
+      if (!result.next()) {
+        throw new IllegalStateException(sql + ": no row");
+      }
+      return result.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
 }
