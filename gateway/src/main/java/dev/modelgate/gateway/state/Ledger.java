@@ -37,6 +37,14 @@ public interface Ledger extends AutoCloseable {
   AuditEvent append(AuditEventDraft draft) throws IOException;
 
   /**
+   * Gives the drafts the next {@code seq}s, in order, and stores them durably as one write: when
+   * this returns, all of them survive a crash; when it throws, or the process dies before it
+   * returns, none of them is in the ledger (never a prefix). Returns the stored events; an empty
+   * list stores nothing. One config edit that changes many models is one such batch.
+   */
+  List<AuditEvent> appendAll(List<AuditEventDraft> drafts) throws IOException;
+
+  /**
    * Events with {@code seq} greater than {@code afterSeq}, oldest first, at most {@code limit} of
    * them, of {@code model} and {@code alias} when those are not {@code null} (an alias filter
    * matches only alias moves).
