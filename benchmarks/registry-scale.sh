@@ -2,7 +2,7 @@
 # Start-up of modelgate against registries of growing size; writes benchmarks/RESULTS-registry-scale.md.
 #
 #   bash benchmarks/registry-scale.sh [--sizes "300 1000 3000 10000"] [--versions 3] [--aliases 2]
-#                                     [--timeout S] [--no-build] [--out FILE] [--keep]
+#                                     [--heap 128m] [--timeout S] [--no-build] [--out FILE] [--keep]
 #
 # For each size N it generates a config of N models, each with --versions versions (one endpoint
 # each, all on 127.0.0.1, never contacted: no request is sent and no health check configured) and
@@ -16,8 +16,10 @@
 # after --timeout seconds, 120), and VmRSS is read from /proc/PID/status once ready and again 2 s
 # later (start-up garbage not yet collected shows in the first figure only). Each gateway is
 # stopped with SIGTERM and waited for; every process is stopped by its PID, also on Ctrl-C.
-# Default MODELGATE_JAVA_OPTS: the README's recommended flags, -Xmx128m -Xms32m -Xmn16m
-# -XX:+UseSerialGC (no AppCDS archive: the figures then include class loading, as on a first run).
+# The JVM runs with the README's recommended flags, -Xmx<--heap> -Xms32m -Xmn16m -XX:+UseSerialGC
+# -XX:SharedArchiveFile=<archive>, the AppCDS archive made first by a training run (`serve
+# --exit-after-ready` on a one-model config with -XX:ArchiveClassesAtExit). A MODELGATE_JAVA_OPTS of
+# your own is used as it is instead, with no training run.
 # Needs: java 17, mvn (unless --no-build with the jar built), python3, curl.
 set -euo pipefail
 
@@ -26,16 +28,17 @@ SIZES="300 1000 3000 10000"
 VERSIONS=3
 ALIASES=2
 TIMEOUT=120
+HEAP=128m
 BUILD=1
 KEEP=0
 OUT="$ROOT/benchmarks/RESULTS-registry-scale.md"
-JAVA_OPTS=${MODELGATE_JAVA_OPTS:--Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC}
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
     --versions) VERSIONS=$2; shift 2 ;;
     --aliases) ALIASES=$2; shift 2 ;;
+    --heap) HEAP=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --out) OUT=$2; shift 2 ;;
@@ -96,6 +99,18 @@ with open(path, "w") as f:
     f.write("\n".join(out) + "\n")
 EOF
 }
+
+if [[ -n "${MODELGATE_JAVA_OPTS:-}" ]]; then
+  JAVA_OPTS=$MODELGATE_JAVA_OPTS
+else
+  FLAGS="-Xmx$HEAP -Xms32m -Xmn16m -XX:+UseSerialGC"
+  mkdir -p "$WORK/train"
+  (VERSIONS=2 ALIASES=1; gen_config 1 "$WORK/train/data" "$WORK/train/gateway.yaml")
+  # shellcheck disable=SC2086
+  java $FLAGS -XX:ArchiveClassesAtExit="$WORK/modelgate.jsa" -jar "$JAR" serve --config "$WORK/train/gateway.yaml" \
+    --exit-after-ready >"$WORK/train/log" 2>&1 || { echo "the AppCDS training run failed: $WORK/train/log" >&2; KEEP=1; exit 1; }
+  JAVA_OPTS="$FLAGS -XX:SharedArchiveFile=$WORK/modelgate.jsa"
+fi
 
 now_ms() { date +%s%3N; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }

@@ -124,7 +124,7 @@ public final class FileLedger implements Ledger {
         channel.truncate(torn.offset());
         channel.force(true);
         end = torn.offset();
-        LOG.warning(file + ": dropped an incomplete last append (line " + torn.line() + " at byte offset " + torn.offset() + ", "
+        LOG.warning(file + ": dropped an incomplete last line (line " + torn.line() + " at byte offset " + torn.offset() + ", "
             + torn.length() + " bytes: " + torn.problem() + "); it was cut short by a crash before it was acknowledged");
       }
       return new FileLedger(file, channel, lockChannel, events, end, torn, BreachRunsFile.open(dir));
