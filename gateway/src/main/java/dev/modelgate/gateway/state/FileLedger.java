@@ -282,10 +282,11 @@ public final class FileLedger implements Ledger {
           return batch != null ? dropBatch(batch, events, size, "cut short in line " + number + ", which has no newline at its end")
               : new TornLine(number, lines.offset(), length, "no newline at its end, starting " + preview(line, length));
         }
+        boolean last = lines.offset() + length + 1 >= size;
         if (batch != null && batch.problem != null) {
           // Past an unreadable line of a batch, only whether the batch ends before the file matters.
           if (batch.counted()) {
-            throw new LedgerCorruptException(file, batch.problemLine, batch.problem);
+            return unreadableBatch(file, batch, events, size, last);
           }
           continue;
         }
@@ -309,11 +310,11 @@ public final class FileLedger implements Ledger {
             batch.problem = e.getMessage();
             batch.problemLine = number;
             if (batch.counted()) {
-              throw new LedgerCorruptException(file, number, e.getMessage());
+              return unreadableBatch(file, batch, events, size, last);
             }
             continue;
           }
-          if (lines.offset() + length + 1 >= size) {
+          if (last) {
             return new TornLine(number, lines.offset(), length + 1, e.getMessage());
           }
           throw new LedgerCorruptException(file, number, e.getMessage());
@@ -334,6 +335,14 @@ public final class FileLedger implements Ledger {
       return dropBatch(batch, events, size, batch.problem != null ? "line " + batch.problemLine + ": " + batch.problem : "the file ends before its last event");
     }
     return null;
+  }
+
+  // A batch with all its lines but one unreadable: torn if it ends the file, as a single line would be, else damage.
+  private static TornLine unreadableBatch(Path file, Batch batch, List<AuditEvent> events, long size, boolean last) throws IOException {
+    if (!last) {
+      throw new LedgerCorruptException(file, batch.problemLine, batch.problem);
+    }
+    return dropBatch(batch, events, size, "line " + batch.problemLine + ": " + batch.problem);
   }
 
   private static TornLine dropBatch(Batch batch, List<AuditEvent> events, long size, String problem) {

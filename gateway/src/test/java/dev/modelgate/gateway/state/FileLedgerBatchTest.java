@@ -112,6 +112,26 @@ class FileLedgerBatchTest {
   }
 
   @Test
+  void aLastBatchWithAllItsLinesButAnUnreadableOneIsATornAppendLikeAnUnreadableLastLine() throws IOException {
+    List<AuditEventDraft> lifecycle = LedgerEvents.lifecycle();
+    try (FileLedger ledger = FileLedger.open(dir)) {
+      ledger.append(lifecycle.get(0));
+      ledger.appendAll(lifecycle.subList(1, 3));
+    }
+    List<String> lines = new ArrayList<>(Files.readAllLines(file()));
+    lines.set(2, "\0\0\0\0");
+    Files.write(file(), lines, UTF_8);
+
+    try (FileLedger ledger = FileLedger.open(dir)) {
+      assertThat(ledger.replay()).hasSize(1);
+      assertThat(ledger.tornLine()).hasValueSatisfying(torn -> {
+        assertThat(torn.line()).isEqualTo(2);
+        assertThat(torn.problem()).startsWith("a batch of 2 events, line 3: not valid JSON");
+      });
+    }
+  }
+
+  @Test
   void aWholeBatchWithAnUnreadableLineIsDamageNotACrash() throws IOException {
     List<AuditEventDraft> lifecycle = LedgerEvents.lifecycle();
     try (FileLedger ledger = FileLedger.open(dir)) {
