@@ -16,10 +16,13 @@ import java.util.function.Function;
 public final class PerDecision<T> {
   private final RoutingTable table;
   private final Object[] values;
+  // Null when every value was made up front.
+  private final Function<RouteDecision, ? extends T> lazily;
 
-  private PerDecision(RoutingTable table, Object[] values) {
+  private PerDecision(RoutingTable table, Object[] values, Function<RouteDecision, ? extends T> lazily) {
     this.table = table;
     this.values = values;
+    this.lazily = lazily;
   }
 
   /** Calls {@code make} once for each decision of {@code table}, in index order. */
@@ -30,7 +33,18 @@ public final class PerDecision<T> {
     for (RouteDecision decision : decisions) {
       values[decision.index()] = requireNonNull(make.apply(decision), "value of " + decision);
     }
-    return new PerDecision<>(table, values);
+    return new PerDecision<>(table, values, null);
+  }
+
+  /**
+   * Calls {@code make} for a decision the first time its value is asked for, so a table of many
+   * thousand routes costs nothing until they serve. {@code make} must be idempotent and its values
+   * immutable (final fields only): two threads may race to make the same one, and either value
+   * may be kept; final fields make publishing it through a plain array write safe.
+   */
+  public static <T> PerDecision<T> lazily(RoutingTable table, Function<RouteDecision, ? extends T> make) {
+    requireNonNull(make, "make");
+    return new PerDecision<>(table, new Object[table.decisions().size()], make);
   }
 
   /**
@@ -39,6 +53,14 @@ public final class PerDecision<T> {
    */
   @SuppressWarnings("unchecked")
   public T get(RouteDecision decision) {
-    return table.built(decision) ? (T) values[decision.index()] : null;
+    if (!table.built(decision)) {
+      return null;
+    }
+    Object value = values[decision.index()];
+    if (value == null) {
+      value = requireNonNull(lazily.apply(decision), "value of " + decision);
+      values[decision.index()] = value;
+    }
+    return (T) value;
   }
 }

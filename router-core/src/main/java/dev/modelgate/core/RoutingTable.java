@@ -93,6 +93,8 @@ public final class RoutingTable {
         ids.add(name);
       }
       Map<String, VersionRoute> versions = new LinkedHashMap<>();
+      // The ids are the keys themselves: one string each, not two, in a table of 10,000 models.
+      List<String> versionIds = new ArrayList<>();
       for (ModelVersion version : sortedVersions(model)) {
         Endpoint[] eps = new Endpoint[version.endpoints().size()];
         for (int i = 0; i < eps.length; i++) {
@@ -106,21 +108,22 @@ public final class RoutingTable {
         VersionRoute route = new VersionRoute(name, version, eps, key == null ? null : "Bearer " + key.strip());
         versions.put(version.id(), route);
         PinnedTarget pinned = new PinnedTarget(decide(decisions, name, null, route, Route.PINNED));
-        targets.put(name + ":" + version.id(), pinned);
+        String id = name + ":" + version.id();
+        versionIds.add(id);
+        targets.put(id, pinned);
         targets.put(name + "@" + version.id(), pinned);
       }
       for (Alias alias : model.aliases().values()) {
         AliasTarget target = aliasTarget(name, alias, versions, decisions);
-        targets.put(name + ":" + alias.name(), target);
+        String id = name + ":" + alias.name();
+        targets.put(id, target);
         targets.put(name + "@" + alias.name(), target);
         if (alias.name().equals(model.defaultAlias())) {
           targets.put(name, target);
         }
-        ids.add(name + ":" + alias.name());
+        ids.add(id);
       }
-      for (String version : versions.keySet()) {
-        ids.add(name + ":" + version);
-      }
+      ids.addAll(versionIds);
     }
     return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids),
         List.copyOf(decisions));

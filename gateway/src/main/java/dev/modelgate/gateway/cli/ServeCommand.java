@@ -44,6 +44,8 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("modelgate: could not start: " + e.getMessage());
       return ModelgateCommand.FAILED;
     }
+    // The models are in the routing table now; this frame lives as long as the process.
+    loaded = loaded.withoutRegistry();
     try {
       Await.result(gateway.watchConfig(config, RELOAD_CHECK_EVERY), START_TIMEOUT);
     } catch (Exception e) {

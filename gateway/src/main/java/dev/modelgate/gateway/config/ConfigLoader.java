@@ -21,8 +21,18 @@ import java.util.List;
  * about names, weights and versions.
  */
 public final class ConfigLoader {
-  /** A config with hundreds of models is a few hundred kilobytes. */
-  public static final int MAX_CHARS = 1 << 20;
+  /**
+   * 16 MiB: a model with three versions and two aliases is about 1 KB of YAML, so 10,000 of them
+   * fit with room to spare, while a file far beyond any registry is refused before it is parsed.
+   */
+  public static final int MAX_CHARS = 16 << 20;
+
+  /**
+   * The YAML scanner's time grows with the square of one run of characters without a space or
+   * line break (it re-copies its window as such a token grows): 1 MiB of it takes seconds, 16 MiB
+   * minutes. No value of a real config comes near this.
+   */
+  public static final int MAX_RUN_CHARS = 128 << 10;
 
   private ConfigLoader() {}
 
@@ -54,8 +64,12 @@ public final class ConfigLoader {
     requireNonNull(yaml, "yaml");
     requireNonNull(sourceName, "sourceName");
     if (yaml.length() > MAX_CHARS) {
-      // The YAML scanner slows down badly on huge scalars; no real config comes near this.
+      // The YAML parser's own code point limit (YamlTree) is this one, so this message is the one a user sees.
       throw new ConfigException(sourceName, List.of("the file is " + yaml.length() + " characters long (expected: at most " + MAX_CHARS + ")"));
+    }
+    String longRun = longRun(yaml);
+    if (longRun != null) {
+      throw new ConfigException(sourceName, List.of(longRun));
     }
     Problems problems = new Problems();
     JsonNode root = YamlTree.read(yaml, problems);
@@ -79,5 +93,22 @@ public final class ConfigLoader {
       throw new ConfigException(sourceName, problems.list());
     }
     return new GatewayConfig(server, state, auth, accessLog, webhooks, registry);
+  }
+
+  // The first run of characters without a space or line break longer than MAX_RUN_CHARS, described, or null.
+  private static String longRun(String yaml) {
+    int line = 1;
+    int run = 0;
+    for (int i = 0; i < yaml.length(); i++) {
+      char c = yaml.charAt(i);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        run = 0;
+        line += c == '\n' ? 1 : 0;
+      } else if (++run > MAX_RUN_CHARS) {
+        return "line " + line + ": more than " + MAX_RUN_CHARS + " characters without a space or line break (expected: at most "
+            + MAX_RUN_CHARS + " in one value)";
+      }
+    }
+    return null;
   }
 }

@@ -24,6 +24,11 @@ public record GatewayConfig(
   public static final String ACCESS_LOG_OFF = "off";
   public static final String DEFAULT_ACCESS_LOG = "./data/access.jsonl";
 
+  /** This config without its models: what a running gateway keeps once they are declared, so a big registry is not held twice. */
+  public GatewayConfig withoutRegistry() {
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY);
+  }
+
   public GatewayConfig {
     requireNonNull(server, "server");
     requireNonNull(state, "state");

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -36,6 +37,7 @@ final class YamlTree {
   /** Far deeper than any config (lineage maps included), far shallower than a stack can take. */
   static final int MAX_NESTING = 64;
   private static final YAMLFactory FACTORY = YAMLFactory.builder()
+      .loaderOptions(loaderOptions())
       .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
       .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
@@ -48,6 +50,13 @@ final class YamlTree {
   private YamlTree(YAMLParser parser, Problems problems) {
     this.parser = parser;
     this.problems = problems;
+  }
+
+  // SnakeYAML stops at 3 MiB of code points by default; the loader's character cap is the one limit.
+  private static LoaderOptions loaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(ConfigLoader.MAX_CHARS);
+    return options;
   }
 
   /** The tree of the one document in {@code yaml}, or {@code null} when there is none to walk. */

@@ -1,17 +1,10 @@
 package dev.modelgate.gateway.metrics;
 
-import dev.modelgate.core.Endpoint;
 import dev.modelgate.core.PerDecision;
-import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.RoutingTable;
-import dev.modelgate.core.registry.Alias;
-import dev.modelgate.core.registry.Model;
-import dev.modelgate.gateway.upstream.EndpointGuard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -22,16 +15,17 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's meters. Each routing table gets its route decisions' meters built with it, before
- * it is swapped in ({@link #routingChanged}), and a request finds its route's meters by the
- * decision's index: it increments pre-built meters and never builds tag lists or looks up a map.
+ * The gateway's meters. Each routing table gets a slot per route decision ({@link #routingChanged},
+ * before it is swapped in), and a request finds its route's meters by the decision's index. A
+ * route's meters are registered on its first request ever, kept for the process, and put in the
+ * slot of each table on its first request there; from then on a request increments them and
+ * never builds tag lists or looks up a map. So a registry of 10,000 models registers series for
+ * the routes that serve, not for every route it could.
  * Label values come from the registry only; requests for unknown models share one fixed series.
  */
 public final class GatewayMetrics implements AutoCloseable {
@@ -48,15 +42,15 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(25)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  // The meters of the current table's decisions; replaced whole with the table, so nothing to prune.
-  private volatile PerDecision<RouteMeters> routes = PerDecision.of(RoutingTable.EMPTY, this::meters);
+  // Every route's meters, made on its first request: a registry of thousands of models registers
+  // series only for the routes that serve, and a new table finds the meters of its old routes here.
+  private final ConcurrentHashMap<RouteKey, RouteMeters> metersByRoute = new ConcurrentHashMap<>();
+  // The current table's decisions' meters, filled as they serve; replaced whole with the table.
+  private volatile PerDecision<RouteMeters> routes = PerDecision.lazily(RoutingTable.EMPTY, this::meters);
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final Timer overhead;
-  private final MultiGauge aliasWeights;
-  private final MultiGauge aliasRevisions;
-  private final MultiGauge breakerStates;
-  private final MultiGauge endpointHealth;
+  private final RegistrySeries registrySeries = new RegistrySeries();
 
   public GatewayMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -70,14 +64,7 @@ public final class GatewayMetrics implements AutoCloseable {
         .description("Time the gateway itself adds to a request, beyond the exchange with the backend")
         .serviceLevelObjectives(OVERHEAD_BUCKETS)
         .register(registry);
-    aliasWeights = MultiGauge.builder("modelgate_alias_weight").description("Weight of each version in each alias, 0-100").register(registry);
-    aliasRevisions = MultiGauge.builder("modelgate_alias_revision").description("Revision of each alias").register(registry);
-    breakerStates = MultiGauge.builder("modelgate_endpoint_breaker_state")
-        .description("Circuit breaker of each endpoint: 0 closed, 1 half-open (probing), 2 open (no traffic)")
-        .register(registry);
-    endpointHealth = MultiGauge.builder("modelgate_endpoint_healthy")
-        .description("1 unless an active health check of the endpoint is failing (then it gets no traffic)")
-        .register(registry);
+    registry.getPrometheusRegistry().register(registrySeries);
   }
 
   /** The meters of one route decision; {@code null} means the request was never routed. */
@@ -91,8 +78,12 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   private RouteMeters meters(RouteDecision d) {
-    return new RouteMeters(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header());
+    RouteKey key = new RouteKey(d.model(), d.alias() == null ? NONE : d.alias(), d.version().id(), d.route().header());
+    RouteMeters meters = metersByRoute.get(key);
+    return meters != null ? meters : metersByRoute.computeIfAbsent(key, k -> new RouteMeters(k.model, k.alias, k.version, k.route));
   }
+
+  private record RouteKey(String model, String alias, String version, String route) {}
 
 
   /** The Prometheus text exposition. */
@@ -189,14 +180,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
   /** Counts one rollback of an alias; {@code trigger} is {@code auto} (the SLO guard) or {@code manual}. */
   public void rollback(String model, String alias, String trigger) {
-    rollbacks(model, alias, trigger).increment();
-  }
-
-  private Counter rollbacks(String model, String alias, String trigger) {
-    return Counter.builder("modelgate_rollbacks")
-        .description("Rollbacks of an alias to its stable version")
-        .tags("model", model, "alias", alias, "trigger", trigger)
-        .register(registry);
+    registrySeries.rollback(model, alias, trigger);
   }
 
   /**
@@ -250,50 +234,12 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   /**
-   * Builds the meters of a new routing table's routes and publishes the weights and revision of
-   * every alias. Call it before the table is swapped in, so no request routes on it unmetered.
+   * Gives a new routing table's routes their meter slots and publishes its aliases and endpoints
+   * ({@link RegistrySeries}). Call it before the table is swapped in.
    */
   public void routingChanged(RoutingTable table) {
-    routes = PerDecision.of(table, this::meters);
-    List<MultiGauge.Row<?>> weights = new ArrayList<>();
-    List<MultiGauge.Row<?>> revisions = new ArrayList<>();
-    for (Model model : table.registry().models().values()) {
-      for (Alias alias : model.aliases().values()) {
-        revisions.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name()), alias.revision()));
-        // Zero series from the start, so a dashboard's rate() sees the first rollback.
-        rollbacks(model.name(), alias.name(), "auto");
-        rollbacks(model.name(), alias.name(), "manual");
-        for (String version : model.versions().keySet()) {
-          int weight = alias.weights().getOrDefault(version, 0);
-          weights.add(MultiGauge.Row.of(Tags.of("model", model.name(), "alias", alias.name(), "version", version), weight));
-        }
-      }
-    }
-    aliasWeights.register(weights, true);
-    aliasRevisions.register(revisions, true);
-    endpoints(table);
-  }
-
-  // Labelled by the configured base URL, which the config bounds and which never carries credentials.
-  private void endpoints(RoutingTable table) {
-    List<MultiGauge.Row<?>> states = new ArrayList<>();
-    List<MultiGauge.Row<?>> health = new ArrayList<>();
-    for (Model model : table.registry().models().values()) {
-      for (String version : model.versions().keySet()) {
-        if (!(table.lookup(model.name() + ":" + version) instanceof PinnedTarget pinned)) {
-          continue;
-        }
-        for (Endpoint endpoint : pinned.decision().version().endpoints()) {
-          if (endpoint.gate() instanceof EndpointGuard guard) {
-            Tags tags = Tags.of("model", model.name(), "version", version, "endpoint", endpoint.url());
-            states.add(MultiGauge.Row.of(tags, guard, EndpointGuard::breakerState));
-            health.add(MultiGauge.Row.of(tags, guard, g -> g.healthy() ? 1 : 0));
-          }
-        }
-      }
-    }
-    breakerStates.register(states, true);
-    endpointHealth.register(health, true);
+    routes = PerDecision.lazily(table, this::meters);
+    registrySeries.routingChanged(table);
   }
 
   // One gauge per version, shared by the routes (alias or pinned) that reach it.

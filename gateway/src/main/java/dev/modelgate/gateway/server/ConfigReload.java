@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,13 +31,14 @@ final class ConfigReload {
   private final Path file;
   private final ControlPlane controlPlane;
   private final GatewayConfig running;
+  // A digest, not the text: a config of 10,000 models is megabytes the process need not keep.
   private byte[] lastSeen;
 
   ConfigReload(Path file, ControlPlane controlPlane, GatewayConfig running) throws IOException {
     this.file = file;
     this.controlPlane = controlPlane;
     this.running = running;
-    this.lastSeen = Files.readAllBytes(file);
+    this.lastSeen = digest(Files.readAllBytes(file));
   }
 
   /** Reads the file and applies it if it changed. Call from the control context only. */
@@ -47,10 +50,11 @@ final class ConfigReload {
       // Mid-save or briefly absent: the next check sees the finished file.
       return;
     }
-    if (Arrays.equals(content, lastSeen)) {
+    byte[] digest = digest(content);
+    if (Arrays.equals(digest, lastSeen)) {
       return;
     }
-    lastSeen = content;
+    lastSeen = digest;
     GatewayConfig edited;
     try {
       edited = ConfigLoader.parse(new String(content, StandardCharsets.UTF_8), file.toString());
@@ -84,5 +88,13 @@ final class ConfigReload {
         LOG.info("config: applied the edit of " + file + " (" + ar.result() + " model(s) changed)");
       }
     });
+  }
+
+  private static byte[] digest(byte[] content) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(content);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 }

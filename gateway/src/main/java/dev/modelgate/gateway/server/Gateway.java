@@ -89,7 +89,7 @@ public final class Gateway {
     this.vertx = vertx;
     this.netty = VertxNetty.of(vertx);
     this.ownsVertx = ownsVertx;
-    this.config = config;
+    this.config = config.withoutRegistry();
     // Everything that can refuse the config comes before anything that holds a thread or a file.
     this.clientKeys = clientKeys(config, environment);
     this.adminAuth = AdminAuth.from(config.auth(), environment);

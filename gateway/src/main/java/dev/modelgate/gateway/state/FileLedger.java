@@ -8,7 +8,6 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.schema.EventJson;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -33,13 +32,17 @@ import java.util.logging.Logger;
  * {@link FileChannel#force(boolean) force(false)} (fdatasync, which also persists the new file
  * length) before it returns, so an acknowledged event survives {@code kill -9} and power loss.
  * A crash mid-append can leave only a prefix of the last line; that line was never acknowledged.
+ * {@link #appendAll} of two or more events writes a header line {@code {"batch":N}} and then the N
+ * event lines, with one write and one fsync: a start-up declaring thousands of models pays one
+ * fsync, and a crash before it completes leaves a batch short of its N events, dropped whole.
  *
  * <p><b>Opening</b> reads the whole file and tells those two cases apart, because they call for
  * opposite answers:
  * <ul>
  *   <li>a last line without its newline, or unreadable, is a torn append: it is reported (a
  *       WARNING naming the byte offset, and {@link #tornLine()}) and the file is truncated back to
- *       the last complete line, so the next append starts on a clean line;
+ *       the last complete line, so the next append starts on a clean line; so is a last batch the
+ *       file ends inside of, from its header on, whatever its lines hold;
  *   <li>an unreadable line before the last, or a {@code seq} that is not exactly one more than the
  *       previous, cannot come from a crash: {@link LedgerCorruptException} names the file and line
  *       and start-up stops, rather than guess which state was acknowledged.
@@ -62,6 +65,8 @@ public final class FileLedger implements Ledger {
   private static final Logger LOG = Logger.getLogger(FileLedger.class.getName());
   /** Far above any real event; a longer "line" is damage, not an event, and must not exhaust memory. */
   private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+  /** Heads the events of one {@link #appendAll} of two or more, as {@code {"batch":N}}: a batch is whole or torn. */
+  private static final String BATCH_PREFIX = "{\"batch\":";
 
   private final Path file;
   private final FileChannel channel;
@@ -164,19 +169,34 @@ public final class FileLedger implements Ledger {
     }
   }
 
+
   @Override
-  public AuditEvent append(AuditEventDraft draft) throws IOException {
-    requireNonNull(draft, "draft");
+  public List<AuditEvent> appendAll(List<AuditEventDraft> drafts) throws IOException {
+    requireNonNull(drafts, "drafts");
+    if (drafts.isEmpty()) {
+      return List.of();
+    }
     synchronized (writeLock) {
       if (failure != null) {
         throw new IOException(file + ": no appends after a failed write (" + failure.getMessage() + "); restart to re-read the ledger", failure);
       }
-      AuditEvent event = draft.withSeq(lastSeq + 1);
-      ByteBuffer line = UTF_8.encode(EventJson.write(event) + "\n");
+      List<AuditEvent> appended = new ArrayList<>(drafts.size());
+      StringBuilder text = new StringBuilder(drafts.size() * 512);
+      if (drafts.size() > 1) {
+        text.append(BATCH_PREFIX).append(drafts.size()).append("}\n");
+      }
+      long seq = lastSeq;
+      for (AuditEventDraft draft : drafts) {
+        AuditEvent event = requireNonNull(draft, "draft").withSeq(++seq);
+        appended.add(event);
+        text.append(EventJson.write(event)).append('\n');
+      }
+      // Through a String: its encoder is the JDK's fast one, a CharBuffer's goes char by char.
+      ByteBuffer lines = ByteBuffer.wrap(text.toString().getBytes(UTF_8));
       long position = end;
       try {
-        while (line.hasRemaining()) {
-          position += channel.write(line, position);
+        while (lines.hasRemaining()) {
+          position += channel.write(lines, position);
         }
         channel.force(false);
       } catch (IOException e) {
@@ -191,10 +211,10 @@ public final class FileLedger implements Ledger {
       }
       end = position;
       synchronized (events) {
-        events.add(event);
+        events.addAll(appended);
       }
-      lastSeq = event.seq();
-      return event;
+      lastSeq = seq;
+      return appended;
     }
   }
 
@@ -242,55 +262,221 @@ public final class FileLedger implements Ledger {
     }
   }
 
-  /** Reads every complete event into {@code events}; returns the torn last line, or null. */
+  /**
+   * Reads every complete event into {@code events}; returns the torn last append, or null. A batch
+   * is torn when the file ends before all the events its header announces; what it does hold is
+   * then dropped with it, an unreadable line included, since none of it was acknowledged.
+   */
   private static TornLine read(Path file, long size, List<AuditEvent> events) throws IOException {
-    byte[] buffer = new byte[8192];
-    long offset = 0;
-    int lineNumber = 0;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024)) {
-      while (true) {
-        int length = 0;
-        boolean newline = false;
-        int b;
-        while ((b = in.read()) >= 0) {
-          if (b == '\n') {
-            newline = true;
-            break;
+    Batch batch = null;
+    try (Lines lines = new Lines(file)) {
+      while (lines.next()) {
+        int number = lines.number();
+        byte[] line = lines.bytes();
+        int length = lines.length();
+        if (!lines.ended()) {
+          return batch != null ? dropBatch(batch, events, size, "cut short in line " + number + ", which has no newline at its end")
+              : new TornLine(number, lines.offset(), length, "no newline at its end, starting " + preview(line, length));
+        }
+        boolean last = lines.offset() + length + 1 >= size;
+        if (batch != null && batch.problem != null) {
+          // Past an unreadable line of a batch, only whether the batch ends before the file matters.
+          if (batch.counted()) {
+            return unreadableBatch(file, batch, events, size, last);
           }
-          if (length == buffer.length) {
-            if (length >= MAX_LINE_BYTES) {
-              throw new LedgerCorruptException(file, lineNumber + 1, "longer than " + MAX_LINE_BYTES + " bytes (expected: one audit event per line)");
-            }
-            buffer = Arrays.copyOf(buffer, length * 2);
+          continue;
+        }
+        int announced = batchSize(line, length);
+        if (announced >= 0) {
+          if (batch != null) {
+            throw new LedgerCorruptException(file, number, "a batch header inside the batch that line " + batch.line + " opened (expected: its "
+                + batch.size + " events)");
           }
-          buffer[length++] = (byte) b;
+          if (announced < 2) {
+            throw new LedgerCorruptException(file, number, "a batch of " + announced + " events (expected: 2 or more)");
+          }
+          batch = new Batch(number, lines.offset(), announced, events.size());
+          continue;
         }
-        if (!newline && length == 0) {
-          return null;
-        }
-        lineNumber++;
-        if (!newline) {
-          return new TornLine(lineNumber, offset, length, "no newline at its end, starting " + preview(buffer, length));
-        }
-        long next = offset + length + 1;
         AuditEvent event;
         try {
-          event = EventJson.read(buffer, 0, length);
+          event = EventJson.read(line, 0, length);
         } catch (IllegalArgumentException e) {
-          if (next >= size) {
-            return new TornLine(lineNumber, offset, length + 1, e.getMessage());
+          if (batch != null) {
+            batch.problem = e.getMessage();
+            batch.problemLine = number;
+            if (batch.counted()) {
+              return unreadableBatch(file, batch, events, size, last);
+            }
+            continue;
           }
-          throw new LedgerCorruptException(file, lineNumber, e.getMessage());
+          if (last) {
+            return new TornLine(number, lines.offset(), length + 1, e.getMessage());
+          }
+          throw new LedgerCorruptException(file, number, e.getMessage());
         }
         long expected = events.size() + 1;
         if (event.seq() != expected) {
-          throw new LedgerCorruptException(file, lineNumber, "seq " + event.seq()
+          throw new LedgerCorruptException(file, number, "seq " + event.seq()
               + (events.isEmpty() ? " opens the ledger" : " follows seq " + (expected - 1))
               + " (expected: " + expected + "; a gap or a repeat means events were lost or duplicated)");
         }
         events.add(event);
-        offset = next;
+        if (batch != null && batch.counted()) {
+          batch = null;
+        }
       }
+    }
+    if (batch != null) {
+      return dropBatch(batch, events, size, batch.problem != null ? "line " + batch.problemLine + ": " + batch.problem : "the file ends before its last event");
+    }
+    return null;
+  }
+
+  // A batch with all its lines but one unreadable: torn if it ends the file, as a single line would be, else damage.
+  private static TornLine unreadableBatch(Path file, Batch batch, List<AuditEvent> events, long size, boolean last) throws IOException {
+    if (!last) {
+      throw new LedgerCorruptException(file, batch.problemLine, batch.problem);
+    }
+    return dropBatch(batch, events, size, "line " + batch.problemLine + ": " + batch.problem);
+  }
+
+  private static TornLine dropBatch(Batch batch, List<AuditEvent> events, long size, String problem) {
+    events.subList(batch.eventsBefore, events.size()).clear();
+    return new TornLine(batch.line, batch.offset, size - batch.offset, "a batch of " + batch.size + " events, " + problem);
+  }
+
+  // The size a batch header announces, or -1 when the line is not one.
+  private static int batchSize(byte[] line, int length) {
+    int prefix = BATCH_PREFIX.length();
+    if (length <= prefix + 1 || line[length - 1] != '}' || length - prefix - 1 > 9) {
+      return -1;
+    }
+    for (int i = 0; i < prefix; i++) {
+      if (line[i] != BATCH_PREFIX.charAt(i)) {
+        return -1;
+      }
+    }
+    int size = 0;
+    for (int i = prefix; i < length - 1; i++) {
+      if (line[i] < '0' || line[i] > '9') {
+        return -1;
+      }
+      size = size * 10 + (line[i] - '0');
+    }
+    return size;
+  }
+
+  /** A batch being read: its header's line and offset, how many events it announced and has shown. */
+  private static final class Batch {
+    final int line;
+    final long offset;
+    final int size;
+    final int eventsBefore;
+    int seen;
+    String problem;
+    int problemLine;
+
+    Batch(int line, long offset, int size, int eventsBefore) {
+      this.line = line;
+      this.offset = offset;
+      this.size = size;
+      this.eventsBefore = eventsBefore;
+    }
+
+    // Counts one more line of the batch; true when that was its last.
+    boolean counted() {
+      return ++seen == size;
+    }
+  }
+  /** The file's lines, read in chunks; a line longer than {@link #MAX_LINE_BYTES} is damage. */
+  private static final class Lines implements AutoCloseable {
+    private final Path file;
+    private final InputStream in;
+    private final byte[] chunk = new byte[64 * 1024];
+    private int chunkStart;
+    private int chunkEnd;
+    private byte[] line = new byte[8192];
+    private int length;
+    private boolean ended;
+    private int number;
+    private long offset;
+    private long nextOffset;
+
+    Lines(Path file) throws IOException {
+      this.file = file;
+      this.in = Files.newInputStream(file);
+    }
+
+    /** Reads the next line; false at the end of the file. */
+    boolean next() throws IOException {
+      offset = nextOffset;
+      length = 0;
+      ended = false;
+      while (true) {
+        if (chunkStart == chunkEnd) {
+          chunkEnd = in.read(chunk);
+          chunkStart = 0;
+          if (chunkEnd < 0) {
+            chunkEnd = 0;
+            break;
+          }
+        }
+        int newline = chunkStart;
+        while (newline < chunkEnd && chunk[newline] != '\n') {
+          newline++;
+        }
+        append(newline - chunkStart);
+        if (newline < chunkEnd) {
+          chunkStart = newline + 1;
+          ended = true;
+          break;
+        }
+        chunkStart = chunkEnd;
+      }
+      if (!ended && length == 0) {
+        return false;
+      }
+      number++;
+      nextOffset = offset + length + (ended ? 1 : 0);
+      return true;
+    }
+
+    private void append(int count) throws IOException {
+      if (length + count > line.length) {
+        if (length + count > MAX_LINE_BYTES) {
+          throw new LedgerCorruptException(file, number + 1, "longer than " + MAX_LINE_BYTES + " bytes (expected: one audit event per line)");
+        }
+        line = Arrays.copyOf(line, Math.max(length + count, Math.min(line.length * 2, MAX_LINE_BYTES)));
+      }
+      System.arraycopy(chunk, chunkStart, line, length, count);
+      length += count;
+    }
+
+    int number() {
+      return number;
+    }
+
+    long offset() {
+      return offset;
+    }
+
+    byte[] bytes() {
+      return line;
+    }
+
+    int length() {
+      return length;
+    }
+
+    /** Whether the line ended with a newline. */
+    boolean ended() {
+      return ended;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 

@@ -43,7 +43,19 @@ public interface Ledger extends AutoCloseable {
    * @throws AppendConflictException when another writer sharing the store appended that seq first
    *     (nothing is written; {@link #catchUp()}, decide again)
    */
-  AuditEvent append(AuditEventDraft draft) throws IOException;
+  default AuditEvent append(AuditEventDraft draft) throws IOException {
+    return appendAll(List.of(draft)).get(0);
+  }
+
+  /**
+   * Gives the drafts the next {@code seq}s, in order, and stores them durably as one write: when
+   * this returns, all of them survive a crash; when it throws, or the process dies before it
+   * returns, none of them is in the ledger (never a prefix). Returns the stored events; an empty
+   * list stores nothing. One config edit that changes many models is one such batch.
+   *
+   * @throws AppendConflictException as {@link #append} does, for the first of the seqs
+   */
+  List<AuditEvent> appendAll(List<AuditEventDraft> drafts) throws IOException;
 
   /**
    * Events other writers sharing the store appended after {@link #lastSeq()}, oldest first, which

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -25,16 +26,34 @@ public final class EndpointGuard implements EndpointGate {
   private static final Exception UNREACHABLE = new Exception("backend unreachable", null, false, false) {};
 
   private final String url;
-  private final CircuitBreaker breaker;
+  private final Function<String, CircuitBreaker> breakers;
+  // Made on the endpoint's first request: a registry of thousands of endpoints, most idle, keeps no
+  // breaker window for those. Until then the breaker is closed, as a new one would be.
+  private final AtomicReference<CircuitBreaker> breaker = new AtomicReference<>();
   private final long openForNanos;
   private final AtomicReference<State> seen = new AtomicReference<>(State.CLOSED);
   private final AtomicInteger failingChecks = new AtomicInteger();
   private volatile long openedAtNanos;
 
-  EndpointGuard(String url, CircuitBreaker breaker, long openForNanos) {
+  EndpointGuard(String url, Function<String, CircuitBreaker> breakers, long openForNanos) {
     this.url = url;
-    this.breaker = breaker;
+    this.breakers = breakers;
     this.openForNanos = openForNanos;
+  }
+
+  private CircuitBreaker breaker() {
+    CircuitBreaker made = breaker.get();
+    if (made != null) {
+      return made;
+    }
+    made = breakers.apply(url);
+    // The first of racing requests wins, so every caller records into one breaker.
+    return breaker.compareAndSet(null, made) ? made : breaker.get();
+  }
+
+  private State state() {
+    CircuitBreaker made = breaker.get();
+    return made == null ? State.CLOSED : made.getState();
   }
 
   @Override
@@ -43,37 +62,38 @@ public final class EndpointGuard implements EndpointGate {
       return false;
     }
     // Once open_for has passed, an open breaker admits again: the next request becomes a probe.
-    return breaker.getState() != State.OPEN || nowNanos - openedAtNanos >= openForNanos;
+    return state() != State.OPEN || nowNanos - openedAtNanos >= openForNanos;
   }
 
   @Override
   public boolean tryAcquire() {
-    boolean admitted = failingChecks.get() == 0 && breaker.tryAcquirePermission();
+    boolean admitted = failingChecks.get() == 0 && breaker().tryAcquirePermission();
     noteState();
     return admitted;
   }
 
   @Override
   public void release() {
-    breaker.releasePermission();
+    breaker().releasePermission();
   }
 
   @Override
   public void succeeded(long durationNanos) {
-    breaker.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
+    breaker().onSuccess(durationNanos, TimeUnit.NANOSECONDS);
     noteState();
   }
 
   @Override
   public void failed(long durationNanos) {
-    breaker.onError(durationNanos, TimeUnit.NANOSECONDS, BACKEND_FAILED);
+    breaker().onError(durationNanos, TimeUnit.NANOSECONDS, BACKEND_FAILED);
     noteState();
   }
 
   @Override
   public void unreachable() {
-    breaker.onError(0, TimeUnit.NANOSECONDS, UNREACHABLE);
-    breaker.transitionToOpenState();
+    CircuitBreaker made = breaker();
+    made.onError(0, TimeUnit.NANOSECONDS, UNREACHABLE);
+    made.transitionToOpenState();
     // Open again while open restarts the wait; the state alone would not show it.
     openedAtNanos = System.nanoTime();
     noteState();
@@ -81,7 +101,7 @@ public final class EndpointGuard implements EndpointGate {
 
   /** 0 closed, 1 half-open, 2 open: the value of {@code modelgate_endpoint_breaker_state}. */
   public int breakerState() {
-    State state = breaker.getState();
+    State state = state();
     return state == State.OPEN ? 2 : state == State.HALF_OPEN ? 1 : 0;
   }
 
@@ -103,7 +123,7 @@ public final class EndpointGuard implements EndpointGate {
   // Transitions happen inside the calls above, on the caller's thread; the compare-and-set makes
   // exactly one caller time the opening and log the change.
   private void noteState() {
-    State now = breaker.getState();
+    State now = state();
     State before = seen.get();
     if (now != before && seen.compareAndSet(before, now)) {
       if (now == State.OPEN) {
@@ -118,6 +138,6 @@ public final class EndpointGuard implements EndpointGate {
 
   @Override
   public String toString() {
-    return url + " [" + breaker.getState() + (healthy() ? "" : ", failing health check") + "]";
+    return url + " [" + state() + (healthy() ? "" : ", failing health check") + "]";
   }
 }

@@ -38,6 +38,6 @@ public final class EndpointGuards implements Function<String, EndpointGate> {
 
   @Override
   public EndpointGate apply(String url) {
-    return new EndpointGuard(url, CircuitBreaker.of(url, config), openForNanos);
+    return new EndpointGuard(url, name -> CircuitBreaker.of(name, config), openForNanos);
   }
 }

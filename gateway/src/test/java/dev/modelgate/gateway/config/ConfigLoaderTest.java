@@ -322,6 +322,46 @@ class ConfigLoaderTest {
         + "  - server.admin_port: 70000 (expected: an integer from 0 to 65535)");
   }
 
+  /** Models of three versions and two aliases, then a comment to make the text exactly {@code chars} long. */
+  private static String registryOf(int chars) {
+    StringBuilder yaml = new StringBuilder("models:\n");
+    for (int i = 0; yaml.length() < chars - 2_000; i++) {
+      yaml.append("  team/model-").append(i).append(":\n    versions:\n");
+      for (int v = 1; v <= 3; v++) {
+        yaml.append("      v").append(v).append(": {artifact: s3://models/").append(i).append("/v").append(v)
+            .append(", served_model: m").append(i).append(", endpoints: [http://127.0.0.1:").append(9000 + v).append("/v1]}\n");
+      }
+      yaml.append("    aliases:\n      production: {weights: {v2: 90, v3: 10}, stable: v2}\n      staging: {weights: {v3: 100}}\n");
+    }
+    while (yaml.length() < chars) {
+      int room = chars - yaml.length();
+      yaml.append("#").append("x".repeat(Math.max(0, Math.min(room, ConfigLoader.MAX_RUN_CHARS) - 2))).append(room == 1 ? "" : "\n");
+    }
+    return yaml.toString();
+  }
+
+  @Test
+  void acceptsAFileOfExactlyTheCapAndRefusesOneCharacterMore() throws ConfigException {
+    String atCap = registryOf(ConfigLoader.MAX_CHARS);
+    assertThat(atCap).hasSize(16 * 1024 * 1024);
+    GatewayConfig config = ConfigLoader.parse(atCap, "big.yaml");
+    assertThat(config.registry().models()).hasSizeGreaterThan(10_000);
+    Model last = config.registry().models().get("team/model-" + (config.registry().models().size() - 1));
+    assertThat(last.versions()).containsOnlyKeys("v1", "v2", "v3");
+    assertThat(last.aliases()).containsOnlyKeys("production", "staging");
+
+    assertThat(problemsOf(atCap + " "))
+        .containsExactly("the file is 16777217 characters long (expected: at most 16777216)");
+  }
+
+  @Test
+  void refusesAValueOverTheRunCapNamingItsLine() throws ConfigException {
+    String longest = "models: {}\n# " + "x".repeat(ConfigLoader.MAX_RUN_CHARS) + "\n";
+    assertThat(ConfigLoader.parse(longest, "ok.yaml").registry().models()).isEmpty();
+    assertThat(problemsOf(longest + "server: {host: \"" + "1".repeat(ConfigLoader.MAX_RUN_CHARS - 1) + "\"}\n"))
+        .containsExactly("line 3: more than 131072 characters without a space or line break (expected: at most 131072 in one value)");
+  }
+
   static List<String> problemsOf(String yaml) {
     ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"));
     assertThat(e).as("a ConfigException for:\n%s", yaml).isNotNull();

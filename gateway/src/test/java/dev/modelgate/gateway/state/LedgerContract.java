@@ -68,6 +68,24 @@ public abstract class LedgerContract {
   }
 
   @Test
+  public void aBatchTakesConsecutiveSeqsAndReadsBackLikeSingleAppends() throws IOException {
+    List<AuditEventDraft> drafts = LedgerEvents.lifecycle();
+    List<AuditEvent> batch;
+    try (Ledger ledger = open()) {
+      assertThat(ledger.appendAll(List.of())).isEmpty();
+      AuditEvent first = ledger.append(drafts.get(0));
+      batch = ledger.appendAll(drafts.subList(1, drafts.size()));
+      assertThat(batch).extracting(AuditEvent::seq).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L);
+      assertThat(batch).extracting(AuditEvent::draft).containsExactlyElementsOf(drafts.subList(1, drafts.size()));
+      assertThat(ledger.lastSeq()).isEqualTo(8);
+      assertThat(ledger.replay()).startsWith(first).endsWith(batch.toArray(AuditEvent[]::new));
+    }
+    try (Ledger reopened = open()) {
+      assertThat(reopened.replay()).hasSize(8).endsWith(batch.toArray(AuditEvent[]::new));
+    }
+  }
+
+  @Test
   public void sinceFiltersBySeqModelAndAliasAndStopsAtTheLimit() throws IOException {
     try (Ledger ledger = open()) {
       List<AuditEvent> all = appendLifecycle(ledger);

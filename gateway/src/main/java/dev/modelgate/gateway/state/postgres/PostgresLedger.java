@@ -167,21 +167,31 @@ public final class PostgresLedger implements Ledger {
   }
 
   @Override
-  public AuditEvent append(AuditEventDraft draft) throws IOException {
-    requireNonNull(draft, "draft");
-    AuditEvent event = draft.withSeq(lastSeq + 1);
-    Tuple row = Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(),
-        EventJson.write(event));
+  public List<AuditEvent> appendAll(List<AuditEventDraft> drafts) throws IOException {
+    requireNonNull(drafts, "drafts");
+    if (drafts.isEmpty()) {
+      return List.of();
+    }
+    List<AuditEvent> events = new ArrayList<>(drafts.size());
+    List<Tuple> rows = new ArrayList<>(drafts.size());
+    for (AuditEventDraft draft : drafts) {
+      AuditEvent event = draft.withSeq(lastSeq + 1 + events.size());
+      events.add(event);
+      rows.add(Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(), EventJson.write(event)));
+    }
+    long first = events.get(0).seq();
+    long last = events.get(events.size() - 1).seq();
     Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
         .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
-        .execute(row)
-        .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(event.seq())))));
+        .executeBatch(rows)
+        .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last)))));
     Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
-        Database.isUniqueViolation(failure) ? new AppendConflictException(event.seq()) : failure));
-    Database.await(conflictsNamed, "appending seq " + event.seq());
-    lastSeq = event.seq();
-    return event;
+        Database.isUniqueViolation(failure) ? new AppendConflictException(first) : failure));
+    Database.await(conflictsNamed, first == last ? "appending seq " + first : "appending seq " + first + " to " + last);
+    lastSeq = last;
+    return events;
   }
+
 
   /**
    * Events other replicas appended after {@link #lastSeq()}, oldest first; {@link #lastSeq()} then

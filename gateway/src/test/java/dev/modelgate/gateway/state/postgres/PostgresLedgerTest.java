@@ -67,6 +67,20 @@ class PostgresLedgerTest {
   }
 
   @Test
+  void aBatchBehindAnotherWriterWritesNoneOfItsEvents() throws IOException {
+    String url = EmbeddedDatabase.newDatabase();
+    try (PostgresLedger a = open(url); PostgresLedger b = open(url)) {
+      AuditEvent first = a.append(LedgerEvents.config(1, null, LedgerEvents.declared()));
+
+      assertThatThrownBy(() -> b.appendAll(List.of(LedgerEvents.config(1, null, LedgerEvents.declared()), LedgerEvents.register(2, LedgerEvents.v9()))))
+          .isInstanceOf(AppendConflictException.class).hasMessageContaining("seq 1");
+
+      assertThat(a.catchUp()).isEmpty();
+      assertThat(a.since(0, 10, null, null)).containsExactly(first);
+    }
+  }
+
+  @Test
   void replicasOpeningOneEmptyDatabaseTogetherCreateTheTablesOnce() throws Exception {
     String url = EmbeddedDatabase.newDatabase();
     int replicas = 4;
