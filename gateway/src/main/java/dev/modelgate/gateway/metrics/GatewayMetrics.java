@@ -199,6 +199,13 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** Reports whether this replica leads its fleet's SLO guard (1) or not (0); a process with its own store always leads. */
+  public void sloGuardLeader(java.util.function.BooleanSupplier leads) {
+    Gauge.builder("modelgate_slo_guard_leader", leads, l -> l.getAsBoolean() ? 1 : 0)
+        .description("1 while this replica leads its fleet's SLO guard (decides rollbacks), else 0")
+        .register(registry);
+  }
+
   /**
    * The counters of the webhook at {@code index} in the config, labelled by that index and its
    * configured host: values fixed by the config, never by an event. Registered at once, so every

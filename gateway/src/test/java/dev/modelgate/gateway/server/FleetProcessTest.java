@@ -44,24 +44,17 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetProcessTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOKEN = "fleet-test-admin-token";
-  private static final Duration READY_WITHIN = Duration.ofSeconds(60);
-  /** Generous: the goal is 1 s at p99; this only catches a replica that stopped following. */
-  private static final Duration PROPAGATES_WITHIN = Duration.ofSeconds(15);
-  private static final Pattern LISTENING = Pattern.compile("modelgate listening: data plane 127\\.0\\.0\\.1:(\\d+), admin 127\\.0\\.0\\.1:(\\d+)");
   private static final String ALIAS = "/admin/v1/models/support-agent/aliases/production";
+  private static final String MODEL = "support-agent";
 
   @TempDir
   static Path dir;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<Replica> replicas = new ArrayList<>();
+  private Fleet fleet;
+  private List<Fleet.Replica> replicas;
   private Vertx vertx;
   private String database;
   private Path config;
-
-  private record Replica(String name, Process process, Path log, int port, int adminPort) {}
 
   @BeforeAll
   void startAFleetOfThree() throws Exception {
@@ -70,21 +63,17 @@ class FleetProcessTest {
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     String url = EmbeddedDatabase.newDatabase();
     database = url.substring(url.lastIndexOf('/') + 1);
-    config = dir.resolve("gateway.yaml");
+    fleet = new Fleet(dir);
+    replicas = fleet.replicas;
+    config = fleet.config;
     writeConfig(url, "http://127.0.0.1:" + backend.port(), "");
-    List<Process> processes = new ArrayList<>();
-    for (String name : List.of("a", "b", "c")) {
-      processes.add(launch(name));
-    }
-    for (int i = 0; i < processes.size(); i++) {
-      replicas.add(awaitReady(List.of("a", "b", "c").get(i), processes.get(i)));
-    }
+    fleet.start(List.of("a", "b", "c"));
   }
 
   @AfterAll
   void stopTheFleet() throws Exception {
-    for (Replica replica : replicas) {
-      replica.process().destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    if (fleet != null) {
+      fleet.close();
     }
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -114,104 +103,32 @@ class FleetProcessTest {
         """.formatted(url, endpoint, extraAliases));
   }
 
-  private Process launch(String name) throws IOException {
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-    builder.environment().put("MODELGATE_ADMIN_TOKEN", TOKEN);
-    return builder.start();
-  }
-
-  private Replica awaitReady(String name, Process process) throws Exception {
-    Path log = dir.resolve(name + ".log");
-    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      Matcher listening = LISTENING.matcher(Files.readString(log));
-      if (listening.find()) {
-        Replica replica = new Replica(name, process, log, Integer.parseInt(listening.group(1)), Integer.parseInt(listening.group(2)));
-        if (http.send(get(replica, "/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return replica;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("replica " + name + " did not become ready: " + Files.readString(log));
-  }
-
-  private static HttpRequest get(Replica replica, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.adminPort() + path))
-        .header("authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(10)).build();
-  }
-
-  private JsonNode getJson(Replica replica, String path) throws Exception {
-    HttpResponse<String> response = http.send(get(replica, path), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return JSON.readTree(response.body());
-  }
-
-  private HttpResponse<String> put(Replica replica, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.adminPort() + ALIAS))
-        .header("authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20))
-        .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
   private static String allOn(String version, long ifRevision) {
     String other = version.equals("v7") ? "v8" : "v7";
     return "{\"weights\":{\"" + version + "\":100,\"" + other + "\":0},\"stable\":\"v7\",\"if_revision\":" + ifRevision + "}";
   }
 
-  /** The version the replica's data plane routes {@code support-agent} to now. */
-  private String routedVersion(Replica replica) throws Exception {
-    HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.port() + "/v1/embeddings"))
-        .timeout(Duration.ofSeconds(10))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"support-agent\",\"input\":\"hi\"}")).build(), HttpResponse.BodyHandlers.discarding());
-    return response.headers().firstValue("x-modelgate-version").orElseThrow();
+  private String routedVersion(Fleet.Replica replica) throws Exception {
+    return fleet.routedVersion(replica, MODEL);
   }
 
-  /** Nanoseconds from {@code since} until every one of {@code replicas} routes to {@code version}. */
-  private long untilRouted(List<Replica> followers, String version, long since) throws Exception {
-    long deadline = since + PROPAGATES_WITHIN.toNanos();
-    List<Replica> waiting = new ArrayList<>(followers);
-    while (!waiting.isEmpty()) {
-      waiting.removeIf(replica -> {
-        try {
-          return routedVersion(replica).equals(version);
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      });
-      if (!waiting.isEmpty() && System.nanoTime() > deadline) {
-        throw new AssertionError(waiting.get(0).name() + " did not route to " + version + " within " + PROPAGATES_WITHIN.toSeconds() + " s");
-      }
-    }
-    return System.nanoTime() - since;
+  private long untilRouted(List<Fleet.Replica> followers, String version, long since) throws Exception {
+    return fleet.untilRouted(followers, MODEL, version, since);
   }
 
-  private List<JsonNode> audit(Replica replica, String query) throws Exception {
-    List<JsonNode> events = new ArrayList<>();
-    getJson(replica, "/admin/v1/audit" + query).path("events").forEach(events::add);
-    return events;
+  private HttpResponse<String> put(Fleet.Replica replica, String body) throws Exception {
+    return fleet.put(replica, ALIAS, body);
   }
 
-  /** The seq of the replica's last event, read page by page. */
-  private long lastSeq(Replica replica) throws Exception {
-    long last = 0;
-    List<JsonNode> page;
-    while (!(page = audit(replica, "?since=" + last)).isEmpty()) {
-      last = page.get(page.size() - 1).path("seq").asLong();
-    }
-    return last;
-  }
-
-  private long revision(Replica replica) throws Exception {
-    return getJson(replica, ALIAS).path("revision").asLong();
+  private long revision(Fleet.Replica replica) throws Exception {
+    return fleet.getJson(replica, ALIAS).path("revision").asLong();
   }
 
   @Test
   @Order(1)
   void replicasStartedTogetherRecordTheConfigFileOnce() throws Exception {
-    for (Replica replica : replicas) {
-      List<JsonNode> events = audit(replica, "");
+    for (Fleet.Replica replica : replicas) {
+      List<JsonNode> events = fleet.audit(replica, "");
       assertThat(events).extracting(e -> e.path("action").asText() + " " + e.path("model").asText())
           .containsExactlyInAnyOrder("config support-agent", "config summarizer");
       assertThat(routedVersion(replica)).isEqualTo("v7");
@@ -221,22 +138,22 @@ class FleetProcessTest {
   @Test
   @Order(2)
   void anEditOfTheSharedFileIsAppliedOnceByTheFleet() throws Exception {
-    long before = lastSeq(replicas.get(0));
+    long before = fleet.lastSeq(replicas.get(0));
     String url = EmbeddedDatabase.url(database);
     String endpoint = Files.readString(config).replaceAll("(?s).*endpoints: \\[\"([^\"]+)\"\\].*", "$1");
     writeConfig(url, endpoint, "      staging: {weights: {v8: 100}}");
 
-    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
-    for (Replica replica : replicas) {
+    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
+    for (Fleet.Replica replica : replicas) {
       int status;
       do {
-        status = http.send(get(replica, "/admin/v1/models/support-agent/aliases/staging"), HttpResponse.BodyHandlers.discarding()).statusCode();
+        status = fleet.http.send(Fleet.get(replica, "/admin/v1/models/support-agent/aliases/staging"), HttpResponse.BodyHandlers.discarding()).statusCode();
       } while (status != 200 && System.nanoTime() < deadline);
       assertThat(status).as("replica " + replica.name() + " has the staging alias").isEqualTo(200);
     }
     // Every replica checks the file each second: give the slowest two more checks to (wrongly) record it again.
     Thread.sleep(2_500);
-    List<JsonNode> events = audit(replicas.get(1), "?since=" + before);
+    List<JsonNode> events = fleet.audit(replicas.get(1), "?since=" + before);
     assertThat(events).extracting(e -> e.path("action").asText() + " " + e.path("model").asText()).containsExactly("config support-agent");
   }
 
@@ -247,20 +164,20 @@ class FleetProcessTest {
     long[] millis = new long[changes];
     long revision = revision(replicas.get(0));
     for (int i = 0; i < changes; i++) {
-      Replica writer = replicas.get(i % 3);
+      Fleet.Replica writer = replicas.get(i % 3);
       String version = i % 2 == 0 ? "v8" : "v7";
       HttpResponse<String> response = put(writer, allOn(version, revision));
       long acknowledged = System.nanoTime();
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       revision++;
-      List<Replica> followers = replicas.stream().filter(r -> r != writer).toList();
+      List<Fleet.Replica> followers = replicas.stream().filter(r -> r != writer).toList();
       millis[i] = TimeUnit.NANOSECONDS.toMillis(untilRouted(followers, version, acknowledged));
       assertThat(routedVersion(writer)).isEqualTo(version);
     }
     Arrays.sort(millis);
     System.out.printf("fleet propagation over %d changes (200 from one replica to both others routing by it): p50 %d ms, p99 %d ms, max %d ms%n",
         changes, millis[changes / 2], millis[(int) Math.ceil(changes * 0.99) - 1], millis[changes - 1]);
-    for (Replica replica : replicas) {
+    for (Fleet.Replica replica : replicas) {
       assertThat(revision(replica)).isEqualTo(revision);
     }
   }
@@ -269,14 +186,14 @@ class FleetProcessTest {
   @Order(4)
   void ofTwentyConcurrentChangesWithOneRevisionAcrossTheFleetExactlyOneWins() throws Exception {
     long revision = revision(replicas.get(0));
-    long lastSeq = lastSeq(replicas.get(0));
+    long lastSeq = fleet.lastSeq(replicas.get(0));
     int writers = 20;
     CountDownLatch go = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(writers);
     List<Future<Integer>> statuses = new ArrayList<>();
     try {
       for (int i = 0; i < writers; i++) {
-        Replica replica = replicas.get(i % 3);
+        Fleet.Replica replica = replicas.get(i % 3);
         String body = allOn(i % 2 == 0 ? "v8" : "v7", revision);
         statuses.add(threads.submit(() -> {
           go.await();
@@ -293,9 +210,9 @@ class FleetProcessTest {
     } finally {
       threads.shutdownNow();
     }
-    assertThat(audit(replicas.get(2), "?since=" + lastSeq)).hasSize(1);
-    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
-    for (Replica replica : replicas) {
+    assertThat(fleet.audit(replicas.get(2), "?since=" + lastSeq)).hasSize(1);
+    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
+    for (Fleet.Replica replica : replicas) {
       while (revision(replica) != revision + 1 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
@@ -316,7 +233,7 @@ class FleetProcessTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     untilRouted(replicas.subList(1, 3), version, System.nanoTime());
 
-    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
     while (EmbeddedDatabase.number("SELECT count(*) " + listeners) < 3 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
@@ -329,7 +246,7 @@ class FleetProcessTest {
   @Test
   @Order(6)
   void aReplicaStoppedWithSigtermClosesItsConnectionsAndExitsZeroWhileTheOthersServe() throws Exception {
-    Replica leaving = replicas.get(2);
+    Fleet.Replica leaving = replicas.get(2);
     // Its replica id is the default, <hostname>-<pid>, and names its connections.
     String its = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "' AND application_name LIKE 'modelgate%:%-"
         + leaving.process().pid() + "'";
@@ -338,7 +255,7 @@ class FleetProcessTest {
     leaving.process().destroy();
     assertThat(leaving.process().waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
     assertThat(leaving.process().exitValue()).as(Files.readString(leaving.log())).isZero();
-    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
     while (EmbeddedDatabase.number(its) > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }

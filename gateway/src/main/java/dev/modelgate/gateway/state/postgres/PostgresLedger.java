@@ -33,7 +33,8 @@ import java.util.function.Function;
  * row per event with the event as the same JSON line {@link EventJson} writes to the file store
  * (one shape), and beside it the columns the audit query filters on ({@code seq} the primary key,
  * {@code model}, {@code alias}, {@code action}). The SLO guard's breach runs live in {@code
- * modelgate_breach_runs}, one row per alias.
+ * modelgate_breach_runs}, one row per alias; each replica's SLO window figures in {@code
+ * modelgate_slo_figures} ({@link PostgresGuardFleet}).
  *
  * <p><b>Appends only on the latest seq.</b> This ledger knows the events up to {@link #lastSeq()}:
  * those it replayed, appended or caught up on. An append inserts {@code lastSeq() + 1}; the primary
@@ -54,7 +55,7 @@ import java.util.function.Function;
 public final class PostgresLedger implements Ledger {
   /** The NOTIFY channel; the payload is the appended seq. */
   public static final String CHANNEL = "modelgate_events";
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   // Any constant shared by every modelgate; "mgschema" in ASCII.
   private static final long SCHEMA_LOCK = 0x6d67_7363_6865_6d61L;
   private static final int CATCH_UP_BATCH = 1000;
@@ -77,7 +78,17 @@ public final class PostgresLedger implements Ledger {
         alias text NOT NULL,
         seen_at text NOT NULL,
         runs json NOT NULL,
-        PRIMARY KEY (model, alias))"""));
+        PRIMARY KEY (model, alias))"""),
+      // 2: each replica's SLO window figures, summed by the guard's leader (PostgresGuardFleet).
+      List.of("""
+      CREATE TABLE modelgate_slo_figures (
+        replica_id text NOT NULL,
+        model text NOT NULL,
+        alias text NOT NULL,
+        version text NOT NULL,
+        figures json NOT NULL,
+        published_at timestamptz NOT NULL,
+        PRIMARY KEY (replica_id, model, alias, version))"""));
 
   private final Pool pool;
   private final String where;
