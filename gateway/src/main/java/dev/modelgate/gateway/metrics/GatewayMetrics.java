@@ -203,6 +203,8 @@ public final class GatewayMetrics implements AutoCloseable {
   public void sloGuardLeader(java.util.function.BooleanSupplier leads) {
     Gauge.builder("modelgate_slo_guard_leader", leads, l -> l.getAsBoolean() ? 1 : 0)
         .description("1 while this replica leads its fleet's SLO guard (decides rollbacks), else 0")
+        // The supplier is a method reference nothing else holds: a weak one would be collected.
+        .strongReference(true)
         .register(registry);
   }
 
