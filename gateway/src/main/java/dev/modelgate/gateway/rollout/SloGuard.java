@@ -75,7 +75,8 @@ public final class SloGuard {
   private final Ticker ticker;
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
-  private Role role;
+  // Written on the control context; read by /metrics too.
+  private volatile Role role;
   private boolean warnedExchange;
 
   private record AliasKey(String model, String alias) {}
