@@ -44,6 +44,7 @@ class FleetGuardProcessTest {
 
   private Fleet fleet;
   private Vertx vertx;
+  private String database;
 
   @BeforeAll
   void startAFleetOfThreeWithAFailingCanary() throws Exception {
@@ -53,6 +54,8 @@ class FleetGuardProcessTest {
     Simulator failing = Simulator.start(vertx, SimOptions.defaults().withTtft(Duration.ZERO).withTokens(1).withErrorRate(1.0))
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     fleet = new Fleet(dir);
+    String url = EmbeddedDatabase.newDatabase();
+    database = url.substring(url.lastIndexOf('/') + 1);
     Files.writeString(fleet.config, """
         server: {port: 0, admin_port: 0, host: 127.0.0.1, drain_timeout: 0s}
         state: {kind: postgres, url: "%1$s", pool_size: 2}
@@ -70,7 +73,7 @@ class FleetGuardProcessTest {
                 stable: v7
                 slo: {window: 60s, evaluation_interval: %4$ds, min_requests: %5$d, max_error_rate: 0.05,
                       breaches_to_revert: 2, cooldown: 10m}
-        """.formatted(EmbeddedDatabase.newDatabase(), stable.port(), failing.port(), EVALUATION_INTERVAL.toSeconds(), MIN_REQUESTS));
+        """.formatted(url, stable.port(), failing.port(), EVALUATION_INTERVAL.toSeconds(), MIN_REQUESTS));
     fleet.start(List.of("a", "b", "c"));
   }
 
@@ -173,5 +176,31 @@ class FleetGuardProcessTest {
     assertThat(failoverMillis).isLessThanOrEqualTo(2 * EVALUATION_INTERVAL.toMillis());
     assertThat(theOneLeader(survivors, Duration.ofSeconds(5))).isSameAs(next);
     assertThat(Files.readString(next.log())).contains("now leads the fleet's SLO guard");
+  }
+
+  @Test
+  @Order(3)
+  void aLeaderWhoseSessionIsEndedStopsLeadingAtOnceAndTheFleetLeadsAgain() throws Exception {
+    List<Fleet.Replica> alive = fleet.replicas.stream().filter(r -> r.process().isAlive()).toList();
+    Fleet.Replica leader = theOneLeader(alive, Duration.ofSeconds(20));
+    // Its replica id is the default, <hostname>-<pid>, and names its guard connection.
+    String session = "FROM pg_stat_activity WHERE datname = '" + database + "' AND application_name LIKE 'modelgate-guard:%-"
+        + leader.process().pid() + "'";
+    // Cut by hand rather than by a crash: the process lives on, only its session (and so its lock) ends.
+    long ended = System.nanoTime();
+    assertThat(EmbeddedDatabase.number("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) " + session + ") AS ended")).isEqualTo(1);
+
+    long deadline = ended + Duration.ofSeconds(10).toNanos();
+    while (fleet.gauge(leader, LEADER_GAUGE) != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    long stoppedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended);
+    assertThat(fleet.gauge(leader, LEADER_GAUGE)).as("the old leader still leads after its session ended").isZero();
+    assertThat(stoppedMillis).as("stops leading before another could take the lock").isLessThan(EVALUATION_INTERVAL.toMillis());
+    assertThat(Files.readString(leader.log())).contains("stops leading");
+
+    theOneLeader(alive, Duration.ofMillis(2 * EVALUATION_INTERVAL.toMillis()));
+    System.out.printf("slo guard leader whose session was ended stopped leading after %d ms; the fleet led again after %d ms%n",
+        stoppedMillis, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended));
   }
 }
