@@ -6,7 +6,9 @@
  * replica has folded, the schema created and migrated at start. {@link
  * dev.modelgate.gateway.state.postgres.LedgerListener} tells the replica when others append
  * (LISTEN/NOTIFY, re-subscribed after a lost connection, and a slow poll as the safety net); the
- * {@link dev.modelgate.gateway.state.ControlPlane} then folds what follows its last seq. Everything
+ * {@link dev.modelgate.gateway.state.ControlPlane} then folds what follows its last seq. {@link
+ * dev.modelgate.gateway.state.postgres.PostgresGuardFleet} is the SLO guard's side of the fleet: the
+ * advisory lock that makes one replica the leader, and the table of every replica's window figures. Everything
  * here runs on the Vert.x reactive client; the ledger's blocking methods wait on it off the event loop.
  */
 package dev.modelgate.gateway.state.postgres;
