@@ -32,13 +32,13 @@ import java.util.logging.Logger;
  * connection per replica of its own ({@code application_name} {@code modelgate-guard:<replicaId>}).
  *
  * <p><b>Who leads.</b> The replica whose session holds the advisory lock {@link #LEADER_LOCK}. Every
- * replica that does not lead tries {@code pg_try_advisory_lock} once per attempt period (the
+ * replica that does not lead tries {@code pg_try_advisory_lock} once per attempt period (half the
  * shortest {@code evaluation_interval} of the guarded aliases), never waiting for it. A session lock
  * lives as long as its session: when the leader's process dies, even by {@code kill -9}, its socket
  * closes, PostgreSQL ends the session and frees the lock, and the next attempt of another replica
  * takes it — so a new leader within one attempt period of the old session's end. The leader checks
  * its session each period too; the moment its connection closes, or a check goes unanswered for a
- * period, it stops leading (and drops the connection, so its lock cannot outlive its leadership
+ * period (at least a second), it stops leading (and drops the connection, so its lock cannot outlive its leadership
  * unnoticed by the server), then reconnects and tries again like the others.
  *
  * <p><b>Figures.</b> Table {@code modelgate_slo_figures}, one row per replica, alias and version,
@@ -53,6 +53,7 @@ public final class PostgresGuardFleet implements GuardFleet {
   /** Any constant shared by every modelgate; "mgleader" in ASCII. */
   static final long LEADER_LOCK = 0x6d67_6c65_6164_6572L;
   private static final Logger LOG = Logger.getLogger(PostgresGuardFleet.class.getName());
+  private static final Duration MIN_PATIENCE = Duration.ofSeconds(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String PUBLISH = """
       INSERT INTO modelgate_slo_figures (replica_id, model, alias, version, figures, published_at)
@@ -67,7 +68,7 @@ public final class PostgresGuardFleet implements GuardFleet {
   private final Context context;
   private final PgConnectOptions options;
   private final String replicaId;
-  private final Supplier<Duration> attemptEvery;
+  private final Supplier<Duration> evaluationInterval;
   // Touched on the context only.
   private PgConnection connection;
   private boolean closed;
@@ -76,27 +77,27 @@ public final class PostgresGuardFleet implements GuardFleet {
   // Written on the context, read by the guard.
   private volatile boolean leads;
 
-  private PostgresGuardFleet(Vertx vertx, PgConnectOptions options, String replicaId, Supplier<Duration> attemptEvery) {
+  private PostgresGuardFleet(Vertx vertx, PgConnectOptions options, String replicaId, Supplier<Duration> evaluationInterval) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.options = options;
     this.replicaId = replicaId;
-    this.attemptEvery = attemptEvery;
+    this.evaluationInterval = evaluationInterval;
   }
 
   /**
    * Starts trying for the lead; returns at once, connecting in the background.
    *
-   * @param attemptEvery how long between attempts, read before each: the shortest evaluation interval
+   * @param evaluationInterval the shortest evaluation interval of the guarded aliases, read before each attempt
    * @throws IllegalArgumentException naming the key when the URL or password variable cannot be used
    */
   public static PostgresGuardFleet start(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId,
-      Supplier<Duration> attemptEvery) {
+      Supplier<Duration> evaluationInterval) {
     requireNonNull(vertx, "vertx");
     requireNonNull(replicaId, "replicaId");
-    requireNonNull(attemptEvery, "attemptEvery");
+    requireNonNull(evaluationInterval, "evaluationInterval");
     PostgresGuardFleet fleet = new PostgresGuardFleet(vertx, Database.connectOptions(state, environment, "modelgate-guard:" + replicaId),
-        replicaId, attemptEvery);
+        replicaId, evaluationInterval);
     fleet.context.runOnContext(v -> fleet.attempt());
     return fleet;
   }
@@ -145,10 +146,11 @@ public final class PostgresGuardFleet implements GuardFleet {
     check(current);
   }
 
-  // The leader asks its session is alive; the others try for the lock. Unanswered within a period: the session is given up.
+  // The leader asks its session is alive; the others try for the lock. Unanswered within a period (a
+  // second at least, so a busy database is not mistaken for a lost one): the session is given up.
   private void check(PgConnection current) {
-    Duration period = attemptEvery.get();
-    long deadline = vertx.setTimer(period.toMillis(), id -> drop(current, "PostgreSQL did not answer within " + period.toMillis() + " ms"));
+    long patience = Math.max(MIN_PATIENCE.toMillis(), period());
+    long deadline = vertx.setTimer(patience, id -> drop(current, "PostgreSQL did not answer within " + patience + " ms"));
     String sql = leads ? "SELECT true" : "SELECT pg_try_advisory_lock(" + LEADER_LOCK + ")";
     current.query(sql).execute().onComplete(ar -> {
       vertx.cancelTimer(deadline);
@@ -164,8 +166,13 @@ public final class PostgresGuardFleet implements GuardFleet {
 
   private void schedule() {
     if (!closed) {
-      timer = vertx.setTimer(Math.max(1, attemptEvery.get().toMillis()), id -> attempt());
+      timer = vertx.setTimer(period(), id -> attempt());
     }
+  }
+
+  // Twice per interval: a timer that runs late under load still leaves the bound of two intervals whole.
+  private long period() {
+    return Math.max(1, evaluationInterval.get().toMillis() / 2);
   }
 
   private void drop(PgConnection lost, String why) {
