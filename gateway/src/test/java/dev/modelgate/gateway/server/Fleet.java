@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,10 +37,13 @@ final class Fleet implements AutoCloseable {
   final List<Replica> replicas = new ArrayList<>();
   final Path dir;
   final Path config;
+  private final Map<String, String> environment;
 
-  Fleet(Path dir) {
+  /** @param environment set for every replica besides the admin token (e.g. secrets the config names) */
+  Fleet(Path dir, Map<String, String> environment) {
     this.dir = dir;
     this.config = dir.resolve("gateway.yaml");
+    this.environment = Map.copyOf(environment);
   }
 
   /** Launches one replica per name together, then waits for each to be ready. */
@@ -58,6 +62,7 @@ final class Fleet implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
     builder.environment().put("MODELGATE_ADMIN_TOKEN", TOKEN);
+    builder.environment().putAll(environment);
     return builder.start();
   }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,7 @@ class FleetGuardProcessTest {
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     Simulator failing = Simulator.start(vertx, SimOptions.defaults().withTtft(Duration.ZERO).withTokens(1).withErrorRate(1.0))
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    fleet = new Fleet(dir);
+    fleet = new Fleet(dir, Map.of());
     String url = EmbeddedDatabase.newDatabase();
     database = url.substring(url.lastIndexOf('/') + 1);
     Files.writeString(fleet.config, """

@@ -1,17 +1,17 @@
 package dev.modelgate.gateway.server;
 
+import static dev.modelgate.gateway.server.Fleet.PROPAGATES_WITHIN;
+import static dev.modelgate.gateway.server.Fleet.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.server.Fleet.Replica;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import dev.modelgate.gateway.state.postgres.EmbeddedDatabase;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +19,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,13 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetProcessTest {
   private static final String ALIAS = "/admin/v1/models/support-agent/aliases/production";
-  private static final String MODEL = "support-agent";
 
   @TempDir
   static Path dir;
 
   private Fleet fleet;
-  private List<Fleet.Replica> replicas;
+  private HttpClient http;
+  private List<Replica> replicas;
   private Vertx vertx;
   private String database;
   private Path config;
@@ -63,7 +62,8 @@ class FleetProcessTest {
         .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     String url = EmbeddedDatabase.newDatabase();
     database = url.substring(url.lastIndexOf('/') + 1);
-    fleet = new Fleet(dir);
+    fleet = new Fleet(dir, Map.of());
+    http = fleet.http;
     replicas = fleet.replicas;
     config = fleet.config;
     writeConfig(url, "http://127.0.0.1:" + backend.port(), "");
@@ -103,32 +103,40 @@ class FleetProcessTest {
         """.formatted(url, endpoint, extraAliases));
   }
 
+  private HttpResponse<String> put(Replica replica, String body) throws Exception {
+    return fleet.put(replica, ALIAS, body);
+  }
+
   private static String allOn(String version, long ifRevision) {
     String other = version.equals("v7") ? "v8" : "v7";
     return "{\"weights\":{\"" + version + "\":100,\"" + other + "\":0},\"stable\":\"v7\",\"if_revision\":" + ifRevision + "}";
   }
 
-  private String routedVersion(Fleet.Replica replica) throws Exception {
-    return fleet.routedVersion(replica, MODEL);
+  private String routedVersion(Replica replica) throws Exception {
+    return fleet.routedVersion(replica, "support-agent");
   }
 
-  private long untilRouted(List<Fleet.Replica> followers, String version, long since) throws Exception {
-    return fleet.untilRouted(followers, MODEL, version, since);
+  private long untilRouted(List<Replica> followers, String version, long since) throws Exception {
+    return fleet.untilRouted(followers, "support-agent", version, since);
   }
 
-  private HttpResponse<String> put(Fleet.Replica replica, String body) throws Exception {
-    return fleet.put(replica, ALIAS, body);
+  private List<JsonNode> audit(Replica replica, String query) throws Exception {
+    return fleet.audit(replica, query);
   }
 
-  private long revision(Fleet.Replica replica) throws Exception {
+  private long lastSeq(Replica replica) throws Exception {
+    return fleet.lastSeq(replica);
+  }
+
+  private long revision(Replica replica) throws Exception {
     return fleet.getJson(replica, ALIAS).path("revision").asLong();
   }
 
   @Test
   @Order(1)
   void replicasStartedTogetherRecordTheConfigFileOnce() throws Exception {
-    for (Fleet.Replica replica : replicas) {
-      List<JsonNode> events = fleet.audit(replica, "");
+    for (Replica replica : replicas) {
+      List<JsonNode> events = audit(replica, "");
       assertThat(events).extracting(e -> e.path("action").asText() + " " + e.path("model").asText())
           .containsExactlyInAnyOrder("config support-agent", "config summarizer");
       assertThat(routedVersion(replica)).isEqualTo("v7");
@@ -138,22 +146,22 @@ class FleetProcessTest {
   @Test
   @Order(2)
   void anEditOfTheSharedFileIsAppliedOnceByTheFleet() throws Exception {
-    long before = fleet.lastSeq(replicas.get(0));
+    long before = lastSeq(replicas.get(0));
     String url = EmbeddedDatabase.url(database);
     String endpoint = Files.readString(config).replaceAll("(?s).*endpoints: \\[\"([^\"]+)\"\\].*", "$1");
     writeConfig(url, endpoint, "      staging: {weights: {v8: 100}}");
 
-    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
-    for (Fleet.Replica replica : replicas) {
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    for (Replica replica : replicas) {
       int status;
       do {
-        status = fleet.http.send(Fleet.get(replica, "/admin/v1/models/support-agent/aliases/staging"), HttpResponse.BodyHandlers.discarding()).statusCode();
+        status = http.send(get(replica, "/admin/v1/models/support-agent/aliases/staging"), HttpResponse.BodyHandlers.discarding()).statusCode();
       } while (status != 200 && System.nanoTime() < deadline);
       assertThat(status).as("replica " + replica.name() + " has the staging alias").isEqualTo(200);
     }
     // Every replica checks the file each second: give the slowest two more checks to (wrongly) record it again.
     Thread.sleep(2_500);
-    List<JsonNode> events = fleet.audit(replicas.get(1), "?since=" + before);
+    List<JsonNode> events = audit(replicas.get(1), "?since=" + before);
     assertThat(events).extracting(e -> e.path("action").asText() + " " + e.path("model").asText()).containsExactly("config support-agent");
   }
 
@@ -164,20 +172,20 @@ class FleetProcessTest {
     long[] millis = new long[changes];
     long revision = revision(replicas.get(0));
     for (int i = 0; i < changes; i++) {
-      Fleet.Replica writer = replicas.get(i % 3);
+      Replica writer = replicas.get(i % 3);
       String version = i % 2 == 0 ? "v8" : "v7";
       HttpResponse<String> response = put(writer, allOn(version, revision));
       long acknowledged = System.nanoTime();
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       revision++;
-      List<Fleet.Replica> followers = replicas.stream().filter(r -> r != writer).toList();
+      List<Replica> followers = replicas.stream().filter(r -> r != writer).toList();
       millis[i] = TimeUnit.NANOSECONDS.toMillis(untilRouted(followers, version, acknowledged));
       assertThat(routedVersion(writer)).isEqualTo(version);
     }
     Arrays.sort(millis);
     System.out.printf("fleet propagation over %d changes (200 from one replica to both others routing by it): p50 %d ms, p99 %d ms, max %d ms%n",
         changes, millis[changes / 2], millis[(int) Math.ceil(changes * 0.99) - 1], millis[changes - 1]);
-    for (Fleet.Replica replica : replicas) {
+    for (Replica replica : replicas) {
       assertThat(revision(replica)).isEqualTo(revision);
     }
   }
@@ -186,14 +194,14 @@ class FleetProcessTest {
   @Order(4)
   void ofTwentyConcurrentChangesWithOneRevisionAcrossTheFleetExactlyOneWins() throws Exception {
     long revision = revision(replicas.get(0));
-    long lastSeq = fleet.lastSeq(replicas.get(0));
+    long lastSeq = lastSeq(replicas.get(0));
     int writers = 20;
     CountDownLatch go = new CountDownLatch(1);
     ExecutorService threads = Executors.newFixedThreadPool(writers);
     List<Future<Integer>> statuses = new ArrayList<>();
     try {
       for (int i = 0; i < writers; i++) {
-        Fleet.Replica replica = replicas.get(i % 3);
+        Replica replica = replicas.get(i % 3);
         String body = allOn(i % 2 == 0 ? "v8" : "v7", revision);
         statuses.add(threads.submit(() -> {
           go.await();
@@ -210,9 +218,9 @@ class FleetProcessTest {
     } finally {
       threads.shutdownNow();
     }
-    assertThat(fleet.audit(replicas.get(2), "?since=" + lastSeq)).hasSize(1);
-    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
-    for (Fleet.Replica replica : replicas) {
+    assertThat(audit(replicas.get(2), "?since=" + lastSeq)).hasSize(1);
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
+    for (Replica replica : replicas) {
       while (revision(replica) != revision + 1 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
@@ -233,7 +241,7 @@ class FleetProcessTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     untilRouted(replicas.subList(1, 3), version, System.nanoTime());
 
-    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
     while (EmbeddedDatabase.number("SELECT count(*) " + listeners) < 3 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
@@ -246,7 +254,7 @@ class FleetProcessTest {
   @Test
   @Order(6)
   void aReplicaStoppedWithSigtermClosesItsConnectionsAndExitsZeroWhileTheOthersServe() throws Exception {
-    Fleet.Replica leaving = replicas.get(2);
+    Replica leaving = replicas.get(2);
     // Its replica id is the default, <hostname>-<pid>, and names its connections.
     String its = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database + "' AND application_name LIKE 'modelgate%:%-"
         + leaving.process().pid() + "'";
@@ -255,7 +263,7 @@ class FleetProcessTest {
     leaving.process().destroy();
     assertThat(leaving.process().waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
     assertThat(leaving.process().exitValue()).as(Files.readString(leaving.log())).isZero();
-    long deadline = System.nanoTime() + Fleet.PROPAGATES_WITHIN.toNanos();
+    long deadline = System.nanoTime() + PROPAGATES_WITHIN.toNanos();
     while (EmbeddedDatabase.number(its) > 0 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
