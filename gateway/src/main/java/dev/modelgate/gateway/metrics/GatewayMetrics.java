@@ -183,6 +183,15 @@ public final class GatewayMetrics implements AutoCloseable {
     registrySeries.rollback(model, alias, trigger);
   }
 
+  /** Reports whether this replica leads its fleet's SLO guard (1) or not (0); a process with its own store always leads. */
+  public void sloGuardLeader(java.util.function.BooleanSupplier leads) {
+    Gauge.builder("modelgate_slo_guard_leader", leads, l -> l.getAsBoolean() ? 1 : 0)
+        .description("1 while this replica leads its fleet's SLO guard (decides rollbacks), else 0")
+        // The supplier is a method reference nothing else holds: a weak one would be collected.
+        .strongReference(true)
+        .register(registry);
+  }
+
   /**
    * The counters of the webhook at {@code index} in the config, labelled by that index and its
    * configured host: values fixed by the config, never by an event. Registered at once, so every

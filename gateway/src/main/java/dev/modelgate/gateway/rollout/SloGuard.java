@@ -21,11 +21,14 @@ import dev.modelgate.core.rollout.Rollback;
 import dev.modelgate.core.rollout.RolloutDecider;
 import dev.modelgate.core.rollout.RolloutState;
 import dev.modelgate.core.slo.SloPolicy;
+import dev.modelgate.core.slo.WindowFigures;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,6 +54,13 @@ import java.util.stream.Collectors;
  * since it was judged) starts no cooldown. When the guard first watches an alias it restores the
  * decider's state from the {@link GuardMemory} the control plane keeps, so a restart keeps a
  * cooldown (from the ledger's last {@code auto_rollback}) and the runs of failing evaluations.
+ *
+ * <p><b>In a fleet</b> ({@link GuardFleet}) every replica publishes its windows' figures each
+ * evaluation, and only the leader judges: it sums every replica's fresh figures per version
+ * ({@link WindowFigures}, exact, percentiles included) and decides on the totals, so a canary is
+ * judged on the fleet's traffic, not on one replica's share of it. Only the leader saves breach
+ * runs; a replica that becomes the leader first takes over the memory the previous one left in the
+ * store, then judges with it. A process with its own store is a fleet of one that always leads.
  */
 public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
@@ -60,17 +70,30 @@ public final class SloGuard {
   private final RoutingState routing;
   private final SloWindows windows;
   private final ControlPlane controlPlane;
+  private final GuardFleet fleet;
   private final GatewayMetrics metrics;
   private final Ticker ticker;
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
+  // Written on the control context; read by /metrics too.
+  private volatile Role role;
+  private boolean warnedExchange;
 
   private record AliasKey(String model, String alias) {}
+
+  /** Which part this replica plays in its fleet's guard: only a leader decides. */
+  private enum Role {
+    FOLLOWING,
+    /** Leads, and is reading what the previous leader left (cooldowns, runs) before deciding. */
+    TAKING_OVER,
+    LEADING
+  }
 
   private static final class AliasWatch {
     RolloutState state;
     long nextEvaluationNanos;
-    boolean writing;
+    // An exchange or a write of this alias is in flight: it is not evaluated meanwhile.
+    boolean busy;
 
     AliasWatch(RolloutState state, long nextEvaluationNanos) {
       this.state = state;
@@ -78,13 +101,22 @@ public final class SloGuard {
     }
   }
 
-  /** @param windows the windows {@code routing} builds with each table */
-  public SloGuard(RoutingState routing, SloWindows windows, ControlPlane controlPlane, GatewayMetrics metrics, Ticker ticker) {
+  private record Due(Model model, Alias alias, AliasWatch watch) {}
+
+  /**
+   * @param windows the windows {@code routing} builds with each table
+   * @param fleet the replicas judged together; {@link GuardFleet#single} for a process with its own store
+   */
+  public SloGuard(RoutingState routing, SloWindows windows, ControlPlane controlPlane, GuardFleet fleet, GatewayMetrics metrics,
+      Ticker ticker) {
     this.routing = requireNonNull(routing, "routing");
     this.windows = requireNonNull(windows, "windows");
     this.controlPlane = requireNonNull(controlPlane, "controlPlane");
+    this.fleet = requireNonNull(fleet, "fleet");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ticker = requireNonNull(ticker, "ticker");
+    // A fleet of one leads from the start, with the memory the control plane opened with.
+    this.role = fleet.shared() ? Role.FOLLOWING : Role.LEADING;
   }
 
   /**
@@ -96,7 +128,7 @@ public final class SloGuard {
     windows.record(decision, latencyNanos, failed);
   }
 
-  /** The live window of every version of an alias, for the admin API. */
+  /** The live window of every version of an alias on this replica, for the admin API. */
   public Map<String, WindowSnapshot> snapshots(String model, String alias) {
     Model m = routing.table().registry().models().get(model);
     Alias a = m == null ? null : m.aliases().get(alias);
@@ -109,14 +141,23 @@ public final class SloGuard {
     return out;
   }
 
+  /** Whether this replica decides for its fleet now (always, for a process with its own store). */
+  public boolean leads() {
+    return role == Role.LEADING;
+  }
+
   /**
-   * Judges every alias whose evaluation is due. Call it from the one control context only, often
-   * enough for the shortest {@code evaluation_interval}.
+   * Publishes and, on the leader, judges every alias whose evaluation is due. Call it from the one
+   * control context only, often enough for the shortest {@code evaluation_interval}.
    */
   public void evaluateDue() {
+    Context control = Vertx.currentContext();
+    followLeadership(control);
     long now = ticker.nanos();
     RoutingTable table = routing.table();
     Set<AliasKey> guarded = new HashSet<>();
+    List<Due> due = new ArrayList<>();
+    List<GuardFleet.AliasFigures> figures = new ArrayList<>();
     for (Model model : table.registry().models().values()) {
       for (Alias alias : model.aliases().values()) {
         if (alias.slo() == null) {
@@ -127,26 +168,98 @@ public final class SloGuard {
         AliasWatch watch = watches.computeIfAbsent(key, k -> new AliasWatch(
             controlPlane.guardMemory().restore(model.name(), alias, controlPlane.clock().instant(), now),
             now + alias.slo().evaluationInterval().toNanos()));
-        if (!watch.writing && now - watch.nextEvaluationNanos >= 0) {
+        if (!watch.busy && now - watch.nextEvaluationNanos >= 0) {
           watch.nextEvaluationNanos = now + alias.slo().evaluationInterval().toNanos();
-          evaluate(model, alias, watch, now);
+          watch.busy = true;
+          due.add(new Due(model, alias, watch));
+          Map<String, WindowFigures> versions = new HashMap<>();
+          for (String version : model.versions().keySet()) {
+            versions.put(version, windows.figures(model.name(), alias, version));
+          }
+          figures.add(new GuardFleet.AliasFigures(model.name(), alias.name(), alias.slo().window(), versions));
         }
       }
     }
     watches.keySet().retainAll(guarded);
+    if (due.isEmpty()) {
+      return;
+    }
+    boolean deciding = role == Role.LEADING;
+    fleet.exchange(figures).onComplete(exchanged -> onControl(control, () -> {
+      due.forEach(d -> d.watch().busy = false);
+      if (exchanged.failed()) {
+        if (!warnedExchange) {
+          warnedExchange = true;
+          LOG.warning("slo guard: cannot exchange window figures with the fleet, evaluations skipped until it can: "
+              + exchanged.cause().getMessage());
+        }
+        return;
+      }
+      warnedExchange = false;
+      // Leadership may have moved during the exchange; a watch replaced meanwhile belongs to the next leader.
+      if (!deciding || role != Role.LEADING) {
+        return;
+      }
+      Map<AliasKey, List<GuardFleet.ReplicaFigures>> byAlias = new HashMap<>();
+      for (GuardFleet.ReplicaFigures row : exchanged.result()) {
+        byAlias.computeIfAbsent(new AliasKey(row.model(), row.alias()), k -> new ArrayList<>()).add(row);
+      }
+      for (Due d : due) {
+        if (watches.get(new AliasKey(d.model().name(), d.alias().name())) == d.watch()) {
+          evaluate(d.model(), d.alias(), d.watch(), now, byAlias.getOrDefault(new AliasKey(d.model().name(), d.alias().name()), List.of()));
+        }
+      }
+    }));
   }
 
-  private void evaluate(Model model, Alias alias, AliasWatch watch, long now) {
+  // Follows the fleet's lock: a new leader first takes over what the previous one saved, then judges afresh.
+  private void followLeadership(Context control) {
+    boolean leads = fleet.leads();
+    if (!leads && role != Role.FOLLOWING) {
+      role = Role.FOLLOWING;
+      LOG.warning("slo guard: no longer leading; another replica decides");
+    } else if (leads && role == Role.FOLLOWING) {
+      role = Role.TAKING_OVER;
+      controlPlane.takeOverGuard().onComplete(taken -> onControl(control, () -> {
+        if (role != Role.TAKING_OVER) {
+          return;
+        }
+        if (taken.failed()) {
+          role = Role.FOLLOWING;
+          LOG.warning("slo guard: cannot take over the guard's memory, trying again: " + taken.cause().getMessage());
+          return;
+        }
+        watches.clear();
+        role = Role.LEADING;
+        LOG.info("slo guard: leading; cooldowns and breach runs taken over from the ledger");
+      }));
+    }
+  }
+
+  // Callbacks of other contexts come back to the control context, the only one touching the watches.
+  private static void onControl(Context control, Runnable action) {
+    if (control == null || control == Vertx.currentContext()) {
+      action.run();
+    } else {
+      control.runOnContext(v -> action.run());
+    }
+  }
+
+  private void evaluate(Model model, Alias alias, AliasWatch watch, long now, List<GuardFleet.ReplicaFigures> published) {
+    Map<String, WindowFigures> summed = new HashMap<>();
+    for (GuardFleet.ReplicaFigures row : published) {
+      summed.merge(row.version(), row.figures(), WindowFigures::plus);
+    }
     Map<String, WindowSnapshot> snapshots = new HashMap<>();
     for (String version : model.versions().keySet()) {
-      snapshots.put(version, windows.snapshot(model.name(), alias, version));
+      snapshots.put(version, summed.getOrDefault(version, WindowFigures.EMPTY).snapshot());
     }
     Decision decision = RolloutDecider.decide(alias, snapshots, watch.state, now);
     RolloutState next = decision.next();
     if (decision instanceof Rollback rollback) {
-      watch.writing = true;
-      rollBack(model.name(), alias, rollback.evidence()).onComplete(ar -> {
-        watch.writing = false;
+      watch.busy = true;
+      rollBack(model.name(), alias, rollback.evidence(), fleet.shared() ? published : null).onComplete(ar -> {
+        watch.busy = false;
         if (ar.succeeded() && ar.result() != null) {
           watch.state = next;
         }
@@ -154,21 +267,21 @@ public final class SloGuard {
     } else if (next.consecutiveBreaches().equals(watch.state.consecutiveBreaches())) {
       watch.state = next;
     } else {
-      watch.writing = true;
+      watch.busy = true;
       BreachRuns runs = new BreachRuns(model.name(), alias.name(), controlPlane.clock().instant(), next.consecutiveBreaches());
       controlPlane.saveBreachRuns(runs).onComplete(ar -> {
         if (ar.failed()) {
           // The guard goes on with what it saw; only a restart before the next save would forget it.
           LOG.log(Level.WARNING, "breach runs of " + model.name() + ":" + alias.name() + " could not be saved", ar.cause());
         }
-        watch.writing = false;
+        watch.busy = false;
         watch.state = next;
       });
     }
   }
 
   // Completes with the recorded event, or null when the alias changed since it was judged.
-  private Future<AuditEvent> rollBack(String model, Alias judged, List<Evidence> evidence) {
+  private Future<AuditEvent> rollBack(String model, Alias judged, List<Evidence> evidence, List<GuardFleet.ReplicaFigures> replicas) {
     return controlPlane.submit(registry -> {
       Model current = registry.models().get(model);
       Alias alias = current == null ? null : current.aliases().get(judged.name());
@@ -179,7 +292,7 @@ public final class SloGuard {
       AliasState before = AliasState.of(alias);
       AliasState after = before.allOn(alias.stable());
       return new AuditEventDraft(controlPlane.clock().instant(), ACTOR, Action.AUTO_ROLLBACK, model, alias.name(),
-          new Change.AliasChanged(before, after), summary(evidence), evidenceJson(evidence));
+          new Change.AliasChanged(before, after), summary(evidence), evidenceJson(evidence, replicas));
     }).onComplete(ar -> {
       if (ar.failed()) {
         LOG.log(Level.SEVERE, "auto_rollback of " + model + ":" + judged.name() + " could not be applied", ar.cause());
@@ -197,8 +310,9 @@ public final class SloGuard {
         .collect(Collectors.joining("; "));
   }
 
-  // The evidence as the audit event carries it: both versions' figures and the limits they were held to.
-  private static Map<String, Object> evidenceJson(List<Evidence> evidence) {
+  // The evidence as the audit event carries it: both versions' figures (a fleet's totals, then each
+  // replica's counts of those versions when replicas share the guard) and the limits they were held to.
+  private static Map<String, Object> evidenceJson(List<Evidence> evidence, List<GuardFleet.ReplicaFigures> replicas) {
     List<Object> versions = new ArrayList<>();
     for (Evidence e : evidence) {
       Map<String, Object> version = window(e.version(), e.window());
@@ -221,6 +335,24 @@ public final class SloGuard {
     out.put("canaries", versions);
     out.put("stable", window(first.stable(), first.stableWindow()));
     out.put("limits", limits);
+    if (replicas != null) {
+      Set<String> judged = new HashSet<>();
+      evidence.forEach(e -> judged.add(e.version()));
+      judged.add(first.stable());
+      List<Object> counts = new ArrayList<>();
+      replicas.stream()
+          .filter(row -> judged.contains(row.version()))
+          .sorted(java.util.Comparator.comparing(GuardFleet.ReplicaFigures::replica).thenComparing(GuardFleet.ReplicaFigures::version))
+          .forEach(row -> {
+            Map<String, Object> count = new LinkedHashMap<>();
+            count.put("replica", row.replica());
+            count.put("version", row.version());
+            count.put("requests", row.figures().requests());
+            count.put("failures", row.figures().failures());
+            counts.add(count);
+          });
+      out.put("replicas", counts);
+    }
     return out;
   }
 

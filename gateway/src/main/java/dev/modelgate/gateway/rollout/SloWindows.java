@@ -10,6 +10,7 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.SloWindow;
+import dev.modelgate.core.slo.WindowFigures;
 import dev.modelgate.core.slo.WindowSnapshot;
 import java.util.HashMap;
 import java.util.Map;
@@ -106,6 +107,12 @@ public final class SloWindows {
   public WindowSnapshot snapshot(String model, Alias alias, String version) {
     SloWindow window = current.byKey.get(WindowKey.of(model, alias.name(), alias.slo(), version));
     return window == null ? WindowSnapshot.EMPTY : window.snapshot();
+  }
+
+  /** The counts behind {@link #snapshot}, to be summed with other replicas' figures. */
+  public WindowFigures figures(String model, Alias alias, String version) {
+    SloWindow window = current.byKey.get(WindowKey.of(model, alias.name(), alias.slo(), version));
+    return window == null ? WindowFigures.EMPTY : window.figures();
   }
 
   // One bucket per evaluation, so each evaluation sees the window move by one bucket.

@@ -14,6 +14,10 @@ import dev.modelgate.gateway.netty.VertxNetty;
 import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.slo.SloPolicy;
+import dev.modelgate.gateway.rollout.GuardFleet;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.config.StateConfig;
@@ -22,6 +26,7 @@ import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
 import dev.modelgate.gateway.state.postgres.LedgerListener;
+import dev.modelgate.gateway.state.postgres.PostgresGuardFleet;
 import dev.modelgate.gateway.state.postgres.PostgresOutbox;
 import dev.modelgate.gateway.state.postgres.PostgresLedger;
 import dev.modelgate.gateway.upstream.EndpointGuards;
@@ -72,6 +77,7 @@ public final class Gateway {
   private final ControlPlane controlPlane;
   // Only with state.kind: postgres, where other replicas append too.
   private final LedgerListener ledgerListener;
+  private final PostgresGuardFleet guardFleet;
   private final GatewayMetrics metrics;
   private final AccessLog accessLog;
   private final UpstreamPool upstreams;
@@ -126,10 +132,28 @@ public final class Gateway {
           webhooks.wake();
         })
         : null;
-    this.sloGuard = new SloGuard(routing, sloWindows, controlPlane, metrics, ticker);
+    this.guardFleet = ledger instanceof PostgresLedger
+        ? PostgresGuardFleet.start(vertx, config.state(), environment, config.server().replicaId(), this::shortestEvaluationInterval)
+        : null;
+    this.sloGuard = new SloGuard(routing, sloWindows, controlPlane,
+        guardFleet != null ? guardFleet : GuardFleet.single(config.server().replicaId()), metrics, ticker);
+    metrics.sloGuardLeader(sloGuard::leads);
     this.accessLog = AccessLog.open(config.accessLog());
     this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
+  }
+
+  // How often a replica tries for the guard's lead: the shortest evaluation interval it guards by.
+  private Duration shortestEvaluationInterval() {
+    Duration shortest = SloPolicy.DEFAULT_EVALUATION_INTERVAL;
+    for (Model model : routing.table().registry().models().values()) {
+      for (Alias alias : model.aliases().values()) {
+        if (alias.slo() != null && alias.slo().evaluationInterval().compareTo(shortest) < 0) {
+          shortest = alias.slo().evaluationInterval();
+        }
+      }
+    }
+    return shortest;
   }
 
   private static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) {
@@ -367,6 +391,7 @@ public final class Gateway {
         })
         // Before the writer closes: an announcement must not queue a catch-up on a closed writer.
         .transform(v -> ledgerListener == null ? Future.<Void>succeededFuture() : ledgerListener.close())
+        .transform(v -> guardFleet == null ? Future.<Void>succeededFuture() : guardFleet.close())
         .transform(v -> controlWriter.close())
         // After the writer: no event can be published to closed webhooks.
         .transform(v -> webhooks.close())

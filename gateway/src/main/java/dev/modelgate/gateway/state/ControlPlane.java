@@ -269,6 +269,19 @@ public final class ControlPlane {
     });
   }
 
+  /**
+   * Brings the SLO guard's memory up to the store, on the writer thread: folds the events other
+   * replicas appended (cooldowns from their {@code auto_rollback}s) and takes the breach runs the
+   * fleet's previous leader saved. Called when this replica becomes the leader.
+   */
+  public Future<Void> takeOverGuard() {
+    return writer.executeBlocking(() -> {
+      foldNew();
+      guardMemory = guardMemory.withSavedRuns(ledger.breachRuns());
+      return null;
+    });
+  }
+
   /** What the SLO guard knows from the ledger and its saved runs, as of the last change written. */
   public GuardMemory guardMemory() {
     return guardMemory;

@@ -7,6 +7,7 @@ import dev.modelgate.core.Ticker;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.config.AuthConfig;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.rollout.GuardFleet;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.state.ControlPlane;
@@ -42,7 +43,7 @@ final class AdminPort implements AutoCloseable {
     RoutingState routing = new RoutingState(environment::get, url -> EndpointGate.UNGUARDED, table -> {});
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, Registry.EMPTY, Clock.systemUTC(), List.of());
     AdminAuth auth = AdminAuth.from(new AuthConfig(tokens, List.of(), false), environment::get);
-    AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, metrics, Ticker.system()), metrics, Duration.ofSeconds(5));
+    AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()), metrics, Duration.ofSeconds(5));
     handler = new AdminHandler(vertx, metrics, ready, api);
     server = await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
   }

@@ -1,9 +1,12 @@
 package dev.modelgate.gateway.server;
 
+import static dev.modelgate.gateway.server.Fleet.PROPAGATES_WITHIN;
+import static dev.modelgate.gateway.server.Fleet.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.server.Fleet.Replica;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import dev.modelgate.gateway.state.postgres.EmbeddedDatabase;
@@ -11,9 +14,7 @@ import dev.modelgate.gateway.webhook.WebhookReceiver;
 import dev.modelgate.gateway.webhook.WebhookReceiver.Delivery;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +24,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
-import java.util.stream.LongStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -53,11 +54,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetProcessTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOKEN = "fleet-test-admin-token";
-  private static final Duration READY_WITHIN = Duration.ofSeconds(60);
-  /** Generous: the goal is 1 s at p99; this only catches a replica that stopped following. */
-  private static final Duration PROPAGATES_WITHIN = Duration.ofSeconds(15);
-  private static final Pattern LISTENING = Pattern.compile("modelgate listening: data plane 127\\.0\\.0\\.1:(\\d+), admin 127\\.0\\.0\\.1:(\\d+)");
   private static final String ALIAS = "/admin/v1/models/support-agent/aliases/production";
   private static final String HOOK_SECRET = "fleet-test-hook-secret";
   /** A dead holder's lease (10 s) runs out, then the next claim (every 2.5 s) takes it: generous beyond that. */
@@ -69,8 +65,9 @@ class FleetProcessTest {
   @TempDir
   static Path dir;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<Replica> replicas = new ArrayList<>();
+  private Fleet fleet;
+  private HttpClient http;
+  private List<Replica> replicas;
   private Vertx vertx;
   private String database;
   private Path config;
@@ -78,8 +75,6 @@ class FleetProcessTest {
   // What the receiver answers each delivery: 200 unless a test holds them back.
   private final AtomicReference<Function<Delivery, io.vertx.core.Future<Integer>>> answer =
       new AtomicReference<>(delivery -> io.vertx.core.Future.succeededFuture(200));
-
-  private record Replica(String name, Process process, Path log, int port, int adminPort) {}
 
   @BeforeAll
   void startAFleetOfThree() throws Exception {
@@ -89,21 +84,18 @@ class FleetProcessTest {
     receiver = WebhookReceiver.start(vertx, delivery -> answer.get().apply(delivery));
     String url = EmbeddedDatabase.newDatabase();
     database = url.substring(url.lastIndexOf('/') + 1);
-    config = dir.resolve("gateway.yaml");
+    fleet = new Fleet(dir, Map.of("MODELGATE_HOOK_SECRET", HOOK_SECRET));
+    http = fleet.http;
+    replicas = fleet.replicas;
+    config = fleet.config;
     writeConfig(url, "http://127.0.0.1:" + backend.port(), "");
-    List<Process> processes = new ArrayList<>();
-    for (String name : List.of("a", "b", "c")) {
-      processes.add(launch(name));
-    }
-    for (int i = 0; i < processes.size(); i++) {
-      replicas.add(awaitReady(List.of("a", "b", "c").get(i), processes.get(i)));
-    }
+    fleet.start(List.of("a", "b", "c"));
   }
 
   @AfterAll
   void stopTheFleet() throws Exception {
-    for (Replica replica : replicas) {
-      replica.process().destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    if (fleet != null) {
+      fleet.close();
     }
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
@@ -134,46 +126,8 @@ class FleetProcessTest {
         """.formatted(url, endpoint, extraAliases, receiver.port()));
   }
 
-  private Process launch(String name) throws IOException {
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString());
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-    builder.environment().put("MODELGATE_ADMIN_TOKEN", TOKEN);
-    builder.environment().put("MODELGATE_HOOK_SECRET", HOOK_SECRET);
-    return builder.start();
-  }
-
-  private Replica awaitReady(String name, Process process) throws Exception {
-    Path log = dir.resolve(name + ".log");
-    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      Matcher listening = LISTENING.matcher(Files.readString(log));
-      if (listening.find()) {
-        Replica replica = new Replica(name, process, log, Integer.parseInt(listening.group(1)), Integer.parseInt(listening.group(2)));
-        if (http.send(get(replica, "/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return replica;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("replica " + name + " did not become ready: " + Files.readString(log));
-  }
-
-  private static HttpRequest get(Replica replica, String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.adminPort() + path))
-        .header("authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(10)).build();
-  }
-
-  private JsonNode getJson(Replica replica, String path) throws Exception {
-    HttpResponse<String> response = http.send(get(replica, path), HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return JSON.readTree(response.body());
-  }
-
   private HttpResponse<String> put(Replica replica, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.adminPort() + ALIAS))
-        .header("authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20))
-        .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return fleet.put(replica, ALIAS, body);
   }
 
   private static String allOn(String version, long ifRevision) {
@@ -181,51 +135,24 @@ class FleetProcessTest {
     return "{\"weights\":{\"" + version + "\":100,\"" + other + "\":0},\"stable\":\"v7\",\"if_revision\":" + ifRevision + "}";
   }
 
-  /** The version the replica's data plane routes {@code support-agent} to now. */
   private String routedVersion(Replica replica) throws Exception {
-    HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.port() + "/v1/embeddings"))
-        .timeout(Duration.ofSeconds(10))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"support-agent\",\"input\":\"hi\"}")).build(), HttpResponse.BodyHandlers.discarding());
-    return response.headers().firstValue("x-modelgate-version").orElseThrow();
+    return fleet.routedVersion(replica, "support-agent");
   }
 
-  /** Nanoseconds from {@code since} until every one of {@code replicas} routes to {@code version}. */
   private long untilRouted(List<Replica> followers, String version, long since) throws Exception {
-    long deadline = since + PROPAGATES_WITHIN.toNanos();
-    List<Replica> waiting = new ArrayList<>(followers);
-    while (!waiting.isEmpty()) {
-      waiting.removeIf(replica -> {
-        try {
-          return routedVersion(replica).equals(version);
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      });
-      if (!waiting.isEmpty() && System.nanoTime() > deadline) {
-        throw new AssertionError(waiting.get(0).name() + " did not route to " + version + " within " + PROPAGATES_WITHIN.toSeconds() + " s");
-      }
-    }
-    return System.nanoTime() - since;
+    return fleet.untilRouted(followers, "support-agent", version, since);
   }
 
   private List<JsonNode> audit(Replica replica, String query) throws Exception {
-    List<JsonNode> events = new ArrayList<>();
-    getJson(replica, "/admin/v1/audit" + query).path("events").forEach(events::add);
-    return events;
+    return fleet.audit(replica, query);
   }
 
-  /** The seq of the replica's last event, read page by page. */
   private long lastSeq(Replica replica) throws Exception {
-    long last = 0;
-    List<JsonNode> page;
-    while (!(page = audit(replica, "?since=" + last)).isEmpty()) {
-      last = page.get(page.size() - 1).path("seq").asLong();
-    }
-    return last;
+    return fleet.lastSeq(replica);
   }
 
   private long revision(Replica replica) throws Exception {
-    return getJson(replica, ALIAS).path("revision").asLong();
+    return fleet.getJson(replica, ALIAS).path("revision").asLong();
   }
 
   @Test

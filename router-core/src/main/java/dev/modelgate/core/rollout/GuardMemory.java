@@ -102,6 +102,19 @@ public final class GuardMemory {
     return new GuardMemory(lastAutoRollback, Map.copyOf(next));
   }
 
+  /**
+   * This memory with every alias's runs replaced by {@code saved}, the store's runs as of now: what a
+   * replica that has just become its fleet's leader takes over from the one before it.
+   */
+  public GuardMemory withSavedRuns(List<BreachRuns> saved) {
+    requireNonNull(saved, "saved");
+    GuardMemory memory = new GuardMemory(lastAutoRollback, Map.of());
+    for (BreachRuns runs : saved) {
+      memory = memory.withRuns(runs);
+    }
+    return memory;
+  }
+
   /** The time of the alias's last {@code auto_rollback}, or {@code null} for none. */
   public Instant lastAutoRollback(String model, String alias) {
     return lastAutoRollback.get(new AliasKey(model, alias));

@@ -119,10 +119,14 @@ public final class SloWindow {
 
   /** The window as of now. */
   public WindowSnapshot snapshot() {
+    return figures().snapshot();
+  }
+
+  /** The counts behind {@link #snapshot()}, which figures of other windows can be added to. */
+  public WindowFigures figures() {
     long current = Math.floorDiv(ticker.nanos(), bucketNanos);
     long[] latencies = new long[LatencyScale.SIZE];
     long[] read = new long[LatencyScale.SIZE];
-    long requests = 0;
     long failures = 0;
     for (int bucket = 0; bucket < buckets; bucket++) {
       long stamp = stamps.get(bucket);
@@ -142,26 +146,8 @@ public final class SloWindow {
       for (int i = 0; i < LatencyScale.SIZE; i++) {
         latencies[i] += read[i];
       }
-      requests += bucketRequests;
       failures += bucketFailures;
     }
-    return WindowSnapshot.of(requests, failures, percentile(latencies, requests, 50), percentile(latencies, requests, 99));
-  }
-
-  /** The nearest-rank percentile: the latency at rank ⌈n · percent / 100⌉. */
-  private static Duration percentile(long[] latencies, long requests, int percent) {
-    if (requests == 0) {
-      return Duration.ZERO;
-    }
-    long rank = (requests * percent + 99) / 100;
-    long seen = 0;
-    int index = 0;
-    while (true) {
-      seen += latencies[index];
-      if (seen >= rank) {
-        return Duration.ofNanos(LatencyScale.midpointNanos(index));
-      }
-      index++;
-    }
+    return WindowFigures.adopt(latencies, failures);
   }
 }

@@ -179,4 +179,25 @@ class GuardMemoryTest {
     assertThat(memory.runs(MODEL, "production")).isNull();
     assertThat(memory.runs(MODEL, "staging").runs()).isEqualTo(Map.of("v9", 1));
   }
+
+  @Test
+  void aNewLeaderTakesOverTheStoresRunsAndForgetsItsOwnStaleOnes() {
+    BreachRuns other = new BreachRuns(MODEL, "staging", T0, Map.of("v9", 2));
+    GuardMemory follower = GuardMemory.of(List.of(), List.of(runs(T0, 1), other));
+
+    GuardMemory leader = follower.withSavedRuns(List.of(runs(T0.plusSeconds(5), 2)));
+
+    assertThat(leader.runs(MODEL, "production")).isEqualTo(runs(T0.plusSeconds(5), 2));
+    assertThat(leader.runs(MODEL, "staging")).as("ended by the previous leader").isNull();
+  }
+
+  @Test
+  void takenOverRunsAreSpentByARollbackAfterThem() {
+    GuardMemory memory = GuardMemory.of(List.of(autoRollback(1, T0.plusSeconds(10))), List.of());
+
+    GuardMemory leader = memory.withSavedRuns(List.of(runs(T0, 1)));
+
+    assertThat(leader.runs(MODEL, "production")).isNull();
+    assertThat(leader.lastAutoRollback(MODEL, "production")).isEqualTo(T0.plusSeconds(10));
+  }
 }

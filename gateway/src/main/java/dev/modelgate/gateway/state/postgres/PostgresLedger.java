@@ -33,7 +33,8 @@ import java.util.function.Function;
  * row per event with the event as the same JSON line {@link EventJson} writes to the file store
  * (one shape), and beside it the columns the audit query filters on ({@code seq} the primary key,
  * {@code model}, {@code alias}, {@code action}). The SLO guard's breach runs live in {@code
- * modelgate_breach_runs}, one row per alias.
+ * modelgate_breach_runs}, one row per alias; each replica's SLO window figures in {@code
+ * modelgate_slo_figures} ({@link PostgresGuardFleet}).
  *
  * <p><b>Appends only on the latest seq.</b> This ledger knows the events up to {@link #lastSeq()}:
  * those it replayed, appended or caught up on. An append inserts {@code lastSeq() + 1}; the primary
@@ -92,7 +93,17 @@ public final class PostgresLedger implements Ledger {
             attempts integer NOT NULL,
             last_failure text NOT NULL,
             given_up_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (target, seq))"""));
+            PRIMARY KEY (target, seq))"""),
+      // Each replica's SLO window figures, summed by the guard's leader: PostgresGuardFleet.
+      List.of("""
+      CREATE TABLE modelgate_slo_figures (
+        replica_id text NOT NULL,
+        model text NOT NULL,
+        alias text NOT NULL,
+        version text NOT NULL,
+        figures json NOT NULL,
+        published_at timestamptz NOT NULL,
+        PRIMARY KEY (replica_id, model, alias, version))"""));
   static final int SCHEMA_VERSION = MIGRATIONS.size();
 
   private final Pool pool;
