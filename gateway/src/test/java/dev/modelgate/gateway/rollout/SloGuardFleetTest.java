@@ -76,6 +76,11 @@ class SloGuardFleetTest {
     }
 
     @Override
+    public String replicaId() {
+      return "a";
+    }
+
+    @Override
     public Future<List<ReplicaFigures>> exchange(List<AliasFigures> figures) {
       published.addAll(figures);
       if (!leads) {

@@ -19,7 +19,8 @@ import java.util.logging.Logger;
  * connection is down are lost, so it also asks on every (re)subscription, and every {@link #POLL}
  * whatever happens: catching up reads from the last folded seq, so asking too often costs one
  * query and misses nothing. A lost connection is re-opened with backoff, for as long as the
- * gateway runs.
+ * gateway runs; losing it asks for a catch-up at once too, which finds out whether the database
+ * itself is gone (then the replica is degraded: {@link dev.modelgate.gateway.state.StateHealth}).
  */
 public final class LedgerListener {
   /** The safety net's period: the longest a change can take to arrive when every announcement is lost. */
@@ -31,6 +32,7 @@ public final class LedgerListener {
   private final PgSubscriber subscriber;
   private final long pollTimer;
   private volatile boolean closed;
+  private volatile boolean warned;
 
   private LedgerListener(Vertx vertx, PgSubscriber subscriber, long pollTimer) {
     this.vertx = vertx;
@@ -49,10 +51,19 @@ public final class LedgerListener {
     requireNonNull(folded, "folded");
     requireNonNull(catchUp, "catchUp");
     PgSubscriber subscriber = PgSubscriber.subscriber(vertx, Database.connectOptions(state, environment, "modelgate-listen:" + replicaId));
-    subscriber.reconnectPolicy(LedgerListener::backoffMillis);
+    subscriber.reconnectPolicy(retries -> {
+      if (retries == 0) {
+        // Just lost: if the database went with it, the catch-up's failure says so now rather than at the next poll.
+        catchUp.run();
+      }
+      return backoffMillis(retries);
+    });
+    long pollTimer = vertx.setPeriodic(POLL.toMillis(), id -> catchUp.run());
+    LedgerListener listener = new LedgerListener(vertx, subscriber, pollTimer);
     PgChannel channel = subscriber.channel(PostgresLedger.CHANNEL);
     channel.subscribeHandler(subscribed -> {
       LOG.fine("state: listening for appends; catching up on what was missed");
+      listener.warned = false;
       catchUp.run();
     });
     channel.handler(payload -> {
@@ -60,8 +71,6 @@ public final class LedgerListener {
         catchUp.run();
       }
     });
-    long pollTimer = vertx.setPeriodic(POLL.toMillis(), id -> catchUp.run());
-    LedgerListener listener = new LedgerListener(vertx, subscriber, pollTimer);
     listener.connect(0);
     return listener;
   }
@@ -86,8 +95,13 @@ public final class LedgerListener {
     }
     subscriber.connect().onFailure(e -> {
       long delay = backoffMillis(attempt);
-      LOG.warning("state: cannot LISTEN for other replicas' appends (" + Database.describe(e) + "); retrying in " + delay
+      if (warned) {
+        LOG.fine(() -> "state: LISTEN still refused (" + Database.describe(e) + "); retrying in " + delay + " ms");
+      } else {
+        warned = true;
+        LOG.warning("state: cannot LISTEN for other replicas' appends (" + Database.describe(e) + "); retrying in " + delay
           + " ms, and polling every " + POLL.toSeconds() + " s meanwhile");
+      }
       vertx.setTimer(delay, id -> connect(attempt + 1));
     });
   }
