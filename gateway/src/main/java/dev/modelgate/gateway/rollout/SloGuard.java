@@ -209,6 +209,8 @@ public final class SloGuard {
         LOG.info("slo guard: exchanging window figures with the fleet again");
         role = Role.FOLLOWING;
         watches.clear();
+        // The store answers: write what was held meanwhile now, before the fleet's leader judges the same evidence again.
+        controlPlane.catchUp();
         return;
       } else if (!deciding || role != Role.LEADING) {
         // Leadership may have moved during the exchange; a watch replaced meanwhile belongs to the next leader.
