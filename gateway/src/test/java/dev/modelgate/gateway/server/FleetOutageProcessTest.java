@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * fails and every replica stays ready; {@code /healthz} says degraded, then ok; an admin change
  * during the outage gets 503 {@code state_unavailable} and changes nothing, one after it is
  * recorded and routes everywhere; a rollback the SLO guard decides during the outage routes at once
- * on the replica that decided it and is in the audit log once the database is back.
+ * on the replica that decided it and is in the audit log once the database is back; an edit of the
+ * config file during the outage is recorded once it is back, once for the fleet.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetOutageProcessTest {
@@ -50,6 +51,7 @@ class FleetOutageProcessTest {
   private Vertx vertx;
   private EmbeddedDatabase.Stoppable database;
   private Fleet fleet;
+  private int healthyPort;
 
   @BeforeAll
   void startAFleetOfThreeOnADatabaseOfItsOwn() throws Exception {
@@ -61,6 +63,7 @@ class FleetOutageProcessTest {
     Files.createDirectories(dir.resolve("replicas"));
     database = new EmbeddedDatabase.Stoppable(dir.resolve("pgdata"));
     fleet = new Fleet(dir.resolve("replicas"), Map.of());
+    healthyPort = healthy.port();
     Files.writeString(fleet.config, """
         server: {port: 0, admin_port: 0, host: 127.0.0.1, drain_timeout: 0s}
         state: {kind: postgres, url: "%1$s", pool_size: 2}
@@ -191,6 +194,15 @@ class FleetOutageProcessTest {
     assertThat(fleet.routedVersion(a, STEADY)).isEqualTo("v7");
     assertThat(fleet.http.send(Fleet.get(a, "/admin/v1/audit"), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
 
+    // The config file gains a model while no replica can record it.
+    Files.writeString(fleet.config, Files.readString(fleet.config) + """
+          faq:
+            versions:
+              v1: {artifact: "s3://f/v1", served_model: m, endpoints: ["http://127.0.0.1:%d"]}
+            aliases:
+              production: {weights: {v1: 100}, stable: v1}
+        """.formatted(healthyPort));
+
     // The guarded canary fails on replica a: a judges its own windows and rolls back here, at once.
     long failing = System.nanoTime();
     for (int i = 0; i < 2 * MIN_REQUESTS; i++) {
@@ -222,6 +234,16 @@ class FleetOutageProcessTest {
     List<JsonNode> rollbacks = events("auto_rollback", GUARDED);
     assertThat(rollbacks).as("one auto_rollback, written by the replica that applied it").hasSize(1);
     assertThat(rollbacks.get(0).path("reason").asText()).contains("alone").contains(Long.toString(a.process().pid()));
+
+    // The edit made during the outage is recorded once, and every replica routes the new model.
+    untilEvery("routing the model the edit added", replica -> {
+      try {
+        return fleet.embed(replica, "faq").headers().firstValue("x-modelgate-version").orElse("").equals("v1");
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertThat(events("config", "faq")).as("the edit recorded once for the fleet").hasSize(1);
 
     // An admin change after the outage is recorded and routes on every replica.
     HttpResponse<String> accepted = fleet.put(b, STEADY_ALIAS, "{\"weights\":{\"v7\":0,\"v8\":100},\"stable\":\"v7\",\"reason\":\"after the outage\"}");
