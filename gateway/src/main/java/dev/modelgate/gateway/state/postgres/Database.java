@@ -70,10 +70,8 @@ final class Database {
       if (cause instanceof AppendConflictException || cause instanceof Refusal) {
         throw (IOException) cause;
       }
-      if (isUnreachable(cause)) {
-        throw new StateUnavailableException("state: PostgreSQL cannot be reached while " + doing + ": " + describe(cause), cause);
-      }
-      throw new IOException("state: PostgreSQL failed while " + doing + ": " + describe(cause), cause);
+      String failed = "state: PostgreSQL failed while " + doing + ": " + describe(cause);
+      throw isUnreachable(cause) ? new StateUnavailableException(failed, cause) : new IOException(failed, cause);
     }
   }
 

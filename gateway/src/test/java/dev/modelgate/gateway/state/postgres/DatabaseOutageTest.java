@@ -114,7 +114,7 @@ class DatabaseOutageTest {
     server.stop();
 
     assertThatThrownBy(() -> a.plane().submit(allOn("alice", Action.SET_WEIGHTS, "v8", 1)).await())
-        .isInstanceOf(StateUnavailableException.class).hasMessageContaining("cannot be reached");
+        .isInstanceOf(StateUnavailableException.class).hasMessageContaining("failed while appending seq 2");
     assertThat(a.plane().health().available()).isFalse();
     long asked = System.nanoTime();
     assertThatThrownBy(() -> a.plane().submit(allOn("alice", Action.SET_WEIGHTS, "v8", 1)).await())
