@@ -131,7 +131,7 @@ public final class Gateway {
         ? LedgerListener.start(vertx, config.state(), environment, config.server().replicaId(), controlPlane::foldedSeq, () -> {
           controlPlane.catchUp();
           webhooks.wake();
-        })
+        }, () -> !controlPlane.health().available())
         : null;
     this.guardFleet = ledger instanceof PostgresLedger
         ? PostgresGuardFleet.start(vertx, config.state(), environment, config.server().replicaId(), this::shortestEvaluationInterval)
