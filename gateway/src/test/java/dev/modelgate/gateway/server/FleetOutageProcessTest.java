@@ -257,7 +257,7 @@ class FleetOutageProcessTest {
         traffic.notReady.get());
     assertThat(traffic.failed.get()).as("failed data-plane requests").isZero();
     assertThat(traffic.notReady.get()).as("/readyz answers other than 200").isZero();
-    assertThat(traffic.sent.get()).isGreaterThan(100);
+    assertThat(sentDuringTheOutage).as("requests while the database was down").isGreaterThanOrEqualTo(20);
     for (Replica replica : fleet.replicas) {
       String log = Files.readString(replica.log());
       assertThat(countOf(log, "state: the store cannot be reached")).as("one warning per outage on " + replica.name()).isEqualTo(1);
