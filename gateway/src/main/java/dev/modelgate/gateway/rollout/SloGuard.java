@@ -61,6 +61,9 @@ import java.util.stream.Collectors;
  * judged on the fleet's traffic, not on one replica's share of it. Only the leader saves breach
  * runs; a replica that becomes the leader first takes over the memory the previous one left in the
  * store, then judges with it. A process with its own store is a fleet of one that always leads.
+ *
+ * <p>An alias being rolled out is not the guard's to roll back: its windows go to the
+ * {@link RolloutDriver}, which judges the breach with the same rule and ends the rollout with it.
  */
 public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
@@ -73,6 +76,7 @@ public final class SloGuard {
   private final GuardFleet fleet;
   private final GatewayMetrics metrics;
   private final Ticker ticker;
+  private final RolloutDriver rollouts;
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
   // Written on the control context; read by /metrics too.
@@ -115,6 +119,7 @@ public final class SloGuard {
     this.fleet = requireNonNull(fleet, "fleet");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ticker = requireNonNull(ticker, "ticker");
+    this.rollouts = new RolloutDriver(controlPlane, metrics);
     // A fleet of one leads from the start, with the memory the control plane opened with.
     this.role = fleet.shared() ? Role.FOLLOWING : Role.LEADING;
   }
@@ -230,6 +235,7 @@ public final class SloGuard {
           return;
         }
         watches.clear();
+        rollouts.forget();
         role = Role.LEADING;
         LOG.info("slo guard: leading; cooldowns and breach runs taken over from the ledger");
       }));
@@ -253,6 +259,12 @@ public final class SloGuard {
     Map<String, WindowSnapshot> snapshots = new HashMap<>();
     for (String version : model.versions().keySet()) {
       snapshots.put(version, summed.getOrDefault(version, WindowFigures.EMPTY).snapshot());
+    }
+    if (RolloutDriver.rollingOut(alias)) {
+      watch.busy = true;
+      rollouts.evaluate(model, alias, snapshots, rolledBack -> evidenceJson(rolledBack.evidence(), fleet.shared() ? published : null))
+          .onComplete(ar -> watch.busy = false);
+      return;
     }
     Decision decision = RolloutDecider.decide(alias, snapshots, watch.state, now);
     RolloutState next = decision.next();
