@@ -33,7 +33,7 @@ public record AliasState(Map<String, Integer> weights, String stable, long revis
     return new AliasState(alias.weights(), alias.stable(), alias.revision(), alias.rollout());
   }
 
-  /** The next state sending 100 % to {@code version}, which becomes stable (promote, rollback); a finished rollout is left behind. */
+  /** The next state sending 100 % to {@code version}, which becomes stable (promote, rollback). */
   public AliasState allOn(String version) {
     return new AliasState(Map.of(version, 100), version, revision + 1);
   }

@@ -35,7 +35,8 @@ import java.util.Objects;
  * and stable it implies ({@link AliasState#with}), so a replay rebuilds both together. While a
  * rollout is under way the other moves are refused (abort it first), except its own
  * {@code auto_rollback}, which ends it {@code rolled_back}; a config edit of the alias's routing
- * waits for the rollout to end. Every other move leaves a finished rollout behind.
+ * waits for the rollout to end. Every other move keeps the alias's finished rollout, for the
+ * status view, until the next one starts.
  *
  * <h2>Config declarations: how the file meets runtime changes</h2>
  * A {@code config} event carries what the file declared last time ({@code before}) and declares now
@@ -231,17 +232,21 @@ public final class RegistryFold {
     // A validated move is one revision on from the live alias, whose layout it moves.
     aliases.put(event.alias(), live == null
         ? new Alias(event.alias(), after.weights(), stable, after.revision(), null, null)
-        : live.moved(after.weights(), stable, after.rollout()));
+        : live.moved(after.weights(), stable, carriesRollout(event, after) ? after.rollout() : live.rollout()));
     return withParts(model, model.versions(), aliases);
   }
 
   // A rollout event carries the rollout and exactly the routing it implies; any other move of an
   // alias being rolled out would leave the two disagreeing, so it is refused (the rollout's own
   // auto_rollback, which carries the rollout, aside).
+  private static boolean carriesRollout(AuditEvent event, AliasState after) {
+    return event.action().isRollout() || (event.action() == Action.AUTO_ROLLBACK && after.rollout() != null);
+  }
+
   private static void rolloutRules(Model model, AuditEvent event, Alias live, AliasState after, String path, List<String> problems) {
     Rollout running = live == null || live.rollout() == null || live.rollout().status().isTerminal() ? null : live.rollout();
     Rollout next = after.rollout();
-    if (!event.action().isRollout() && !(event.action() == Action.AUTO_ROLLBACK && next != null)) {
+    if (!carriesRollout(event, after)) {
       if (running != null) {
         problems.add(path + ": a rollout of " + running.version() + " is " + running.status().wireName()
             + " (expected: abort it before moving the alias by hand)");

@@ -61,9 +61,9 @@ public record Alias(String name, Map<String, Integer> weights, String stable, lo
     return new Alias(name, newWeights, newStable, revision + 1, slo, sticky, layout, newRollout);
   }
 
-  /** This alias at its next revision, its layout moved to {@code newWeights}, its rollout left behind. */
+  /** This alias at its next revision, its layout moved to {@code newWeights}. */
   public Alias withWeights(Map<String, Integer> newWeights, String newStable) {
-    return moved(newWeights, newStable, null);
+    return moved(newWeights, newStable, rollout);
   }
 
   @Override
