@@ -265,7 +265,7 @@ public final class AdminApi {
       Instant windowInPhase = rollout.enteredAt().plus(alias.slo().window());
       return at.isAfter(windowInPhase) ? at : windowInPhase;
     }).orElse(null);
-    return Schema.tree(RolloutView.of(model, aliasName, rollout, nextAt, GateView.of(figures.phase(), rollout.plan().minRequests(), verdict)));
+    return Schema.tree(RolloutView.of(model, aliasName, rollout, nextAt, GateView.of(figures.phase(), rollout.plan().minRequests(), alias.slo(), verdict)));
   }
 
   Future<Reply> audit(HttpServerRequest request) {

@@ -8,6 +8,7 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.StickyKey;
 import dev.modelgate.core.rollout.Rollout;
 import dev.modelgate.core.rollout.Verdict;
+import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
 import java.time.Instant;
 import java.util.Collection;
@@ -78,9 +79,12 @@ public final class AdminViews {
     }
   }
 
-  public record GateView(long requests, int minRequests, double errorRate, double p99Seconds, String verdict) {
-    public static GateView of(WindowSnapshot phase, int minRequests, Verdict verdict) {
-      return new GateView(phase.requests(), minRequests, phase.errorRate(), phase.p99().toNanos() / 1e9, verdict.wireName());
+  /** The gate's figures over the phase against the limits they are held to. */
+  public record GateView(long requests, int minRequests, double errorRate, double maxErrorRate, double p99Seconds, double maxP99Seconds,
+      String verdict) {
+    public static GateView of(WindowSnapshot phase, int minRequests, SloPolicy limits, Verdict verdict) {
+      return new GateView(phase.requests(), minRequests, phase.errorRate(), limits.maxErrorRate(), phase.p99().toNanos() / 1e9,
+          limits.maxP99Latency().toNanos() / 1e9, verdict.wireName());
     }
   }
 
