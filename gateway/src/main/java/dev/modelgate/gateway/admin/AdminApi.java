@@ -165,6 +165,7 @@ public final class AdminApi {
       Model current = existing(registry, model);
       Alias alias = current.aliases().get(aliasName);
       checkRevision(alias, request.ifRevision());
+      notRollingOut(model, alias);
       AliasState before = alias == null ? null : AliasState.of(alias);
       String newStable = stable != null ? stable : alias != null ? alias.stable() : onlyFullWeight(weights);
       AliasState after = new AliasState(weights, newStable, before == null ? 1 : before.revision() + 1);
@@ -192,6 +193,7 @@ public final class AdminApi {
     return submit(registry -> {
       Alias alias = existing(existing(registry, model), aliasName);
       checkRevision(alias, ifRevision);
+      notRollingOut(model, alias);
       AliasState before = AliasState.of(alias);
       return draft(caller, action, model, aliasName, new Change.AliasChanged(before, before.allOn(target.apply(alias))), reason);
     });
@@ -322,6 +324,15 @@ public final class AdminApi {
     long current = alias == null ? 0 : alias.revision();
     if (ifRevision != null && ifRevision != current) {
       throw AdminError.conflict("stale_revision", "if_revision is " + ifRevision + " but the alias is at revision " + current + "; read it again and retry.");
+    }
+  }
+
+  // A rollout under way owns the alias's weights; the fold would refuse the move too, this says what to do.
+  private static void notRollingOut(String model, Alias alias) {
+    Rollout rollout = alias == null ? null : alias.rollout();
+    if (rollout != null && !rollout.status().isTerminal()) {
+      throw AdminError.conflict("rollout_in_progress", "A rollout of " + rollout.version() + " is " + rollout.status().wireName() + " on "
+          + model + ":" + alias.name() + "; abort it (POST …/rollout/abort) before moving the alias by hand.");
     }
   }
 

@@ -81,6 +81,9 @@ class RolloutEndToEndTest {
       assertThat(view.path("percent").asInt()).isEqualTo(25);
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v7", 75, "v8", 25));
       assertThat(harness.admin("POST", PATH + "/rollouts", OPS, "{\"version\":\"v8\"}").statusCode()).isEqualTo(409);
+      HttpResponse<String> byHand = harness.admin("POST", PATH + "/promote", OPS, "{\"version\":\"v8\"}");
+      assertThat(byHand.statusCode()).isEqualTo(409);
+      assertThat(byHand.body()).contains("rollout_in_progress").contains("abort it");
 
       driveUntil(harness, () -> status(gateway) == RolloutStatus.AWAITING_APPROVAL, "step 2 passed, step 3 awaiting approval");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v7", 50, "v8", 50));
