@@ -35,7 +35,7 @@ import java.util.Objects;
  * and stable it implies ({@link AliasState#with}), so a replay rebuilds both together. While a
  * rollout is under way the other moves are refused (abort it first), except its own
  * {@code auto_rollback}, which ends it {@code rolled_back}; a config edit of the alias's routing
- * waits for the rollout to end. Every other move keeps the alias's finished rollout, for the
+ * made meanwhile is not applied (its policy is). Every other move keeps the alias's finished rollout, for the
  * status view, until the next one starts.
  *
  * <h2>Config declarations: how the file meets runtime changes</h2>
@@ -325,7 +325,7 @@ public final class RegistryFold {
     AliasState live = AliasState.of(runtime);
     AliasState declared = AliasState.of(wanted);
     boolean fileUnchanged = was != null && AliasState.of(was).sameRouting(declared);
-    // A rollout under way owns the alias's routing: a file edit of it waits for the rollout to end.
+    // A rollout under way owns the alias's routing: a file edit of it meanwhile is not applied.
     AliasState routing = fileUnchanged || live.sameRouting(declared) || live.rollingOut()
         ? live
         : new AliasState(declared.weights(), declared.stable(), live.revision() + 1);
