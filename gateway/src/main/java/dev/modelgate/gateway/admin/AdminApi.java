@@ -12,6 +12,7 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.core.rollout.GateFigures;
@@ -260,14 +261,19 @@ public final class AdminApi {
   private JsonNode rolloutView(String model, String aliasName) {
     Alias alias = existing(existing(routing.table().registry(), model), aliasName);
     Rollout rollout = withRollout(model, alias);
+    SloPolicy slo = alias.slo();
+    // An edit that took the alias's SLO away leaves nothing to judge the rollout by: it holds, with no gate to show.
+    if (slo == null) {
+      return Schema.tree(RolloutView.of(model, aliasName, rollout, rollout.nextAt().orElse(null), null));
+    }
     Instant now = controlPlane.clock().instant();
-    GateFigures figures = RolloutDriver.figures(rollout, alias.slo(), sloGuard.snapshots(model, aliasName), now);
-    Verdict verdict = RolloutMachine.verdict(rollout, alias.slo(), figures, now);
+    GateFigures figures = RolloutDriver.figures(rollout, slo, sloGuard.snapshots(model, aliasName), now);
+    Verdict verdict = RolloutMachine.verdict(rollout, slo, figures, now);
     Instant nextAt = rollout.nextAt().map(at -> {
-      Instant windowInPhase = rollout.enteredAt().plus(alias.slo().window());
+      Instant windowInPhase = rollout.enteredAt().plus(slo.window());
       return at.isAfter(windowInPhase) ? at : windowInPhase;
     }).orElse(null);
-    return Schema.tree(RolloutView.of(model, aliasName, rollout, nextAt, GateView.of(figures.phase(), rollout.plan().minRequests(), alias.slo(), verdict)));
+    return Schema.tree(RolloutView.of(model, aliasName, rollout, nextAt, GateView.of(figures.phase(), rollout.plan().minRequests(), slo, verdict)));
   }
 
   Future<Reply> audit(HttpServerRequest request) {

@@ -66,7 +66,8 @@ public final class AdminViews {
    * {@code GET …/aliases/{alias}/rollout} and the answer to every rollout call (docs/admin-api.md#rollouts).
    *
    * @param nextAt when the current phase's least time is up, while the rollout can advance by itself
-   * @param gate the gate's figures over the current phase on this replica, and its verdict
+   * @param gate the gate's figures over the current phase on this replica, and its verdict; absent
+   *     when the alias no longer has an SLO policy to judge by
    */
   public record RolloutView(String model, String alias, String version, String from, String state, String phase, int step, int percent,
       List<Integer> steps, List<Integer> approvalBefore, String startedBy, Instant startedAt, Instant enteredAt,
