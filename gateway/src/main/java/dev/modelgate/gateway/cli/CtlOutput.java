@@ -105,7 +105,8 @@ final class CtlOutput {
       steps.add(step.asInt() + "%" + (approval ? " (approval)" : ""));
     }
     fields.row("steps", String.join(" → ", steps));
-    fields.row("gate", gate.path("verdict").asText() + ": " + gate.path("requests").asLong() + " of " + gate.path("min_requests").asInt()
+    fields.row("gate", !gate.isObject() ? "- (the alias has no slo to judge by)"
+        : gate.path("verdict").asText() + ": " + gate.path("requests").asLong() + " of " + gate.path("min_requests").asInt()
         + " requests, error rate " + percent(gate.path("error_rate").asDouble()) + " (max " + percent(gate.path("max_error_rate").asDouble())
         + "), p99 " + Math.round(gate.path("p99_seconds").asDouble() * 1000) + " ms (max "
         + Math.round(gate.path("max_p99_seconds").asDouble() * 1000) + " ms)");
