@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AliasState;
-import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.registry.Alias;
