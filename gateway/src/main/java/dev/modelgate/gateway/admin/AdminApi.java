@@ -12,9 +12,24 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.core.rollout.GateFigures;
+import dev.modelgate.core.rollout.Refusal;
+import dev.modelgate.core.rollout.Rollout;
+import dev.modelgate.core.rollout.RolloutMachine;
+import dev.modelgate.core.rollout.RolloutOutcome;
+import dev.modelgate.core.rollout.RolloutPlan;
+import dev.modelgate.core.rollout.Transition;
+import dev.modelgate.core.rollout.Verdict;
+import dev.modelgate.gateway.rollout.RolloutDriver;
+import dev.modelgate.gateway.rollout.RolloutPlans;
 import dev.modelgate.gateway.rollout.SloGuard;
+import dev.modelgate.gateway.schema.AdminViews.GateView;
+import dev.modelgate.gateway.schema.AdminViews.RolloutView;
+import dev.modelgate.gateway.schema.RolloutCommandRequest;
+import dev.modelgate.gateway.schema.StartRolloutRequest;
 import dev.modelgate.gateway.schema.AdminViews.AliasView;
 import dev.modelgate.gateway.schema.AdminViews.EventList;
 import dev.modelgate.gateway.schema.AdminViews.ModelList;
@@ -53,11 +68,14 @@ public final class AdminApi {
   private final RoutingState routing;
   private final ControlPlane controlPlane;
   private final SloGuard sloGuard;
+  private final RolloutPlans plans;
   private final GatewayMetrics metrics;
   private final Duration readTimeout;
 
   /** @param readTimeout how long after its head a request's body may take to arrive */
-  public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, GatewayMetrics metrics, Duration readTimeout) {
+  public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, RolloutPlans plans, GatewayMetrics metrics,
+      Duration readTimeout) {
+    this.plans = requireNonNull(plans, "plans");
     this.auth = requireNonNull(auth, "auth");
     this.routing = requireNonNull(routing, "routing");
     this.controlPlane = requireNonNull(controlPlane, "controlPlane");
@@ -154,6 +172,7 @@ public final class AdminApi {
       Model current = existing(registry, model);
       Alias alias = current.aliases().get(aliasName);
       checkRevision(alias, request.ifRevision());
+      notRollingOut(model, alias);
       AliasState before = alias == null ? null : AliasState.of(alias);
       String newStable = stable != null ? stable : alias != null ? alias.stable() : onlyFullWeight(weights);
       AliasState after = new AliasState(weights, newStable, before == null ? 1 : before.revision() + 1);
@@ -181,9 +200,86 @@ public final class AdminApi {
     return submit(registry -> {
       Alias alias = existing(existing(registry, model), aliasName);
       checkRevision(alias, ifRevision);
+      notRollingOut(model, alias);
       AliasState before = AliasState.of(alias);
       return draft(caller, action, model, aliasName, new Change.AliasChanged(before, before.allOn(target.apply(alias))), reason);
     });
+  }
+
+  /** What the machine allows an operator to do to a rollout; a refusal is a 409 naming why. */
+  enum RolloutCommand {
+    PAUSE, RESUME, APPROVE, ABORT
+  }
+
+  Future<Reply> startRollout(AdminAuth.Caller caller, String model, String aliasName, JsonNode body) {
+    StartRolloutRequest request = parse(body, StartRolloutRequest.class, Function.identity());
+    return submit(registry -> {
+      Model current = existing(registry, model);
+      Alias alias = existing(current, aliasName);
+      RolloutPlan plan = plans.plan(model, aliasName);
+      if (plan == null) {
+        throw AdminError.unprocessable("The alias " + model + ":" + aliasName + " declares no rollout plan (expected: a rollout mapping under"
+            + " models." + model + ".aliases." + aliasName + " in the config file).", null);
+      }
+      if (!current.versions().containsKey(request.version())) {
+        throw AdminError.unprocessable("version: names unknown version '" + request.version() + "' (expected one of: "
+            + String.join(", ", current.versions().keySet()) + ")", "version");
+      }
+      RolloutOutcome outcome = RolloutMachine.start(alias.rollout(), plan, request.version(), alias.stable(), caller.name(), controlPlane.clock().instant());
+      return rolloutDraft(caller, model, alias, outcome, request.reason());
+    }).map(event -> new Reply(201, rolloutView(model, aliasName)));
+  }
+
+  Future<Reply> rollout(String model, String aliasName) {
+    return Future.succeededFuture(new Reply(200, rolloutView(model, aliasName)));
+  }
+
+  Future<Reply> commandRollout(AdminAuth.Caller caller, RolloutCommand command, String model, String aliasName, JsonNode body) {
+    RolloutCommandRequest request = parse(body, RolloutCommandRequest.class, Function.identity());
+    return submit(registry -> {
+      Alias alias = existing(existing(registry, model), aliasName);
+      Rollout rollout = withRollout(model, alias);
+      RolloutOutcome outcome = switch (command) {
+        case PAUSE -> RolloutMachine.pause(rollout);
+        case RESUME -> RolloutMachine.resume(rollout);
+        case APPROVE -> RolloutMachine.approve(rollout, caller.name(), plans.requireDistinctApprover(), controlPlane.clock().instant());
+        case ABORT -> RolloutMachine.abort(rollout);
+      };
+      return rolloutDraft(caller, model, alias, outcome, request.reason());
+    }).map(event -> new Reply(200, rolloutView(model, aliasName)));
+  }
+
+  private AuditEventDraft rolloutDraft(AdminAuth.Caller caller, String model, Alias alias, RolloutOutcome outcome, String reason) {
+    if (outcome instanceof Refusal refusal) {
+      throw AdminError.conflict("rollout_conflict", refusal.reason());
+    }
+    return RolloutDriver.draft(controlPlane.clock().instant(), caller.name(), model, alias.name(), AliasState.of(alias), (Transition) outcome,
+        reason, Map.of());
+  }
+
+  private static Rollout withRollout(String model, Alias alias) {
+    if (alias.rollout() == null) {
+      throw AdminError.notFound("The alias " + model + ":" + alias.name() + " has had no rollout; start one with POST …/rollouts.");
+    }
+    return alias.rollout();
+  }
+
+  private JsonNode rolloutView(String model, String aliasName) {
+    Alias alias = existing(existing(routing.table().registry(), model), aliasName);
+    Rollout rollout = withRollout(model, alias);
+    SloPolicy slo = alias.slo();
+    // An edit that took the alias's SLO away leaves nothing to judge the rollout by: it holds, with no gate to show.
+    if (slo == null) {
+      return Schema.tree(RolloutView.of(model, aliasName, rollout, rollout.nextAt().orElse(null), null));
+    }
+    Instant now = controlPlane.clock().instant();
+    GateFigures figures = RolloutDriver.figures(rollout, slo, sloGuard.snapshots(model, aliasName), now);
+    Verdict verdict = RolloutMachine.verdict(rollout, slo, figures, now);
+    Instant nextAt = rollout.nextAt().map(at -> {
+      Instant windowInPhase = rollout.enteredAt().plus(slo.window());
+      return at.isAfter(windowInPhase) ? at : windowInPhase;
+    }).orElse(null);
+    return Schema.tree(RolloutView.of(model, aliasName, rollout, nextAt, GateView.of(figures.phase(), rollout.plan().minRequests(), slo, verdict)));
   }
 
   Future<Reply> audit(HttpServerRequest request) {
@@ -240,6 +336,15 @@ public final class AdminApi {
     long current = alias == null ? 0 : alias.revision();
     if (ifRevision != null && ifRevision != current) {
       throw AdminError.conflict("stale_revision", "if_revision is " + ifRevision + " but the alias is at revision " + current + "; read it again and retry.");
+    }
+  }
+
+  // A rollout under way owns the alias's weights; the fold would refuse the move too, this says what to do.
+  private static void notRollingOut(String model, Alias alias) {
+    Rollout rollout = alias == null ? null : alias.rollout();
+    if (rollout != null && !rollout.status().isTerminal()) {
+      throw AdminError.conflict("rollout_in_progress", "A rollout of " + rollout.version() + " is " + rollout.status().wireName() + " on "
+          + model + ":" + alias.name() + "; abort it (POST …/rollout/abort) before moving the alias by hand.");
     }
   }
 

@@ -75,6 +75,13 @@ final class AdminRoutes {
         (context, body) -> api.promote(caller(context), context.pathParam("model"), context.pathParam("alias"), body));
     change(router, HttpMethod.POST, "/models/:model/aliases/:alias/rollback", Role.OPERATOR,
         (context, body) -> api.rollback(caller(context), context.pathParam("model"), context.pathParam("alias"), body));
+    change(router, HttpMethod.POST, "/models/:model/aliases/:alias/rollouts", Role.OPERATOR,
+        (context, body) -> api.startRollout(caller(context), context.pathParam("model"), context.pathParam("alias"), body));
+    read(router, "/models/:model/aliases/:alias/rollout", context -> api.rollout(context.pathParam("model"), context.pathParam("alias")));
+    for (AdminApi.RolloutCommand command : AdminApi.RolloutCommand.values()) {
+      change(router, HttpMethod.POST, "/models/:model/aliases/:alias/rollout/" + command.name().toLowerCase(java.util.Locale.ROOT), Role.OPERATOR,
+          (context, body) -> api.commandRollout(caller(context), command, context.pathParam("model"), context.pathParam("alias"), body));
+    }
     read(router, "/audit", context -> api.audit(context.request()));
   }
 

@@ -89,6 +89,75 @@ final class CtlOutput {
         + ": " + weights(alias.path("weights")) + ", stable " + alias.path("stable").asText());
   }
 
+  /** A rollout: where it stands, a progress bar of its steps, the gate against its limits, and when the step can end. */
+  static void rollout(JsonNode rollout, PrintWriter out) {
+    JsonNode gate = rollout.path("gate");
+    Table fields = new Table("rollout", rollout.path("model").asText() + ":" + rollout.path("alias").asText() + " to "
+        + rollout.path("version").asText() + " from " + rollout.path("from").asText());
+    fields.row("state", rollout.path("state").asText());
+    fields.row("position", position(rollout) + "  " + bar(rollout.path("percent").asInt()) + " " + rollout.path("percent").asInt() + "%");
+    List<String> steps = new ArrayList<>();
+    for (JsonNode step : rollout.path("steps")) {
+      boolean approval = false;
+      for (JsonNode gated : rollout.path("approval_before")) {
+        approval |= gated.asInt() == step.asInt();
+      }
+      steps.add(step.asInt() + "%" + (approval ? " (approval)" : ""));
+    }
+    fields.row("steps", String.join(" → ", steps));
+    fields.row("gate", !gate.isObject() ? "- (the alias has no slo to judge by)"
+        : gate.path("verdict").asText() + ": " + gate.path("requests").asLong() + " of " + gate.path("min_requests").asInt()
+        + " requests, error rate " + percent(gate.path("error_rate").asDouble()) + " (max " + percent(gate.path("max_error_rate").asDouble())
+        + "), p99 " + Math.round(gate.path("p99_seconds").asDouble() * 1000) + " ms (max "
+        + Math.round(gate.path("max_p99_seconds").asDouble() * 1000) + " ms)");
+    fields.row("next step", nextStep(rollout));
+    fields.row("started", time(rollout.path("started_at").asText()) + " by " + rollout.path("started_by").asText());
+    fields.print(out);
+  }
+
+  /** The rollout on one line, for a watch whose output is not a terminal. */
+  static String rolloutLine(JsonNode rollout) {
+    JsonNode gate = rollout.path("gate");
+    return rollout.path("model").asText() + ":" + rollout.path("alias").asText() + " " + rollout.path("version").asText() + " "
+        + rollout.path("state").asText() + " at " + position(rollout) + " (" + rollout.path("percent").asInt() + "%), gate "
+        + gate.path("verdict").asText() + " on " + gate.path("requests").asLong() + "/" + gate.path("min_requests").asInt() + " requests";
+  }
+
+  /** Whether nothing moves the rollout any more. */
+  static boolean rolloutEnded(JsonNode rollout) {
+    return switch (rollout.path("state").asText()) {
+      case "completed", "aborted", "rolled_back" -> true;
+      default -> false;
+    };
+  }
+
+  private static String position(JsonNode rollout) {
+    return switch (rollout.path("phase").asText()) {
+      case "shadow" -> "shadow phase";
+      case "segment" -> "segment phase";
+      default -> rollout.path("step").asInt() == 0 ? "before step 1" : "step " + rollout.path("step").asInt() + " of " + rollout.path("steps").size();
+    };
+  }
+
+  private static String bar(int percent) {
+    int filled = Math.max(0, Math.min(20, percent / 5));
+    return "[" + "#".repeat(filled) + ".".repeat(20 - filled) + "]";
+  }
+
+  private static String nextStep(JsonNode rollout) {
+    String state = rollout.path("state").asText();
+    if (!rollout.hasNonNull("next_at")) {
+      return state.equals("awaiting_approval") ? "waits for approval" : state.equals("paused") ? "paused" : "-";
+    }
+    try {
+      long seconds = Math.max(0, java.time.Duration.between(Instant.now(), Instant.parse(rollout.path("next_at").asText())).toSeconds());
+      return seconds == 0 ? "when the gate passes" : "in " + (seconds >= 60 ? seconds / 60 + "m" + seconds % 60 + "s" : seconds + "s")
+          + " at the earliest, if the gate passes";
+    } catch (DateTimeException e) {
+      return rollout.path("next_at").asText();
+    }
+  }
+
   static void version(String model, JsonNode version, boolean created, PrintWriter out) {
     out.println(created ? "registered " + model + " " + version.path("version").asText()
         : model + " " + version.path("version").asText() + " was already registered with this content");

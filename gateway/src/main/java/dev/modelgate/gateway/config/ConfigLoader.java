@@ -86,13 +86,14 @@ public final class ConfigLoader {
     AuthConfig auth = SettingsReader.auth(top);
     String accessLog = SettingsReader.accessLog(top);
     List<WebhookConfig> webhooks = SettingsReader.webhooks(top);
-    Registry registry = RegistryReader.registry(top);
+    RegistryReader.Read read = RegistryReader.read(top);
+    Registry registry = read.registry();
     top.finish();
     problems.addRegistryProblems(RegistryRules.problems(registry));
     if (!problems.isEmpty()) {
       throw new ConfigException(sourceName, problems.list());
     }
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry);
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry, read.deliveries());
   }
 
   // The first run of characters without a space or line break longer than MAX_RUN_CHARS, described, or null.

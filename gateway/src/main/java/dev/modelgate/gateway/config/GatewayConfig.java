@@ -3,7 +3,11 @@ package dev.modelgate.gateway.config;
 import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.rollout.Delivery;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated config file (docs/configuration.md). Built only by {@link ConfigLoader}, which applies every
@@ -11,6 +15,8 @@ import java.util.List;
  *
  * @param accessLog a file path, {@code "-"} for stdout, or {@code "off"}
  * @param registry the models, versions and aliases the file seeds, aliases at revision 1
+ * @param deliveries model → alias → what the alias declares about delivering new versions (its
+ *     rollout plan, segments, shadow), only for aliases that declare any
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -18,7 +24,8 @@ public record GatewayConfig(
     AuthConfig auth,
     String accessLog,
     List<WebhookConfig> webhooks,
-    Registry registry) {
+    Registry registry,
+    Map<String, Map<String, Delivery>> deliveries) {
 
   public static final String ACCESS_LOG_STDOUT = "-";
   public static final String ACCESS_LOG_OFF = "off";
@@ -26,7 +33,12 @@ public record GatewayConfig(
 
   /** This config without its models: what a running gateway keeps once they are declared, so a big registry is not held twice. */
   public GatewayConfig withoutRegistry() {
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY);
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries);
+  }
+
+  /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
+  public Delivery delivery(String model, String alias) {
+    return deliveries.getOrDefault(model, Map.of()).getOrDefault(alias, Delivery.NONE);
   }
 
   public GatewayConfig {
@@ -36,5 +48,8 @@ public record GatewayConfig(
     requireNonNull(accessLog, "accessLog");
     webhooks = List.copyOf(webhooks);
     requireNonNull(registry, "registry");
+    Map<String, Map<String, Delivery>> copy = new LinkedHashMap<>();
+    deliveries.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
+    deliveries = Collections.unmodifiableMap(copy);
   }
 }

@@ -28,8 +28,9 @@ import java.util.Map;
  * to versions are {@link dev.modelgate.core.registry.RegistryRules}' to judge.
  *
  * <p>An alias's {@code rollout}, {@code segments} and {@code shadow} are read into a {@link Delivery}
- * and judged at once by {@link Delivery#problems}. The ledger does not carry them yet, so they are
- * kept beside the registry rather than on the {@link Alias}: {@link #read} returns both.
+ * and judged at once by {@link Delivery#problems}. They are kept beside the registry rather than on
+ * the {@link Alias}, so the ledger's {@code config} events stay as they were: {@link #read} returns
+ * both, and a rollout's event carries the plan it started with.
  */
 final class RegistryReader {
   /** Aliases from the file start at revision 1; every later change adds one. */
@@ -56,10 +57,6 @@ final class RegistryReader {
     Delivery delivery(String model, String alias) {
       return deliveries.getOrDefault(model, Map.of()).getOrDefault(alias, Delivery.NONE);
     }
-  }
-
-  static Registry registry(Fields top) {
-    return read(top).registry();
   }
 
   static Read read(Fields top) {

@@ -2,6 +2,8 @@ package dev.modelgate.gateway.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.ledger.Action;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -12,8 +14,7 @@ import java.util.List;
  */
 public record WebhookConfig(String url, String secretEnv, List<String> events) {
   /** Every audit action (docs/admin-api.md), in the order the docs list them. */
-  public static final List<String> EVENTS =
-      List.of("register_version", "set_weights", "promote", "rollback", "auto_rollback", "config");
+  public static final List<String> EVENTS = Arrays.stream(Action.values()).map(Action::wireName).toList();
 
   public WebhookConfig {
     requireNonNull(url, "url");

@@ -5,6 +5,8 @@ import dev.modelgate.core.PinnedTarget;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.rollout.Rollout;
+import dev.modelgate.core.rollout.RolloutStatus;
 import dev.modelgate.gateway.upstream.EndpointGuard;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -20,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The series that describe the registry rather than traffic — each alias's weights and revision,
- * its rollbacks (zero from the start), each endpoint's breaker and health — read from the current
+ * its rollbacks (zero from the start), its latest rollout's percent and state, each endpoint's
+ * breaker and health — read from the current
  * routing table when Prometheus scrapes, not registered as meters. A table swap then costs one
  * volatile write however many models there are, and a registry of 10,000 models holds no meter
  * per alias and version: those series cost memory only while a scrape writes them.
@@ -30,6 +33,7 @@ final class RegistrySeries implements MultiCollector {
   private static final String[] ALIAS = {"model", "alias"};
   private static final String[] ROLLBACK = {"model", "alias", "trigger"};
   private static final String[] ENDPOINT = {"model", "version", "endpoint"};
+  private static final String[] ROLLOUT_STATE = {"model", "alias", "state"};
   private static final List<String> TRIGGERS = List.of("auto", "manual");
 
   private volatile RoutingTable table = RoutingTable.EMPTY;
@@ -56,10 +60,22 @@ final class RegistrySeries implements MultiCollector {
         .help("Circuit breaker of each endpoint: 0 closed, 1 half-open (probing), 2 open (no traffic)");
     GaugeSnapshot.Builder health = GaugeSnapshot.builder().name("modelgate_endpoint_healthy")
         .help("1 unless an active health check of the endpoint is failing (then it gets no traffic)");
+    GaugeSnapshot.Builder rolloutPercent = GaugeSnapshot.builder().name("modelgate_rollout_percent")
+        .help("The rolling-out candidate's percent of its alias's traffic, for aliases that have had a rollout");
+    GaugeSnapshot.Builder rolloutState = GaugeSnapshot.builder().name("modelgate_rollout_state")
+        .help("1 for the state the alias's latest rollout is in, 0 for the others");
     Map<RollbackKey, AtomicLong> counted = Map.copyOf(rollbacks);
     for (Model model : current.registry().models().values()) {
       for (Alias alias : model.aliases().values()) {
         revisions.dataPoint(gauge(Labels.of(ALIAS, new String[] {model.name(), alias.name()}), alias.revision()));
+        Rollout rollout = alias.rollout();
+        if (rollout != null) {
+          rolloutPercent.dataPoint(gauge(Labels.of(ALIAS, new String[] {model.name(), alias.name()}), rollout.percent()));
+          for (RolloutStatus status : RolloutStatus.values()) {
+            rolloutState.dataPoint(gauge(Labels.of(ROLLOUT_STATE, new String[] {model.name(), alias.name(), status.wireName()}),
+                status == rollout.status() ? 1 : 0));
+          }
+        }
         for (String version : model.versions().keySet()) {
           weights.dataPoint(gauge(Labels.of(ALIAS_VERSION, new String[] {model.name(), alias.name(), version}),
               alias.weights().getOrDefault(version, 0)));
@@ -88,7 +104,8 @@ final class RegistrySeries implements MultiCollector {
         rolledBack.dataPoint(counter(key.model(), key.alias(), key.trigger(), e.getValue().get()));
       }
     }
-    return new MetricSnapshots(weights.build(), revisions.build(), rolledBack.build(), breakers.build(), health.build());
+    return new MetricSnapshots(weights.build(), revisions.build(), rolledBack.build(), breakers.build(), health.build(),
+        rolloutPercent.build(), rolloutState.build());
   }
 
   private static GaugeDataPointSnapshot gauge(Labels labels, double value) {
@@ -102,6 +119,6 @@ final class RegistrySeries implements MultiCollector {
   @Override
   public List<String> getPrometheusNames() {
     return List.of("modelgate_alias_weight", "modelgate_alias_revision", "modelgate_rollbacks", "modelgate_endpoint_breaker_state",
-        "modelgate_endpoint_healthy");
+        "modelgate_endpoint_healthy", "modelgate_rollout_percent", "modelgate_rollout_state");
   }
 }

@@ -67,6 +67,9 @@ import java.util.stream.Collectors;
  * breach runs meanwhile. A rollback it decides then is routed here at once and written when the
  * store answers ({@link ControlPlane#submitOrHold}); if another replica's change of the alias was
  * written first — the fleet's own rollback, say — that one stands.
+ *
+ * <p>An alias being rolled out is not the guard's to roll back: its windows go to the
+ * {@link RolloutDriver}, which judges the breach with the same rule and ends the rollout with it.
  */
 public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
@@ -79,6 +82,7 @@ public final class SloGuard {
   private final GuardFleet fleet;
   private final GatewayMetrics metrics;
   private final Ticker ticker;
+  private final RolloutDriver rollouts;
   // Touched only on the control context.
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
   // Written on the control context; read by /metrics too.
@@ -122,6 +126,7 @@ public final class SloGuard {
     this.fleet = requireNonNull(fleet, "fleet");
     this.metrics = requireNonNull(metrics, "metrics");
     this.ticker = requireNonNull(ticker, "ticker");
+    this.rollouts = new RolloutDriver(controlPlane, metrics);
     // A fleet of one leads from the start, with the memory the control plane opened with.
     this.role = fleet.shared() ? Role.FOLLOWING : Role.LEADING;
   }
@@ -252,6 +257,7 @@ public final class SloGuard {
           return;
         }
         watches.clear();
+        rollouts.forget();
         role = Role.LEADING;
         LOG.info("slo guard: leading; cooldowns and breach runs taken over from the ledger");
       }));
@@ -275,6 +281,12 @@ public final class SloGuard {
     Map<String, WindowSnapshot> snapshots = new HashMap<>();
     for (String version : model.versions().keySet()) {
       snapshots.put(version, summed.getOrDefault(version, WindowFigures.EMPTY).snapshot());
+    }
+    if (RolloutDriver.rollingOut(alias)) {
+      watch.busy = true;
+      rollouts.evaluate(model, alias, snapshots, rolledBack -> evidenceJson(rolledBack.evidence(), fleet.shared() ? published : null))
+          .onComplete(ar -> watch.busy = false);
+      return;
     }
     Decision decision = RolloutDecider.decide(alias, snapshots, watch.state, now);
     RolloutState next = decision.next();

@@ -6,7 +6,11 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.core.rollout.Rollout;
+import dev.modelgate.core.rollout.Verdict;
+import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +59,33 @@ public final class AdminViews {
   public record WindowView(long requests, long failures, double errorRate, double p50Seconds, double p99Seconds) {
     static WindowView of(WindowSnapshot w) {
       return new WindowView(w.requests(), w.failures(), w.errorRate(), w.p50().toNanos() / 1e9, w.p99().toNanos() / 1e9);
+    }
+  }
+
+  /**
+   * {@code GET …/aliases/{alias}/rollout} and the answer to every rollout call (docs/admin-api.md#rollouts).
+   *
+   * @param nextAt when the current phase's least time is up, while the rollout can advance by itself
+   * @param gate the gate's figures over the current phase on this replica, and its verdict; absent
+   *     when the alias no longer has an SLO policy to judge by
+   */
+  public record RolloutView(String model, String alias, String version, String from, String state, String phase, int step, int percent,
+      List<Integer> steps, List<Integer> approvalBefore, String startedBy, Instant startedAt, Instant enteredAt,
+      @JsonInclude(JsonInclude.Include.ALWAYS) Instant nextAt, GateView gate) {
+
+    public static RolloutView of(String model, String alias, Rollout rollout, Instant nextAt, GateView gate) {
+      return new RolloutView(model, alias, rollout.version(), rollout.from(), rollout.status().wireName(), rollout.phase().wireName(),
+          rollout.step(), rollout.percent(), rollout.plan().steps(), rollout.plan().approvalBefore(), rollout.startedBy(),
+          rollout.startedAt(), rollout.enteredAt(), nextAt, gate);
+    }
+  }
+
+  /** The gate's figures over the phase against the limits they are held to. */
+  public record GateView(long requests, int minRequests, double errorRate, double maxErrorRate, double p99Seconds, double maxP99Seconds,
+      String verdict) {
+    public static GateView of(WindowSnapshot phase, int minRequests, SloPolicy limits, Verdict verdict) {
+      return new GateView(phase.requests(), minRequests, phase.errorRate(), limits.maxErrorRate(), phase.p99().toNanos() / 1e9,
+          limits.maxP99Latency().toNanos() / 1e9, verdict.wireName());
     }
   }
 

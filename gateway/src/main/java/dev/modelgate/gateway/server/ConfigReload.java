@@ -3,6 +3,7 @@ package dev.modelgate.gateway.server;
 import dev.modelgate.gateway.config.ConfigException;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
+import dev.modelgate.gateway.rollout.RolloutPlans;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.StateUnavailableException;
 import java.io.IOException;
@@ -32,13 +33,15 @@ final class ConfigReload {
 
   private final Path file;
   private final ControlPlane controlPlane;
+  private final RolloutPlans plans;
   private final GatewayConfig running;
   // A digest, not the text: a config of 10,000 models is megabytes the process need not keep.
   private byte[] lastSeen;
   // Set by the writer when the store could not take the last edit; then the next check tries it again.
   private volatile boolean waitingForStore;
 
-  ConfigReload(Path file, ControlPlane controlPlane, GatewayConfig running) throws IOException {
+  ConfigReload(Path file, ControlPlane controlPlane, RolloutPlans plans, GatewayConfig running) throws IOException {
+    this.plans = plans;
     this.file = file;
     this.controlPlane = controlPlane;
     this.running = running;
@@ -96,7 +99,11 @@ final class ConfigReload {
         }
       } else if (ar.failed()) {
         LOG.log(Level.WARNING, "config: edit rejected, the running state is kept: " + ar.cause().getMessage());
-      } else if (ar.result() > 0) {
+        return;
+      }
+      // Plans are read when a rollout starts, so the edited ones apply to the next rollout.
+      plans.update(edited.withoutRegistry());
+      if (ar.result() > 0) {
         LOG.info("config: applied the edit of " + file + " (" + ar.result() + " model(s) changed)");
       }
     });

@@ -18,6 +18,7 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.gateway.rollout.GuardFleet;
+import dev.modelgate.gateway.rollout.RolloutPlans;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.config.StateConfig;
@@ -74,6 +75,7 @@ public final class Gateway {
   private final boolean ownsVertx;
   private final RoutingState routing;
   private final SloGuard sloGuard;
+  private final RolloutPlans rolloutPlans;
   private final WorkerExecutor controlWriter;
   private final ControlPlane controlPlane;
   // Only with state.kind: postgres, where other replicas append too.
@@ -136,6 +138,7 @@ public final class Gateway {
     this.guardFleet = ledger instanceof PostgresLedger
         ? PostgresGuardFleet.start(vertx, config.state(), environment, config.server().replicaId(), this::shortestEvaluationInterval)
         : null;
+    this.rolloutPlans = new RolloutPlans(config);
     this.sloGuard = new SloGuard(routing, sloWindows, controlPlane,
         guardFleet != null ? guardFleet : GuardFleet.single(config.server().replicaId()), metrics, ticker);
     metrics.sloGuardLeader(sloGuard::leads);
@@ -269,8 +272,8 @@ public final class Gateway {
           dataPlane = data;
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
-              () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics, server.clients().requestReadTimeout()),
-              server.replicaId()), 1,
+              () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, rolloutPlans, metrics,
+              server.clients().requestReadTimeout()), server.replicaId()), 1,
               Duration.ZERO);
         })
         .compose(admin -> {
@@ -334,7 +337,7 @@ public final class Gateway {
   public Future<Void> watchConfig(Path file, Duration every) {
     ConfigReload reload;
     try {
-      reload = new ConfigReload(file, controlPlane, config);
+      reload = new ConfigReload(file, controlPlane, rolloutPlans, config);
     } catch (IOException e) {
       return Future.failedFuture(new UncheckedIOException("cannot watch " + file + ": " + e.getMessage(), e));
     }

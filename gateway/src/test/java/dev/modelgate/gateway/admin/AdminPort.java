@@ -7,7 +7,10 @@ import dev.modelgate.core.Ticker;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.config.AuthConfig;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.config.ConfigException;
+import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.rollout.GuardFleet;
+import dev.modelgate.gateway.rollout.RolloutPlans;
 import dev.modelgate.gateway.rollout.SloGuard;
 import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.state.ControlPlane;
@@ -43,9 +46,18 @@ final class AdminPort implements AutoCloseable {
     RoutingState routing = new RoutingState(environment::get, url -> EndpointGate.UNGUARDED, table -> {});
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, Registry.EMPTY, Clock.systemUTC(), List.of());
     AdminAuth auth = AdminAuth.from(new AuthConfig(tokens, List.of(), false), environment::get);
-    AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()), metrics, Duration.ofSeconds(5));
+    AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()),
+        noPlans(), metrics, Duration.ofSeconds(5));
     handler = new AdminHandler(vertx, metrics, ready, api, "admin-port-test");
     server = await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
+  }
+
+  private static RolloutPlans noPlans() {
+    try {
+      return new RolloutPlans(ConfigLoader.parse("models: {}", "admin-port-test.yaml"));
+    } catch (ConfigException e) {
+      throw new AssertionError(e);
+    }
   }
 
   URI uri(String path) {

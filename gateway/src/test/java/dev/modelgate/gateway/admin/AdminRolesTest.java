@@ -52,9 +52,17 @@ class AdminRolesTest {
               v3: {artifact: "hf://meta-llama/Llama-3.1-8B", served_model: llama, endpoints: [%1$s]}
               v4: {artifact: "hf://meta-llama/Llama-3.1-8B@v4", served_model: llama, endpoints: [%1$s]}
             aliases:
-              production: {weights: {v3: 100}, stable: v3}
+              production: {weights: {v3: 100}, stable: v3, slo: {}, rollout: {steps: [10, 100], step_interval: 1h}}
         """.formatted(backend), Map.of("VIEWER_TOKEN", TOKENS.get("viewer"), "OPERATOR_TOKEN", TOKENS.get("operator"),
         "ADMIN_TOKEN", TOKENS.get("admin")));
+    // A rollout that ran and was aborted, so the rollout's own routes answer about it and the alias can still be moved by hand.
+    String production = "/admin/v1/models/" + MODEL + "/aliases/production";
+    for (String[] call : new String[][] {{"/rollouts", "{\"version\":\"v4\"}"}, {"/rollout/abort", "{}"}}) {
+      HttpResponse<String> answer = harness.admin("POST", production + call[0], TOKENS.get("operator"), call[1]);
+      if (answer.statusCode() / 100 != 2) {
+        throw new IllegalStateException("could not set up the fixture's rollout: " + answer.body());
+      }
+    }
   }
 
   @AfterAll

@@ -45,7 +45,12 @@ class AdminBodyShapeTest {
     REGISTER_VERSION("POST", "versions", ADMIN, Set.of("version", "artifact", "served_model", "endpoints")),
     SET_WEIGHTS("PUT", "aliases/production", OPERATOR, Set.of("weights")),
     PROMOTE("POST", "aliases/production/promote", OPERATOR, Set.of("version")),
-    ROLLBACK("POST", "aliases/production/rollback", OPERATOR, Set.of());
+    ROLLBACK("POST", "aliases/production/rollback", OPERATOR, Set.of()),
+    START_ROLLOUT("POST", "aliases/production/rollouts", OPERATOR, Set.of("version")),
+    APPROVE_ROLLOUT("POST", "aliases/production/rollout/approve", OPERATOR, Set.of()),
+    PAUSE_ROLLOUT("POST", "aliases/production/rollout/pause", OPERATOR, Set.of()),
+    RESUME_ROLLOUT("POST", "aliases/production/rollout/resume", OPERATOR, Set.of()),
+    ABORT_ROLLOUT("POST", "aliases/production/rollout/abort", OPERATOR, Set.of());
 
     final String method;
     final String route;
@@ -91,6 +96,12 @@ class AdminBodyShapeTest {
           body.put("reason", NODES.textNode("back to stable"));
           body.put("if_revision", NODES.numberNode(revision));
         }
+        // After the rollback v8 is stable: roll v7 out, its first step waiting for the approval that follows.
+        case START_ROLLOUT -> {
+          body.put("version", NODES.textNode("v7"));
+          body.put("reason", NODES.textNode("v7 again"));
+        }
+        case APPROVE_ROLLOUT, PAUSE_ROLLOUT, RESUME_ROLLOUT, ABORT_ROLLOUT -> body.put("reason", NODES.textNode(name().toLowerCase()));
       }
       return body;
     }
@@ -125,7 +136,11 @@ class AdminBodyShapeTest {
               v7: {artifact: "s3://c/v7", served_model: c, endpoints: [%1$s]}
               v8: {artifact: "s3://c/v8", served_model: c, endpoints: [%1$s]}
             aliases:
-              production: {weights: {v7: 90, v8: 10}, stable: v7}
+              production:
+                weights: {v7: 90, v8: 10}
+                stable: v7
+                slo: {}
+                rollout: {steps: [10, 100], approval_before: [10]}
         """.formatted(url(sim)), Map.of("VIEWER_TOKEN", "viewer-secret", "OPERATOR_TOKEN", OPERATOR, "ADMIN_TOKEN", ADMIN, "SA_KEY", "backend-key"));
   }
 

@@ -17,17 +17,14 @@ import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.RoutingState;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -61,45 +58,6 @@ class SloGuardFleetTest {
   private GatewayMetrics metrics;
   private SloGuard guard;
   private RoutingState routing;
-
-  /** The other replicas; this one ("a") publishes its own (empty) windows. */
-  private static final class FakeFleet implements GuardFleet {
-    volatile boolean leads;
-    volatile boolean cutOff;
-    final List<ReplicaFigures> others = new CopyOnWriteArrayList<>();
-    final List<AliasFigures> published = new CopyOnWriteArrayList<>();
-
-    @Override
-    public boolean leads() {
-      return leads;
-    }
-
-    @Override
-    public boolean shared() {
-      return true;
-    }
-
-    @Override
-    public String replicaId() {
-      return "a";
-    }
-
-    @Override
-    public Future<List<ReplicaFigures>> exchange(List<AliasFigures> figures) {
-      if (cutOff) {
-        return Future.failedFuture(new java.io.IOException("not connected to PostgreSQL"));
-      }
-      published.addAll(figures);
-      if (!leads) {
-        return Future.succeededFuture(List.of());
-      }
-      List<ReplicaFigures> all = new ArrayList<>(others);
-      for (AliasFigures alias : figures) {
-        alias.versions().forEach((version, counts) -> all.add(new ReplicaFigures("a", alias.model(), alias.alias(), version, counts)));
-      }
-      return Future.succeededFuture(all);
-    }
-  }
 
   @BeforeEach
   void openAReplica() throws Exception {

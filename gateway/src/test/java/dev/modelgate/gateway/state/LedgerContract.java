@@ -3,7 +3,6 @@ package dev.modelgate.gateway.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.RegistryFold;
@@ -33,6 +32,28 @@ public abstract class LedgerContract {
   }
 
   @Test
+  public void keepsRolloutEventsWithTheirPlansThroughAReopenAndFoldsThemToTheSameAlias() throws IOException {
+    List<AuditEventDraft> drafts = new ArrayList<>(LedgerEvents.lifecycle().subList(0, 7));
+    drafts.addAll(LedgerEvents.rollouts());
+    List<AuditEvent> appended;
+    try (Ledger ledger = open()) {
+      appended = ledger.appendAll(drafts);
+    }
+    try (Ledger reopened = open()) {
+      List<AuditEvent> replayed = reopened.replay();
+      assertThat(replayed).isEqualTo(appended);
+      assertThat(replayed).extracting(AuditEvent::draft).containsExactlyElementsOf(drafts);
+      Registry folded = RegistryFold.replay(replayed);
+      var production = folded.models().get(LedgerEvents.MODEL).aliases().get("production");
+      assertThat(production.rollout()).isEqualTo(LedgerEvents.rollouts().get(7).change() instanceof dev.modelgate.core.ledger.Change.AliasChanged c
+          ? c.after().rollout() : null);
+      assertThat(production.weights()).isEqualTo(Map.of("v9", 100));
+      assertThat(production.stable()).isEqualTo("v9");
+      assertThat(production.revision()).isEqualTo(13);
+    }
+  }
+
+  @Test
   public void anEmptyStoreHasNoEventsNoRunsAndSeqZero() throws IOException {
     try (Ledger ledger = open()) {
       assertThat(ledger.replay()).isEmpty();
@@ -55,7 +76,7 @@ public abstract class LedgerContract {
     }
     try (Ledger reopened = open()) {
       assertThat(reopened.replay()).isEqualTo(appended);
-      assertThat(reopened.replay()).extracting(AuditEvent::action).contains(Action.values());
+      assertThat(reopened.replay()).extracting(AuditEvent::action).contains(LedgerEvents.LIFECYCLE_ACTIONS);
       assertThat(reopened.lastSeq()).isEqualTo(8);
       Registry stepByStep = Registry.EMPTY;
       for (AuditEvent event : appended) {

@@ -9,6 +9,10 @@ import dev.modelgate.core.registry.HealthCheck;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.core.rollout.Rollout;
+import dev.modelgate.core.rollout.RolloutPhase;
+import dev.modelgate.core.rollout.RolloutPlan;
+import dev.modelgate.core.rollout.RolloutStatus;
 import dev.modelgate.core.slo.SloPolicy;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +24,8 @@ import java.util.Map;
 public final class LedgerEvents {
   public static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
   public static final String MODEL = "support-agent";
+  /** The actions {@link #lifecycle()} holds: every one but the rollouts', which {@link #rollouts()} holds. */
+  public static final Action[] LIFECYCLE_ACTIONS = java.util.Arrays.stream(Action.values()).filter(a -> !a.isRollout()).toArray(Action[]::new);
 
   private LedgerEvents() {}
 
@@ -79,7 +85,7 @@ public final class LedgerEvents {
     return new AliasState(weights, stable, revision);
   }
 
-  /** Every action at least once; each applies to the state the ones before it built. */
+  /** Every action but the rollouts' at least once; each applies to the state the ones before it built. */
   public static List<AuditEventDraft> lifecycle() {
     return List.of(
         config(1, null, declared()),
@@ -90,5 +96,46 @@ public final class LedgerEvents {
         move(6, Action.PROMOTE, "production", state("v7", 3, "v7", 100), state("v8", 4, "v8", 100), "v8 is good"),
         move(7, Action.ROLLBACK, "production", state("v8", 4, "v8", 100), state("v8", 5, "v8", 100), "no-op rollback"),
         config(8, declared(), null));
+  }
+
+  /**
+   * Every rollout action, through two rollouts of production: one completed after a pause and an
+   * approval, one aborted. They apply after the first seven events of {@link #lifecycle()}.
+   */
+  public static List<AuditEventDraft> rollouts() {
+    return List.of(
+        move(8, Action.ROLLOUT_STARTED, "production", state("v8", 5, "v8", 100), rolled(6, v9Rollout(RolloutStatus.RUNNING, 1, 8)), "start v9"),
+        move(9, Action.ROLLOUT_PAUSED, "production", rolled(6, v9Rollout(RolloutStatus.RUNNING, 1, 8)),
+            rolled(7, v9Rollout(RolloutStatus.PAUSED, 1, 8)), "hold for the release freeze"),
+        move(10, Action.ROLLOUT_RESUMED, "production", rolled(7, v9Rollout(RolloutStatus.PAUSED, 1, 8)),
+            rolled(8, v9Rollout(RolloutStatus.RUNNING, 1, 8)), "freeze over"),
+        move(11, Action.ROLLOUT_ADVANCED, "production", rolled(8, v9Rollout(RolloutStatus.RUNNING, 1, 8)),
+            rolled(9, v9Rollout(RolloutStatus.AWAITING_APPROVAL, 1, 8)), "step 1 (50 %) passed"),
+        move(12, Action.ROLLOUT_APPROVED, "production", rolled(9, v9Rollout(RolloutStatus.AWAITING_APPROVAL, 1, 8)),
+            rolled(10, v9Rollout(RolloutStatus.RUNNING, 2, 12)), "looks good"),
+        move(13, Action.ROLLOUT_COMPLETED, "production", rolled(10, v9Rollout(RolloutStatus.RUNNING, 2, 12)),
+            rolled(11, v9Rollout(RolloutStatus.COMPLETED, 2, 12)), "step 2 (100 %) passed"),
+        move(14, Action.ROLLOUT_STARTED, "production", rolled(11, v9Rollout(RolloutStatus.COMPLETED, 2, 12)),
+            rolled(12, v8Rollout(RolloutStatus.RUNNING)), "back to v8 by steps"),
+        move(15, Action.ROLLOUT_ABORTED, "production", rolled(12, v8Rollout(RolloutStatus.RUNNING)),
+            rolled(13, v8Rollout(RolloutStatus.ABORTED)), "changed our minds"));
+  }
+
+  /** Steps of 50 and 100 %, the second one approved by hand. */
+  public static RolloutPlan plan() {
+    return new RolloutPlan(List.of(50, 100), Duration.ofMinutes(10), 200, List.of(100), null, null);
+  }
+
+  private static Rollout v9Rollout(RolloutStatus status, int step, int enteredSecond) {
+    return new Rollout("v9", "v8", plan(), status, RolloutPhase.STEP, step, T0.plusSeconds(8), T0.plusSeconds(enteredSecond), "alice", 0);
+  }
+
+  private static Rollout v8Rollout(RolloutStatus status) {
+    return new Rollout("v8", "v9", plan(), status, RolloutPhase.STEP, 1, T0.plusSeconds(14), T0.plusSeconds(14), "alice", 0);
+  }
+
+  /** The alias at {@code revision} as {@code rollout} leaves it. */
+  public static AliasState rolled(long revision, Rollout rollout) {
+    return new AliasState(Map.of(), rollout.from(), revision - 1).with(rollout);
   }
 }

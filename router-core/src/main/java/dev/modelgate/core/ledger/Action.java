@@ -9,7 +9,14 @@ public enum Action {
   PROMOTE,
   ROLLBACK,
   AUTO_ROLLBACK,
-  CONFIG;
+  CONFIG,
+  ROLLOUT_STARTED,
+  ROLLOUT_ADVANCED,
+  ROLLOUT_PAUSED,
+  ROLLOUT_RESUMED,
+  ROLLOUT_APPROVED,
+  ROLLOUT_COMPLETED,
+  ROLLOUT_ABORTED;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);
 
@@ -35,9 +42,19 @@ public enum Action {
     throw new IllegalArgumentException("'" + wireName + "' is not an action (expected one of: " + expected + ")");
   }
 
-  /** True for the four actions that move an alias's weights and carry an {@link Change.AliasChanged}. */
+  /** True for the actions that move an alias and carry an {@link Change.AliasChanged}: all but {@code register_version} and {@code config}. */
   public boolean changesAlias() {
-    return this == SET_WEIGHTS || this == PROMOTE || this == ROLLBACK || this == AUTO_ROLLBACK;
+    return this != REGISTER_VERSION && this != CONFIG;
+  }
+
+  /** True for the {@code rollout_*} actions, whose {@code after} carries the alias's rollout and the weights it implies. */
+  public boolean isRollout() {
+    return wireName.startsWith("rollout_");
+  }
+
+  /** The action that records a rollout's {@code kind} of move ({@code auto_rollback} for a rollback). */
+  public static Action of(dev.modelgate.core.rollout.Transition.Kind kind) {
+    return fromWireName(kind.action());
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
+import dev.modelgate.core.rollout.Rollout;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,14 @@ import java.util.Objects;
  * a stale view) and {@code after.revision} must be {@code before.revision + 1}. {@code promote}
  * must end at 100 % of its new stable version; the rollbacks at 100 % of the unchanged stable one.
  * Only {@code set_weights} may create an alias ({@code before == null}, revision 1).
+ *
+ * <h2>Rollouts</h2>
+ * The {@code rollout_*} actions carry the alias's rollout in {@code after} with exactly the weights
+ * and stable it implies ({@link AliasState#with}), so a replay rebuilds both together. While a
+ * rollout is under way the other moves are refused (abort it first), except its own
+ * {@code auto_rollback}, which ends it {@code rolled_back}; a config edit of the alias's routing
+ * made meanwhile is not applied (its policy is). Every other move keeps the alias's finished rollout, for the
+ * status view, until the next one starts.
  *
  * <h2>Config declarations: how the file meets runtime changes</h2>
  * A {@code config} event carries what the file declared last time ({@code before}) and declares now
@@ -215,6 +224,7 @@ public final class RegistryFold {
       }
       default -> { }
     }
+    rolloutRules(model, event, live, after, path, problems);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -222,8 +232,53 @@ public final class RegistryFold {
     // A validated move is one revision on from the live alias, whose layout it moves.
     aliases.put(event.alias(), live == null
         ? new Alias(event.alias(), after.weights(), stable, after.revision(), null, null)
-        : live.withWeights(after.weights(), stable));
+        : live.moved(after.weights(), stable, carriesRollout(event, after) ? after.rollout() : live.rollout()));
     return withParts(model, model.versions(), aliases);
+  }
+
+  // A rollout event carries the rollout and exactly the routing it implies; any other move of an
+  // alias being rolled out would leave the two disagreeing, so it is refused (the rollout's own
+  // auto_rollback, which carries the rollout, aside).
+  private static boolean carriesRollout(AuditEvent event, AliasState after) {
+    return event.action().isRollout() || (event.action() == Action.AUTO_ROLLBACK && after.rollout() != null);
+  }
+
+  private static void rolloutRules(Model model, AuditEvent event, Alias live, AliasState after, String path, List<String> problems) {
+    Rollout running = live == null || live.rollout() == null || live.rollout().status().isTerminal() ? null : live.rollout();
+    Rollout next = after.rollout();
+    if (!carriesRollout(event, after)) {
+      if (running != null) {
+        problems.add(path + ": a rollout of " + running.version() + " is " + running.status().wireName()
+            + " (expected: abort it before moving the alias by hand)");
+      } else if (next != null) {
+        problems.add(path + ".rollout: " + event.action() + " carries no rollout (expected: only rollout events and their auto_rollback do)");
+      }
+      return;
+    }
+    if (next == null) {
+      problems.add(path + ".rollout: missing (expected: " + event.action() + " carries the alias's rollout)");
+      return;
+    }
+    if (!model.versions().containsKey(next.version())) {
+      problems.add(path + ".rollout.version: names unknown version '" + next.version() + "'");
+    }
+    if (event.action() == Action.ROLLOUT_STARTED) {
+      if (running != null) {
+        problems.add(path + ": a rollout of " + running.version() + " is " + running.status().wireName() + " already (expected: abort it first)");
+      }
+      if (live != null && !next.from().equals(live.stable())) {
+        problems.add(path + ".rollout.from: '" + next.from() + "' (expected: the alias's stable version '" + live.stable() + "')");
+      }
+    } else if (running == null) {
+      problems.add(path + ": no rollout in progress (expected: " + event.action() + " of a started rollout)");
+    } else if (!running.version().equals(next.version()) || !running.startedAt().equals(next.startedAt())) {
+      problems.add(path + ".rollout: moves a rollout of " + next.version() + " while the alias's is of " + running.version());
+    }
+    AliasState implied = new AliasState(Map.of(), after.stable(), after.revision() - 1).with(next);
+    if (!implied.sameRouting(after)) {
+      problems.add(path + ": weights " + after.weights() + " stable " + after.stable() + " (expected: " + implied.weights()
+          + " stable " + implied.stable() + ", what the rollout implies)");
+    }
   }
 
   private static Model declare(Model live, String name, Change.ModelDeclared declared, List<String> problems) {
@@ -270,11 +325,12 @@ public final class RegistryFold {
     AliasState live = AliasState.of(runtime);
     AliasState declared = AliasState.of(wanted);
     boolean fileUnchanged = was != null && AliasState.of(was).sameRouting(declared);
-    AliasState routing = fileUnchanged || live.sameRouting(declared)
+    // A rollout under way owns the alias's routing: a file edit of it meanwhile is not applied.
+    AliasState routing = fileUnchanged || live.sameRouting(declared) || live.rollingOut()
         ? live
         : new AliasState(declared.weights(), declared.stable(), live.revision() + 1);
     return new Alias(wanted.name(), routing.weights(), routing.stable(), routing.revision(), wanted.slo(), wanted.sticky(),
-        runtime.layout());
+        runtime.layout(), routing.rollout());
   }
 
   private static Model withParts(Model model, Map<String, ModelVersion> versions, Map<String, Alias> aliases) {

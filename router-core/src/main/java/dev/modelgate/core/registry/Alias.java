@@ -2,6 +2,7 @@ package dev.modelgate.core.registry;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.rollout.Rollout;
 import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.split.BucketLayout;
 import java.util.Collections;
@@ -27,9 +28,11 @@ import java.util.Objects;
  * @param layout which version owns each bucket; given the previous alias's layout (or {@code null}
  *     for a new alias, which starts contiguous); {@code null} only while the weights break the
  *     rules ({@link RegistryRules} reports them)
+ * @param rollout the alias's latest rollout, as the ledger recorded it, or {@code null} for none;
+ *     runtime state like the weights, never declared by the config file
  */
 public record Alias(String name, Map<String, Integer> weights, String stable, long revision, SloPolicy slo, StickyKey sticky,
-    BucketLayout layout) {
+    BucketLayout layout, Rollout rollout) {
 
   public Alias {
     requireNonNull(name, "name");
@@ -42,24 +45,36 @@ public record Alias(String name, Map<String, Integer> weights, String stable, lo
     }
   }
 
+  /** An alias without a rollout. */
+  public Alias(String name, Map<String, Integer> weights, String stable, long revision, SloPolicy slo, StickyKey sticky,
+      BucketLayout layout) {
+    this(name, weights, stable, revision, slo, sticky, layout, null);
+  }
+
   /** A new alias: its buckets are laid out contiguously. */
   public Alias(String name, Map<String, Integer> weights, String stable, long revision, SloPolicy slo, StickyKey sticky) {
     this(name, weights, stable, revision, slo, sticky, null);
   }
 
+  /** This alias at its next revision, its layout moved to {@code newWeights}, with {@code newRollout}. */
+  public Alias moved(Map<String, Integer> newWeights, String newStable, Rollout newRollout) {
+    return new Alias(name, newWeights, newStable, revision + 1, slo, sticky, layout, newRollout);
+  }
+
   /** This alias at its next revision, its layout moved to {@code newWeights}. */
   public Alias withWeights(Map<String, Integer> newWeights, String newStable) {
-    return new Alias(name, newWeights, newStable, revision + 1, slo, sticky, layout);
+    return moved(newWeights, newStable, rollout);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof Alias other && revision == other.revision && name.equals(other.name) && weights.equals(other.weights)
-        && stable.equals(other.stable) && Objects.equals(slo, other.slo) && Objects.equals(sticky, other.sticky);
+        && stable.equals(other.stable) && Objects.equals(slo, other.slo) && Objects.equals(sticky, other.sticky)
+        && Objects.equals(rollout, other.rollout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, weights, stable, revision, slo, sticky);
+    return Objects.hash(name, weights, stable, revision, slo, sticky, rollout);
   }
 }
