@@ -7,7 +7,7 @@ import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
-import dev.modelgate.core.ledger.RegistryFold;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
@@ -44,12 +44,20 @@ import java.util.logging.Logger;
  * number of times, so checks such as {@code if_revision} hold fleet-wide. {@link #catchUp()} folds
  * their events when the store announces them. Events another replica wrote reach this replica's
  * routing and guard memory, not its listeners (webhooks read a fleet's events from the ledger themselves).
+ *
+ * <p><b>Snapshots.</b> Every {@value #SNAPSHOT_EVERY} events the plane saves what it has folded
+ * ({@link LedgerState}) as the ledger's snapshot, in a task of its own queued on the writer, so the
+ * change that crossed the mark is answered first. Start-up then folds that snapshot and the events
+ * after it instead of the whole history, however long the ledger grows. Every replica of a fleet
+ * folds every event and may save one; a failed save is a warning, the events being the truth.
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
   static final String CONFIG_ACTOR = "config";
   // Each retry follows another replica's successful append, so running out takes sustained contention.
   private static final int MAX_ATTEMPTS = 10;
+  /** Events between snapshots: start-up replays at most about this many, a few seconds' worth at worst. */
+  static final int SNAPSHOT_EVERY = 10_000;
 
   private final Ledger ledger;
   private final RoutingState routing;
@@ -58,6 +66,10 @@ public final class ControlPlane {
   private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
   // Written on the writer thread only.
   private volatile GuardMemory guardMemory = GuardMemory.EMPTY;
+  // What the routing table and guard memory were folded from; written on the writer thread only.
+  private volatile LedgerState state = LedgerState.EMPTY;
+  // The seq of the last snapshot saved or queued; writer thread only.
+  private long snapshotSeq;
   private final AtomicBoolean catchUpQueued = new AtomicBoolean();
   // Set, on the writer thread, when another replica's event cannot be applied here; then nothing more is.
   private volatile String stuck;
@@ -87,21 +99,25 @@ public final class ControlPlane {
     ControlPlane plane = new ControlPlane(requireNonNull(ledger, "ledger"), requireNonNull(routing, "routing"),
         requireNonNull(writer, "writer"), requireNonNull(clock, "clock"));
     plane.listeners.addAll(listeners);
-    List<AuditEvent> events;
     try {
-      events = ledger.replay();
-      routing.install(routing.build(RegistryFold.replay(events)));
-      plane.guardMemory = GuardMemory.of(events, ledger.breachRuns());
+      Ledger.Replay replay = ledger.replay();
+      LedgerState state = replay.fold();
+      routing.install(routing.build(state.registry()));
+      plane.state = state;
+      plane.snapshotSeq = replay.snapshot().seq();
+      // The last auto_rollback of each alias is all the history the guard's cooldowns need.
+      plane.guardMemory = GuardMemory.of(state.autoRollbacks(), ledger.breachRuns());
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot read the ledger: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("state: the ledger cannot be applied: " + e.getMessage(), e);
     }
     try {
-      plane.declareAgainstLatest(events, declared);
+      plane.declareAgainstLatest(declared);
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot write the ledger: " + e.getMessage(), e);
     }
+    plane.snapshotWhenDue();
     return plane;
   }
 
@@ -114,19 +130,17 @@ public final class ControlPlane {
    */
   public Future<Integer> redeclare(Registry declared) {
     requireNonNull(declared, "declared");
-    return writer.executeBlocking(() -> declareAgainstLatest(ledger.replay(), declared));
+    return writer.executeBlocking(() -> declareAgainstLatest(declared));
   }
 
   // Replicas started with one file (or watching it) race to record it: the losers fold the winner's
   // events, and then find nothing, or only what is still missing, to declare.
-  private int declareAgainstLatest(List<AuditEvent> replayed, Registry declared) throws IOException {
-    List<AuditEvent> events = replayed;
+  private int declareAgainstLatest(Registry declared) throws IOException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return declare(RegistryFold.lastDeclared(events), declared);
+        return declare(state.declared(), declared);
       } catch (AppendConflictException e) {
         afterConflict(attempt, e);
-        events = ledger.replay();
       }
     }
   }
@@ -215,8 +229,10 @@ public final class ControlPlane {
     if (events.isEmpty()) {
       return 0;
     }
+    LedgerState next;
     try {
-      routing.install(routing.build(RegistryFold.applyAll(routing.table().registry(), events)));
+      next = state.applyAll(events);
+      routing.install(routing.build(next.registry()));
     } catch (IllegalArgumentException e) {
       // The ledger has moved past these events; folding later ones on top of the gap would build a state nobody wrote.
       stuck = "state: seq " + events.get(0).seq() + " to " + events.get(events.size() - 1).seq() + ", written by another replica,"
@@ -225,9 +241,11 @@ public final class ControlPlane {
       LOG.severe(stuck);
       throw new IllegalStateException(stuck, e);
     }
+    state = next;
     for (AuditEvent event : events) {
       guardMemory = guardMemory.apply(event);
     }
+    snapshotWhenDue();
     return events.size();
   }
 
@@ -244,16 +262,35 @@ public final class ControlPlane {
     for (AuditEventDraft draft : drafts) {
       numbered.add(draft.withSeq(++seq));
     }
-    RoutingTable table = routing.build(RegistryFold.applyAll(routing.table().registry(), numbered));
+    LedgerState next = state.applyAll(numbered);
+    RoutingTable table = routing.build(next.registry());
     List<AuditEvent> events = ledger.appendAll(drafts);
     routing.install(table);
+    state = next;
     for (AuditEvent event : events) {
       guardMemory = guardMemory.apply(event);
       for (Consumer<AuditEvent> listener : listeners) {
         listener.accept(event);
       }
     }
+    snapshotWhenDue();
     return events;
+  }
+
+  // On the writer thread (or in open, before it runs anything): queues a snapshot once enough events have followed the last.
+  private void snapshotWhenDue() {
+    if (state.seq() - snapshotSeq < SNAPSHOT_EVERY) {
+      return;
+    }
+    snapshotSeq = state.seq();
+    writer.executeBlocking(() -> {
+      // Whatever was folded by the time the writer gets here: the ledger is at that seq too.
+      LedgerState folded = state;
+      ledger.saveSnapshot(folded);
+      LOG.fine(() -> "state: saved a snapshot at seq " + folded.seq());
+      return null;
+    }).onFailure(e -> LOG.warning("state: could not save a snapshot of the ledger (" + e.getMessage()
+        + "); start-up replays from the previous one, and the next is tried " + SNAPSHOT_EVERY + " events on"));
   }
 
   /**
