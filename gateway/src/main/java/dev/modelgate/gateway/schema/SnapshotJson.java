@@ -13,6 +13,7 @@ import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +25,12 @@ import java.util.function.Supplier;
  * <pre>
  * {"format":1,"seq":120000,"ledger_bytes":51234567,"ledger_lines":120800,
  *  "models":{"support-agent":{…as a config event's after, revisions as they are now…}},
- *  "layouts":{"support-agent":{"production":["v7","v7",…100 version ids, one per bucket]}},
+ *  "layouts":{"support-agent":{"production":[{"version":"v7","buckets":80},{"version":"v9","buckets":10},…]}},
  *  "declared":{"support-agent":{…as the config file last declared it…}},
  *  "auto_rollbacks":[{…the last auto_rollback event of each alias…}]}
  * </pre>
- * Models reuse {@link ModelJson}; aliases' bucket layouts, which no event carries, sit beside them.
+ * Models reuse {@link ModelJson}; aliases' bucket layouts, which no event carries, sit beside them
+ * as runs of buckets, in bucket order.
  * {@code ledger_bytes} and {@code ledger_lines} say where the file store's events after {@code seq}
  * start; PostgreSQL leaves them out. A document of another {@code format} is refused, so a release
  * that changes what a snapshot holds falls back to replaying the events rather than misread it.
@@ -39,11 +41,18 @@ public record SnapshotJson(
     Long ledgerBytes,
     Long ledgerLines,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> models,
-    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, Map<String, List<String>>> layouts,
+    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, Map<String, List<Run>>> layouts,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> declared,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<EventJson> autoRollbacks) {
 
   public static final int FORMAT = 1;
+
+  /** {@code buckets} consecutive buckets owned by {@code version}. */
+  public record Run(@Required String version, @Required @JsonPropertyDescription("an integer from 1 to 100") Integer buckets) {
+    public Run {
+      Ranges.check("buckets", buckets, 1, "an integer from 1 to 100");
+    }
+  }
 
   public SnapshotJson {
     if (!Integer.valueOf(FORMAT).equals(format)) {
@@ -58,11 +67,11 @@ public record SnapshotJson(
    */
   public static String write(LedgerState state, Long ledgerBytes, Long ledgerLines) {
     Map<String, ModelJson> models = new LinkedHashMap<>();
-    Map<String, Map<String, List<String>>> layouts = new LinkedHashMap<>();
+    Map<String, Map<String, List<Run>>> layouts = new LinkedHashMap<>();
     state.registry().models().forEach((name, model) -> {
       models.put(name, ModelJson.of(model));
-      Map<String, List<String>> owners = new LinkedHashMap<>();
-      model.aliases().forEach((alias, a) -> owners.put(alias, a.layout().owners()));
+      Map<String, List<Run>> owners = new LinkedHashMap<>();
+      model.aliases().forEach((alias, a) -> owners.put(alias, runs(a.layout().owners())));
       layouts.put(name, owners);
     });
     Map<String, ModelJson> declared = new LinkedHashMap<>();
@@ -117,21 +126,44 @@ public record SnapshotJson(
 
   // Each alias gets the layout its history built; one the snapshot lacks, or that breaks the weights, is refused.
   private Model withLayouts(String name, Model model) {
-    Map<String, List<String>> owners = layouts.getOrDefault(name, Map.of());
+    Map<String, List<Run>> owners = layouts.getOrDefault(name, Map.of());
     Map<String, Alias> aliases = new LinkedHashMap<>();
     model.aliases().forEach((aliasName, alias) -> {
       String path = "layouts." + name + "." + aliasName;
-      List<String> recorded = owners.get(aliasName);
+      List<Run> recorded = owners.get(aliasName);
       if (recorded == null) {
         throw new SchemaException(path, "missing (expected: the alias's " + TrafficSplit.BUCKETS + " bucket owners)");
       }
-      BucketLayout layout = part(path, () -> BucketLayout.of(recorded));
+      BucketLayout layout = part(path, () -> BucketLayout.of(owners(recorded)));
       if (alias.layout() != null && !layout.moveTo(alias.weights()).equals(layout)) {
         throw new SchemaException(path, layout + " (expected: a layout giving each version its weight " + alias.weights() + ")");
       }
       aliases.put(aliasName, new Alias(aliasName, alias.weights(), alias.stable(), alias.revision(), alias.slo(), alias.sticky(), layout));
     });
     return new Model(name, model.defaultAlias(), model.description(), model.owner(), model.tags(), model.versions(), aliases);
+  }
+
+  private static List<Run> runs(List<String> owners) {
+    List<Run> runs = new ArrayList<>();
+    int start = 0;
+    for (int bucket = 1; bucket <= owners.size(); bucket++) {
+      if (bucket == owners.size() || !owners.get(bucket).equals(owners.get(start))) {
+        runs.add(new Run(owners.get(start), bucket - start));
+        start = bucket;
+      }
+    }
+    return runs;
+  }
+
+  private static List<String> owners(List<Run> runs) {
+    List<String> owners = new ArrayList<>(TrafficSplit.BUCKETS);
+    for (Run run : runs) {
+      if (owners.size() + run.buckets() > TrafficSplit.BUCKETS) {
+        throw new IllegalArgumentException("runs of more than " + TrafficSplit.BUCKETS + " buckets (expected: " + TrafficSplit.BUCKETS + ")");
+      }
+      owners.addAll(Collections.nCopies(run.buckets(), run.version()));
+    }
+    return owners;
   }
 
   private static <T> T part(String path, Supplier<T> build) {

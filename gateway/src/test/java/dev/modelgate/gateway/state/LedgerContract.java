@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
@@ -23,6 +24,9 @@ public abstract class LedgerContract {
 
   /** Opens the store under test on this test's storage; a second call opens the same storage again. */
   protected abstract Ledger open() throws IOException;
+
+  /** Damages the newest snapshot in storage, as a torn write or a disk fault would; the ledger is closed. */
+  protected abstract void damageNewestSnapshot() throws IOException;
 
   private static List<AuditEvent> appendLifecycle(Ledger ledger) throws IOException {
     List<AuditEvent> appended = new ArrayList<>();
@@ -121,6 +125,66 @@ public abstract class LedgerContract {
     }
     try (Ledger again = open()) {
       assertThat(again.breachRuns()).containsExactly(productionLater);
+    }
+  }
+
+  @Test
+  public void aReopenFoldsTheNewestSnapshotAndOnlyTheEventsAfterItAndTheAuditStillAnswersFromSeqOne() throws IOException {
+    List<AuditEventDraft> drafts = LedgerEvents.lifecycle();
+    List<AuditEvent> all = new ArrayList<>();
+    LedgerState atFour;
+    try (Ledger ledger = open()) {
+      all.addAll(ledger.appendAll(drafts.subList(0, 2)));
+      all.add(ledger.append(drafts.get(2)));
+      all.add(ledger.append(drafts.get(3)));
+      atFour = LedgerState.EMPTY.applyAll(all);
+      ledger.saveSnapshot(atFour);
+      ledger.saveSnapshot(atFour);
+      assertThatThrownBy(() -> ledger.saveSnapshot(LedgerState.EMPTY.applyAll(all.subList(0, 3))))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq 3 of a ledger at seq 4");
+      all.addAll(ledger.appendAll(drafts.subList(4, 7)));
+    }
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot().seq()).isEqualTo(4);
+      assertThat(replay.snapshot()).isEqualTo(atFour);
+      assertThat(replay.snapshot().autoRollbacks()).extracting(AuditEvent::seq).containsExactly(4L);
+      assertThat(replay.tail()).isEqualTo(all.subList(4, 7));
+      assertThat(replay.fold()).isEqualTo(LedgerState.EMPTY.applyAll(all));
+      assertThat(reopened.lastSeq()).isEqualTo(7);
+      assertThat(reopened.since(0, 2, null, null)).isEqualTo(all.subList(0, 2));
+      assertThat(reopened.since(0, 100, null, "production")).extracting(AuditEvent::seq).containsExactly(3L, 4L, 6L, 7L);
+      assertThat(reopened.append(drafts.get(7)).seq()).isEqualTo(8);
+    }
+  }
+
+  @Test
+  public void aDamagedNewestSnapshotIsSkippedForTheOneBeforeItAndTwoForTheWholeLedger() throws IOException {
+    List<AuditEventDraft> drafts = LedgerEvents.lifecycle();
+    List<AuditEvent> all = new ArrayList<>();
+    try (Ledger ledger = open()) {
+      for (AuditEventDraft draft : drafts.subList(0, 6)) {
+        all.add(ledger.append(draft));
+        if (all.size() >= 3) {
+          ledger.saveSnapshot(LedgerState.EMPTY.applyAll(all));
+        }
+      }
+    }
+    LedgerState whole = LedgerState.EMPTY.applyAll(all);
+    damageNewestSnapshot();
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      // Snapshots at 3 to 6 were saved, the newest two kept: 5 and 6, and 6 is damaged.
+      assertThat(replay.snapshot().seq()).isEqualTo(5);
+      assertThat(replay.tail()).isEqualTo(all.subList(5, 6));
+      assertThat(replay.fold()).isEqualTo(whole);
+    }
+    damageNewestSnapshot();
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot()).isEqualTo(LedgerState.EMPTY);
+      assertThat(replay.tail()).isEqualTo(all);
+      assertThat(replay.fold()).isEqualTo(whole);
     }
   }
 }
