@@ -316,6 +316,12 @@ public final class FileLedger implements Ledger {
       if (failure != null) {
         throw new IOException(file + ": no appends after a failed write (" + failure.getMessage() + "); restart to re-read the ledger", failure);
       }
+      if (lastSeq == 0) {
+        // Snapshots beside an empty ledger belong to a history that is gone (an import starts a new one).
+        for (long stale : snapshotSeqs(dir)) {
+          Files.deleteIfExists(dir.resolve(SNAPSHOT_PREFIX + stale + SNAPSHOT_SUFFIX));
+        }
+      }
       List<AuditEvent> appended = new ArrayList<>(drafts.size());
       StringBuilder text = new StringBuilder(drafts.size() * 512);
       if (drafts.size() > 1) {

@@ -259,9 +259,12 @@ public final class PostgresLedger implements Ledger {
     }
     long first = events.get(0).seq();
     long last = events.get(events.size() - 1).seq();
+    // Snapshots in a database without events belong to a history that is gone (an import starts a new one).
+    String clearStale = first == 1 ? "DELETE FROM modelgate_snapshots" : "SELECT 1";
     Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
         .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
         .executeBatch(rows)
+        .compose(inserted -> connection.query(clearStale).execute())
         .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last)))));
     Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
         Database.isUniqueViolation(failure) ? new AppendConflictException(first) : failure));
