@@ -9,6 +9,7 @@ import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.postgres.PostgresLedger;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -92,6 +93,9 @@ final class StateCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (Files.exists(out)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--out: " + out + " already exists (expected: a new file; export never overwrites)");
+      }
       return withLedger(config, (ledger, where) -> LedgerTransfer.export(ledger, out, where), spec);
     }
   }
@@ -110,6 +114,9 @@ final class StateCommand implements Runnable {
 
     @Override
     public Integer call() {
+      if (!Files.isRegularFile(in)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--in: " + in + " is not a file (expected: a file written by state export)");
+      }
       return withLedger(config, (ledger, where) -> LedgerTransfer.importInto(ledger, in, where), spec);
     }
   }

@@ -135,8 +135,11 @@ class StateCommandTest {
     assertThat(again.exitCode()).isEqualTo(1);
     assertThat(again.err()).contains("already holds 5 events (expected: an empty ledger");
     Run overwrite = run("state", "export", "--config", postgresConfig.toString(), "--out", exported.toString());
-    assertThat(overwrite.exitCode()).isEqualTo(1);
-    assertThat(overwrite.err()).contains("already exists (expected: a new file");
+    assertThat(overwrite.exitCode()).isEqualTo(2);
+    assertThat(overwrite.err()).contains("--out: " + exported + " already exists (expected: a new file");
+    Run missing = run("state", "import", "--config", postgresConfig.toString(), "--in", dir.resolve("nowhere.jsonl").toString());
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err()).contains("--in: " + dir.resolve("nowhere.jsonl") + " is not a file");
   }
 
   @Test
