@@ -11,11 +11,11 @@
 #      records the config's models as config events, so "empty" is the smallest real ledger;
 #   2. the long ledger is made the way an operator would move one: the config events of run 1,
 #      then set_weights moves of one alias (90/10 and 80/20 in turn, each revision one on) up to
-#      --events minus 9,999, as JSON lines, loaded by `modelgate state import` into a new state dir
+#      --events minus 999, as JSON lines, loaded by `modelgate state import` into a new state dir
 #      (batched appends; the import saves a snapshot at its last seq);
-#   3. 9,999 more moves appended to that ledger as batch lines, as the gateway writes them: the tail
-#      a start-up folds when the writer's last snapshot (every 10,000 events) is as old as it gets;
-#   4. `serve` on it, --runs times: the snapshot plus 9,999 events; /readyz, then the audit API's
+#   3. 999 more moves appended to that ledger as batch lines, as the gateway writes them: the tail
+#      a start-up folds when the writer's last snapshot (every 1,000 events) is as old as it gets;
+#   4. `serve` on it, --runs times: the snapshot plus 999 events; /readyz, then the audit API's
 #      seq 1 (which the events before the snapshot must still answer) is fetched and checked.
 # Each start is timed from launch until GET /readyz answers 200 (polled every 50 ms); CPU time
 # (utime + stime) from /proc/PID/stat and VmRSS once ready. Every process is stopped by its PID.
@@ -31,7 +31,7 @@ TIMEOUT=300
 BUILD=1
 KEEP=0
 OUT="$ROOT/benchmarks/RESULTS-ledger-snapshots.md"
-TAIL=9999
+TAIL=999
 TOKEN=bench-token
 
 while [[ $# -gt 0 ]]; do
@@ -166,8 +166,8 @@ with open(path, "a") as out:
     lines = []
     for i in range(count):
         seq = first_seq + i
-        if mode == "batches" and i % 10000 == 0:
-            lines.append('{"batch":%d}' % min(10000, count - i))
+        if mode == "batches" and i % 100 == 0 and count - i > 1:
+            lines.append('{"batch":%d}' % min(100, count - i))
         lines.append(move(seq, revision))
         revision += 1
         if len(lines) >= 50000:

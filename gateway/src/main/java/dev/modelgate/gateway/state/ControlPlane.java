@@ -56,8 +56,11 @@ public final class ControlPlane {
   static final String CONFIG_ACTOR = "config";
   // Each retry follows another replica's successful append, so running out takes sustained contention.
   private static final int MAX_ATTEMPTS = 10;
-  /** Events between snapshots: start-up replays at most about this many, a few seconds' worth at worst. */
-  static final int SNAPSHOT_EVERY = 10_000;
+  /**
+   * Events between snapshots: start-up folds at most about this many after the snapshot, a fraction
+   * of a second; a snapshot costs one registry's JSON, written at most once per this many changes.
+   */
+  static final int SNAPSHOT_EVERY = 1_000;
 
   private final Ledger ledger;
   private final RoutingState routing;
