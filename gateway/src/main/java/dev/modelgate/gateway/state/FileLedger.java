@@ -240,7 +240,7 @@ public final class FileLedger implements Ledger {
     }
   }
 
-  /** A snapshot's state and where the events after it start in the file; seq 0 at the top for none. */
+  /** A snapshot's state and where the events after it start in the file; {@link #NONE}: the whole file. */
   private record Snapshot(LedgerState state, long bytes, long lines) {
     static final Snapshot NONE = new Snapshot(LedgerState.EMPTY, 0, 0);
   }
@@ -382,7 +382,13 @@ public final class FileLedger implements Ledger {
           continue;
         }
         if (++seq > afterSeq) {
-          AuditEvent event = EventJson.read(lines.bytes(), 0, lines.length());
+          AuditEvent event;
+          try {
+            event = EventJson.read(lines.bytes(), 0, lines.length());
+          } catch (IllegalArgumentException e) {
+            // Lines before the last snapshot are not read at start-up, so damage there shows here first.
+            throw new IOException(file + ": seq " + seq + " at byte offset " + lines.offset() + " cannot be read: " + e.getMessage(), e);
+          }
           if ((model == null || model.equals(event.model())) && (alias == null || alias.equals(event.alias()))) {
             found.add(event);
           }
