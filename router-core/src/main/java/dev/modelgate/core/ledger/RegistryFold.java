@@ -124,16 +124,7 @@ public final class RegistryFold {
    * @throws RefusedEventException for the first event out of sequence or that does not apply
    */
   public static Registry replay(List<AuditEvent> events) {
-    Map<String, Model> models = new LinkedHashMap<>();
-    long expected = 1;
-    for (AuditEvent event : events) {
-      if (event.seq() != expected) {
-        throw new RefusedEventException(event, List.of("out of sequence (expected: seq " + expected + ")"));
-      }
-      apply(models, event);
-      expected++;
-    }
-    return new Registry(models);
+    return LedgerState.EMPTY.applyAll(events).registry();
   }
 
   /**
