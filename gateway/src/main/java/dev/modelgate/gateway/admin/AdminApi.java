@@ -27,6 +27,7 @@ import dev.modelgate.gateway.schema.SetWeightsRequest;
 import dev.modelgate.gateway.schema.VersionJson;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.state.StateHealth;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
@@ -70,7 +71,12 @@ public final class AdminApi {
     return auth;
   }
 
-  /** How long after its head a request's body may take to arrive. */
+  /** Whether the state store answers, for {@code /healthz}. */
+  StateHealth stateHealth() {
+    return controlPlane.health();
+  }
+
+    /** How long after its head a request's body may take to arrive. */
   Duration readTimeout() {
     return readTimeout;
   }

@@ -30,6 +30,16 @@ final class AdminError extends RuntimeException {
     return new AdminError(422, "invalid_change", message, param);
   }
 
+  /**
+   * The state store cannot be reached: nothing was acknowledged. A write already sent may still have
+   * committed; the audit log says, once the store is back.
+   */
+  static AdminError stateUnavailable(String problem) {
+    return new AdminError(503, "state_unavailable", "The gateway's state store cannot be reached, so nothing was changed or read: "
+        + problem + ". Routing goes on unchanged. Retry once GET /healthz says \"state\": \"ok\"; a change sent just as the store went"
+        + " away may have been recorded, so read the alias or the audit log first.", null);
+  }
+
   String type() {
     return switch (status) {
       case 401 -> "authentication_error";

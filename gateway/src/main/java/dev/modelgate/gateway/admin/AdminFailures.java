@@ -3,6 +3,7 @@ package dev.modelgate.gateway.admin;
 import dev.modelgate.core.ledger.RefusedEventException;
 import dev.modelgate.core.registry.InvalidRegistryException;
 import dev.modelgate.gateway.openai.OpenAiError;
+import dev.modelgate.gateway.state.StateUnavailableException;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -13,7 +14,8 @@ import java.util.logging.Logger;
 
 /**
  * The admin port's one failure handler. It answers the project's own refusals with their status:
- * an {@link AdminError}, a change the fold or the registry rules refuse (422), and the statuses
+ * an {@link AdminError}, a change the fold or the registry rules refuse (422), a state store that
+ * cannot be reached (503 {@code state_unavailable}: a fleet's PostgreSQL is down), and the statuses
  * Vert.x Web's handlers fail with on their own (413 for a body over the limit, 400 for a request
  * that cannot be read, 404 and 405 from routing). Anything else is a bug: logged with its stack
  * trace and answered 500, never mistaken for the caller's fault.
@@ -54,6 +56,9 @@ final class AdminFailures {
     // The fold and the registry rules name the path of every problem: the change is invalid.
     if (failure instanceof RefusedEventException || failure instanceof InvalidRegistryException) {
       return AdminError.unprocessable(failure.getMessage(), null);
+    }
+    if (failure instanceof StateUnavailableException unavailable) {
+      return AdminError.stateUnavailable(unavailable.getMessage());
     }
     return null;
   }

@@ -192,6 +192,14 @@ public final class GatewayMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** Reports whether this replica cannot reach its state store now (1) or can (0): {@code /healthz} says {@code degraded} meanwhile. */
+  public void stateDegraded(java.util.function.BooleanSupplier degraded) {
+    Gauge.builder("modelgate_state_degraded", degraded, d -> d.getAsBoolean() ? 1 : 0)
+        .description("1 while this replica cannot reach its state store (routing goes on, admin changes answer 503), else 0")
+        .strongReference(true)
+        .register(registry);
+  }
+
   /**
    * The counters of the webhook at {@code index} in the config, labelled by that index and its
    * configured host: values fixed by the config, never by an event. Registered at once, so every

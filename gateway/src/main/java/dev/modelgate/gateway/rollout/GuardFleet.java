@@ -45,6 +45,9 @@ public interface GuardFleet {
   /** Whether other replicas may publish too, so evidence names each replica's counts. */
   boolean shared();
 
+  /** This replica's id ({@code server.replica_id}), as its figures are published under. */
+  String replicaId();
+
   /**
    * Publishes this replica's figures of the aliases being evaluated; on the leader, completes with
    * every replica's figures of those aliases published within their windows (this replica's
@@ -67,13 +70,23 @@ public interface GuardFleet {
       }
 
       @Override
+      public String replicaId() {
+        return replicaId;
+      }
+
+      @Override
       public Future<List<ReplicaFigures>> exchange(List<AliasFigures> figures) {
-        List<ReplicaFigures> own = new ArrayList<>();
-        for (AliasFigures alias : figures) {
-          alias.versions().forEach((version, counts) -> own.add(new ReplicaFigures(replicaId, alias.model(), alias.alias(), version, counts)));
-        }
-        return Future.succeededFuture(own);
+        return Future.succeededFuture(own(replicaId, figures));
       }
     };
+  }
+
+  /** {@code figures} as one replica's, the only ones there are: a fleet of one, or a replica cut off from the others. */
+  static List<ReplicaFigures> own(String replicaId, List<AliasFigures> figures) {
+    List<ReplicaFigures> own = new ArrayList<>();
+    for (AliasFigures alias : figures) {
+      alias.versions().forEach((version, counts) -> own.add(new ReplicaFigures(replicaId, alias.model(), alias.alias(), version, counts)));
+    }
+    return own;
   }
 }

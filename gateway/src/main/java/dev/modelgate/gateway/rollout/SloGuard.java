@@ -7,7 +7,6 @@ import dev.modelgate.core.Durations;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AliasState;
-import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.Ticker;
@@ -29,6 +28,7 @@ import dev.modelgate.gateway.state.RoutingState;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -61,6 +61,12 @@ import java.util.stream.Collectors;
  * judged on the fleet's traffic, not on one replica's share of it. Only the leader saves breach
  * runs; a replica that becomes the leader first takes over the memory the previous one left in the
  * store, then judges with it. A process with its own store is a fleet of one that always leads.
+ *
+ * <p><b>Cut off</b>: a replica whose exchange fails (its store cannot be reached) judges its own
+ * windows alone, from the memory the ledger gave it, until an exchange succeeds again; it saves no
+ * breach runs meanwhile. A rollback it decides then is routed here at once and written when the
+ * store answers ({@link ControlPlane#submitOrHold}); if another replica's change of the alias was
+ * written first — the fleet's own rollback, say — that one stands.
  */
 public final class SloGuard {
   private static final Logger LOG = Logger.getLogger(SloGuard.class.getName());
@@ -77,7 +83,6 @@ public final class SloGuard {
   private final Map<AliasKey, AliasWatch> watches = new HashMap<>();
   // Written on the control context; read by /metrics too.
   private volatile Role role;
-  private boolean warnedExchange;
 
   private record AliasKey(String model, String alias) {}
 
@@ -86,7 +91,9 @@ public final class SloGuard {
     FOLLOWING,
     /** Leads, and is reading what the previous leader left (cooldowns, runs) before deciding. */
     TAKING_OVER,
-    LEADING
+    LEADING,
+    /** Cannot exchange figures: judges its own windows, applying a rollback here at once. */
+    ALONE
   }
 
   private static final class AliasWatch {
@@ -187,21 +194,32 @@ public final class SloGuard {
     boolean deciding = role == Role.LEADING;
     fleet.exchange(figures).onComplete(exchanged -> onControl(control, () -> {
       due.forEach(d -> d.watch().busy = false);
+      List<GuardFleet.ReplicaFigures> judged;
       if (exchanged.failed()) {
-        if (!warnedExchange) {
-          warnedExchange = true;
-          LOG.warning("slo guard: cannot exchange window figures with the fleet, evaluations skipped until it can: "
-              + exchanged.cause().getMessage());
+        if (role != Role.ALONE) {
+          LOG.warning("slo guard: cannot exchange window figures with the fleet (" + exchanged.cause().getMessage()
+              + "); this replica judges its own windows until it can, and applies a rollback here at once");
+          role = Role.ALONE;
+          // Judged afresh from the memory the ledger gave this replica, from the next evaluation on.
+          watches.clear();
+          return;
         }
+        judged = GuardFleet.own(fleet.replicaId(), figures);
+      } else if (role == Role.ALONE) {
+        LOG.info("slo guard: exchanging window figures with the fleet again");
+        role = Role.FOLLOWING;
+        watches.clear();
+        // The store answers: write what was held meanwhile now, before the fleet's leader judges the same evidence again.
+        controlPlane.catchUp();
         return;
-      }
-      warnedExchange = false;
-      // Leadership may have moved during the exchange; a watch replaced meanwhile belongs to the next leader.
-      if (!deciding || role != Role.LEADING) {
+      } else if (!deciding || role != Role.LEADING) {
+        // Leadership may have moved during the exchange; a watch replaced meanwhile belongs to the next leader.
         return;
+      } else {
+        judged = exchanged.result();
       }
       Map<AliasKey, List<GuardFleet.ReplicaFigures>> byAlias = new HashMap<>();
-      for (GuardFleet.ReplicaFigures row : exchanged.result()) {
+      for (GuardFleet.ReplicaFigures row : judged) {
         byAlias.computeIfAbsent(new AliasKey(row.model(), row.alias()), k -> new ArrayList<>()).add(row);
       }
       for (Due d : due) {
@@ -214,6 +232,10 @@ public final class SloGuard {
 
   // Follows the fleet's lock: a new leader first takes over what the previous one saved, then judges afresh.
   private void followLeadership(Context control) {
+    if (role == Role.ALONE) {
+      // Only an exchange that succeeds again ends it.
+      return;
+    }
     boolean leads = fleet.leads();
     if (!leads && role != Role.FOLLOWING) {
       role = Role.FOLLOWING;
@@ -264,7 +286,8 @@ public final class SloGuard {
           watch.state = next;
         }
       });
-    } else if (next.consecutiveBreaches().equals(watch.state.consecutiveBreaches())) {
+    } else if (next.consecutiveBreaches().equals(watch.state.consecutiveBreaches()) || role == Role.ALONE) {
+      // Alone, the runs stay in memory: the store cannot take them, and the fleet's leader keeps its own.
       watch.state = next;
     } else {
       watch.busy = true;
@@ -280,26 +303,33 @@ public final class SloGuard {
     }
   }
 
-  // Completes with the recorded event, or null when the alias changed since it was judged.
-  private Future<AuditEvent> rollBack(String model, Alias judged, List<Evidence> evidence, List<GuardFleet.ReplicaFigures> replicas) {
-    return controlPlane.submit(registry -> {
+  // Completes with what was applied, or null when the alias changed since it was judged.
+  private Future<ControlPlane.Applied> rollBack(String model, Alias judged, List<Evidence> evidence,
+      List<GuardFleet.ReplicaFigures> replicas) {
+    // Fixed now: a rollback held while the store is away is decided again when written, and must stay the same change.
+    Instant decidedAt = controlPlane.clock().instant();
+    String reason = summary(evidence) + (role == Role.ALONE
+        ? " (judged by replica " + fleet.replicaId() + " alone: the fleet's store could not be reached)" : "");
+    Map<String, Object> evidenceJson = evidenceJson(evidence, replicas);
+    String what = "auto_rollback of " + model + ":" + judged.name() + " to " + judged.stable();
+    return controlPlane.submitOrHold(what, registry -> {
       Model current = registry.models().get(model);
       Alias alias = current == null ? null : current.aliases().get(judged.name());
-      // An operator changed the alias since it was judged: their change stands, judge it afresh.
+      // An operator (or another replica) changed the alias since it was judged: that change stands, judge it afresh.
       if (alias == null || alias.revision() != judged.revision()) {
         return null;
       }
       AliasState before = AliasState.of(alias);
       AliasState after = before.allOn(alias.stable());
-      return new AuditEventDraft(controlPlane.clock().instant(), ACTOR, Action.AUTO_ROLLBACK, model, alias.name(),
-          new Change.AliasChanged(before, after), summary(evidence), evidenceJson(evidence, replicas));
+      return new AuditEventDraft(decidedAt, ACTOR, Action.AUTO_ROLLBACK, model, alias.name(), new Change.AliasChanged(before, after),
+          reason, evidenceJson);
     }).onComplete(ar -> {
       if (ar.failed()) {
-        LOG.log(Level.SEVERE, "auto_rollback of " + model + ":" + judged.name() + " could not be applied", ar.cause());
+        LOG.log(Level.SEVERE, what + " could not be applied", ar.cause());
       } else if (ar.result() != null) {
         metrics.rollback(model, judged.name(), "auto");
-        LOG.warning(() -> "auto_rollback " + model + ":" + judged.name() + " to " + judged.stable()
-            + " (seq " + ar.result().seq() + "): " + evidence.stream().map(SloGuard::describe).collect(Collectors.joining("; ")));
+        String recorded = ar.result().held() ? "routed here; written when the store is back" : "seq " + ar.result().event().seq();
+        LOG.warning(() -> what + " (" + recorded + "): " + evidence.stream().map(SloGuard::describe).collect(Collectors.joining("; ")));
       }
     });
   }

@@ -4,6 +4,7 @@ import dev.modelgate.gateway.config.ConfigException;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.state.ControlPlane;
+import dev.modelgate.gateway.state.StateUnavailableException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import java.util.logging.Logger;
  * an editor's save-by-rename and coarse file-system clocks are both caught.
  *
  * <p>Only the {@code models} part takes effect at runtime; a change to anything else is reported as
- * needing a restart.
+ * needing a restart. An edit made while the state store cannot be reached is applied once it can:
+ * each check tries it again, and says so once.
  */
 final class ConfigReload {
   private static final Logger LOG = Logger.getLogger(ConfigReload.class.getName());
@@ -33,6 +35,8 @@ final class ConfigReload {
   private final GatewayConfig running;
   // A digest, not the text: a config of 10,000 models is megabytes the process need not keep.
   private byte[] lastSeen;
+  // Set by the writer when the store could not take the last edit; then the next check tries it again.
+  private volatile boolean waitingForStore;
 
   ConfigReload(Path file, ControlPlane controlPlane, GatewayConfig running) throws IOException {
     this.file = file;
@@ -51,9 +55,12 @@ final class ConfigReload {
       return;
     }
     byte[] digest = digest(content);
-    if (Arrays.equals(digest, lastSeen)) {
+    boolean retry = waitingForStore;
+    if (Arrays.equals(digest, lastSeen) && !retry) {
       return;
     }
+    // One attempt in flight at a time: the next check retries only once this one has failed.
+    waitingForStore = false;
     lastSeen = digest;
     GatewayConfig edited;
     try {
@@ -78,11 +85,16 @@ final class ConfigReload {
     if (!edited.webhooks().equals(running.webhooks())) {
       needRestart.add("webhooks");
     }
-    if (!needRestart.isEmpty()) {
+    if (!needRestart.isEmpty() && !retry) {
       LOG.warning("config: " + String.join(", ", needRestart) + " changed; that takes effect at the next restart");
     }
     controlPlane.redeclare(edited.registry()).onComplete(ar -> {
-      if (ar.failed()) {
+      waitingForStore = ar.cause() instanceof StateUnavailableException;
+      if (waitingForStore) {
+        if (!retry) {
+          LOG.warning("config: the edit of " + file + " is applied once the state store can be reached: " + ar.cause().getMessage());
+        }
+      } else if (ar.failed()) {
         LOG.log(Level.WARNING, "config: edit rejected, the running state is kept: " + ar.cause().getMessage());
       } else if (ar.result() > 0) {
         LOG.info("config: applied the edit of " + file + " (" + ar.result() + " model(s) changed)");

@@ -25,6 +25,7 @@ import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.Ledger;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.state.StateHealth;
 import dev.modelgate.gateway.state.postgres.LedgerListener;
 import dev.modelgate.gateway.state.postgres.PostgresGuardFleet;
 import dev.modelgate.gateway.state.postgres.PostgresOutbox;
@@ -130,7 +131,7 @@ public final class Gateway {
         ? LedgerListener.start(vertx, config.state(), environment, config.server().replicaId(), controlPlane::foldedSeq, () -> {
           controlPlane.catchUp();
           webhooks.wake();
-        })
+        }, () -> !controlPlane.health().available())
         : null;
     this.guardFleet = ledger instanceof PostgresLedger
         ? PostgresGuardFleet.start(vertx, config.state(), environment, config.server().replicaId(), this::shortestEvaluationInterval)
@@ -138,6 +139,8 @@ public final class Gateway {
     this.sloGuard = new SloGuard(routing, sloWindows, controlPlane,
         guardFleet != null ? guardFleet : GuardFleet.single(config.server().replicaId()), metrics, ticker);
     metrics.sloGuardLeader(sloGuard::leads);
+    StateHealth stateHealth = controlPlane.health();
+    metrics.stateDegraded(() -> !stateHealth.available());
     this.accessLog = AccessLog.open(config.accessLog());
     this.upstreams = new UpstreamPool(netty.channelFactory(), netty.addressResolverGroup(),
         config.server().connectTimeout(), UPSTREAM_IDLE);
@@ -271,7 +274,8 @@ public final class Gateway {
           dataPlane = data;
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
-              () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics, server.clients().requestReadTimeout())), 1,
+              () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, metrics, server.clients().requestReadTimeout()),
+              server.replicaId()), 1,
               Duration.ZERO);
         })
         .compose(admin -> {

@@ -8,6 +8,7 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
@@ -45,11 +46,18 @@ import java.util.logging.Logger;
  * their events when the store announces them. Events another replica wrote reach this replica's
  * routing and guard memory, not its listeners (webhooks read a fleet's events from the ledger themselves).
  *
+ * <p><b>When the store cannot be reached</b> ({@link StateHealth}) routing goes on from the last table.
+ * Changes are refused at once ({@link StateUnavailableException}), except those submitted with
+ * {@link #submitOrHold}: the SLO guard's rollbacks are routed here at once and held, and written when
+ * the store answers again — decided again against the ledger as it then stands, so a later change
+ * of the alias made meanwhile elsewhere wins, and the held one is logged and dropped.
+ *
  * <p><b>Snapshots.</b> Every {@value #SNAPSHOT_EVERY} events the plane saves what it has folded
- * ({@link LedgerState}) as the ledger's snapshot, in a task of its own queued on the writer, so the
- * change that crossed the mark is answered first. Start-up then folds that snapshot and the events
- * after it instead of the whole history, however long the ledger grows. Every replica of a fleet
- * folds every event and may save one; a failed save is a warning, the events being the truth.
+ * from the ledger ({@link LedgerState}, held changes not included) as the ledger's snapshot, in a
+ * task of its own queued on the writer, so the change that crossed the mark is answered first.
+ * Start-up then folds that snapshot and the events after it instead of the whole history, however
+ * long the ledger grows. Every replica of a fleet folds every event and may save one; a failed save
+ * is a warning, the events being the truth.
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
@@ -69,19 +77,30 @@ public final class ControlPlane {
   private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
   // Written on the writer thread only.
   private volatile GuardMemory guardMemory = GuardMemory.EMPTY;
-  // What the routing table and guard memory were folded from; written on the writer thread only.
+  // The fold of the ledger through its last seq (held changes not included); written on the writer thread only.
   private volatile LedgerState state = LedgerState.EMPTY;
   // The seq of the last snapshot saved or queued; writer thread only.
   private long snapshotSeq;
   private final AtomicBoolean catchUpQueued = new AtomicBoolean();
   // Set, on the writer thread, when another replica's event cannot be applied here; then nothing more is.
   private volatile String stuck;
+  private final StateHealth health;
+  // Writer thread only. While changes are held, routing shows them on top of this, the fold of the ledger through its last seq.
+  private final List<Held> held = new ArrayList<>();
+  private Registry recorded;
+
+  // A change routed here while the store could not be reached; decide runs again when it is written.
+  private record Held(String what, Function<Registry, AuditEventDraft> decide) {}
+
+  /** What {@link #submitOrHold} did: recorded {@code event}, or routed it here and {@code held} it (its seq then provisional). */
+  public record Applied(AuditEvent event, boolean held) {}
 
   private ControlPlane(Ledger ledger, RoutingState routing, WorkerExecutor writer, Clock clock) {
     this.ledger = ledger;
     this.routing = routing;
     this.writer = writer;
     this.clock = clock;
+    this.health = new StateHealth(clock);
   }
 
   /**
@@ -133,7 +152,10 @@ public final class ControlPlane {
    */
   public Future<Integer> redeclare(Registry declared) {
     requireNonNull(declared, "declared");
-    return writer.executeBlocking(() -> declareAgainstLatest(declared));
+    return writer.executeBlocking(() -> {
+      writeHeld();
+      return declareAgainstLatest(declared);
+    });
   }
 
   // Replicas started with one file (or watching it) race to record it: the losers fold the winner's
@@ -181,19 +203,67 @@ public final class ControlPlane {
    * problem — when the change cannot be folded or served, and nothing is written then.
    */
   public Future<AuditEvent> submit(Function<Registry, AuditEventDraft> decide) {
+    // Refused at once rather than after a timeout; the listener's and the poll's catch-ups find out when it is back.
+    if (!health.available()) {
+      return Future.failedFuture(health.refusal());
+    }
+    return writer.executeBlocking(() -> decideAndRecord(decide));
+  }
+
+  private AuditEvent decideAndRecord(Function<Registry, AuditEventDraft> decide) throws IOException {
+    writeHeld();
+    for (int attempt = 1; ; attempt++) {
+      AuditEventDraft draft = decide.apply(routing.table().registry());
+      if (draft == null) {
+        return null;
+      }
+      try {
+        return recordAll(List.of(draft)).get(0);
+      } catch (AppendConflictException e) {
+        afterConflict(attempt, e);
+      }
+    }
+  }
+
+  /**
+   * As {@link #submit}, for a change that must take effect whether or not the store answers: when
+   * it cannot be reached, the change is routed on this replica at once and held. Each catch-up then
+   * tries to write what is held: {@code decide} runs again against the ledger as the fleet left it,
+   * and what it returns is recorded; when it returns {@code null} (a later change of the alias came
+   * first) nothing is, and that is logged. {@code decide} must therefore give the same change for
+   * the same registry, whenever it runs. Completes with what was done, or {@code null} for nothing.
+   */
+  public Future<Applied> submitOrHold(String what, Function<Registry, AuditEventDraft> decide) {
+    requireNonNull(what, "what");
+    requireNonNull(decide, "decide");
     return writer.executeBlocking(() -> {
-      for (int attempt = 1; ; attempt++) {
-        AuditEventDraft draft = decide.apply(routing.table().registry());
-        if (draft == null) {
-          return null;
-        }
+      if (health.available()) {
         try {
-          return recordAll(List.of(draft)).get(0);
-        } catch (AppendConflictException e) {
-          afterConflict(attempt, e);
+          AuditEvent event = decideAndRecord(decide);
+          return event == null ? null : new Applied(event, false);
+        } catch (StateUnavailableException e) {
+          // Not acknowledged; if the append did commit, the catch-up folds it and the held copy finds the alias changed.
         }
       }
+      Registry routed = routing.table().registry();
+      AuditEventDraft draft = decide.apply(routed);
+      if (draft == null) {
+        return null;
+      }
+      if (held.isEmpty()) {
+        recorded = routed;
+      }
+      held.add(new Held(what, decide));
+      AuditEvent provisional = draft.withSeq(ledger.lastSeq() + held.size());
+      routing.install(routing.build(RegistryFold.apply(routed, provisional)));
+      LOG.warning(() -> what + " applied on this replica only, while the store cannot be reached; written when it is back");
+      return new Applied(provisional, true);
     });
+  }
+
+  /** Whether this replica reaches its store, as its last call found. */
+  public StateHealth health() {
+    return health;
   }
 
   private void afterConflict(int attempt, AppendConflictException conflict) throws IOException {
@@ -215,7 +285,12 @@ public final class ControlPlane {
     writer.executeBlocking(() -> {
       catchUpQueued.set(false);
       return foldNew();
-    }).onFailure(e -> LOG.warning("state: catching up with the ledger failed, retried on the next announcement or poll: " + e.getMessage()));
+    }).onFailure(e -> {
+      // StateHealth warns once per outage; anything else is worth a line each time.
+      if (!(e instanceof StateUnavailableException)) {
+        LOG.warning("state: catching up with the ledger failed, retried on the next announcement or poll: " + e.getMessage());
+      }
+    });
   }
 
   /** The seq of the last event folded into the routing table. */
@@ -223,19 +298,24 @@ public final class ControlPlane {
     return ledger.lastSeq();
   }
 
-  // On the writer thread. Returns how many events were folded.
+  // On the writer thread. Returns how many events were folded; then writes what is held.
   private int foldNew() throws IOException {
     if (stuck != null) {
       throw new IllegalStateException(stuck);
     }
-    List<AuditEvent> events = ledger.catchUp();
+    List<AuditEvent> events = store(ledger::catchUp);
     if (events.isEmpty()) {
+      writeHeld();
       return 0;
     }
     LedgerState next;
     try {
       next = state.applyAll(events);
-      routing.install(routing.build(next.registry()));
+      if (held.isEmpty()) {
+        routing.install(routing.build(next.registry()));
+      } else {
+        recorded = next.registry();
+      }
     } catch (IllegalArgumentException e) {
       // The ledger has moved past these events; folding later ones on top of the gap would build a state nobody wrote.
       stuck = "state: seq " + events.get(0).seq() + " to " + events.get(events.size() - 1).seq() + ", written by another replica,"
@@ -248,8 +328,77 @@ public final class ControlPlane {
     for (AuditEvent event : events) {
       guardMemory = guardMemory.apply(event);
     }
+    writeHeld();
     snapshotWhenDue();
     return events.size();
+  }
+
+  // On the writer thread, with the ledger caught up: records what is held, in order, each decided
+  // again on the ledger's state, then routes by the ledger (and what is still held, if the store went again).
+  private void writeHeld() throws IOException {
+    if (held.isEmpty()) {
+      return;
+    }
+    try {
+      while (!held.isEmpty()) {
+        Held next = held.get(0);
+        for (int attempt = 1; ; attempt++) {
+          AuditEventDraft draft = next.decide().apply(recorded);
+          if (draft == null) {
+            LOG.warning(() -> next.what() + ", applied on this replica while the store could not be reached, is not written:"
+                + " a later change of the alias came first, and stands");
+            break;
+          }
+          try {
+            AuditEvent event = store(() -> ledger.append(draft));
+            state = state.applyAll(List.of(event));
+            recorded = state.registry();
+            tell(List.of(event));
+            LOG.warning(() -> next.what() + ", applied on this replica while the store could not be reached, is written as seq " + event.seq());
+            break;
+          } catch (AppendConflictException e) {
+            if (attempt >= MAX_ATTEMPTS) {
+              throw new IOException("state: gave up writing " + next.what() + " after " + attempt + " attempts: other replicas appended first every time", e);
+            }
+            List<AuditEvent> events = store(ledger::catchUp);
+            state = state.applyAll(events);
+            recorded = state.registry();
+            events.forEach(event -> guardMemory = guardMemory.apply(event));
+          }
+        }
+        held.remove(0);
+      }
+    } finally {
+      Registry routed = recorded;
+      long seq = ledger.lastSeq();
+      for (Held still : held) {
+        AuditEventDraft draft = still.decide().apply(routed);
+        if (draft != null) {
+          routed = RegistryFold.apply(routed, draft.withSeq(++seq));
+        }
+      }
+      routing.install(routing.build(routed));
+      if (held.isEmpty()) {
+        recorded = null;
+      }
+    }
+  }
+
+  // Every call to the store goes through here, so its health follows what the last call found.
+  private <T> T store(StoreCall<T> call) throws IOException {
+    try {
+      T result = call.run();
+      health.reached();
+      return result;
+    } catch (StateUnavailableException e) {
+      health.lost(e);
+      throw e;
+    }
+  }
+
+  @FunctionalInterface
+  private interface StoreCall<T> {
+    T run() throws IOException;
   }
 
   // Folds the drafts as the events they become, builds their table once, appends them as one batch, then swaps and tells.
@@ -266,16 +415,12 @@ public final class ControlPlane {
       numbered.add(draft.withSeq(++seq));
     }
     LedgerState next = state.applyAll(numbered);
-    RoutingTable table = routing.build(next.registry());
-    List<AuditEvent> events = ledger.appendAll(drafts);
+    // Held changes, if any, stay routed on top.
+    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered));
+    List<AuditEvent> events = store(() -> ledger.appendAll(drafts));
     routing.install(table);
     state = next;
-    for (AuditEvent event : events) {
-      guardMemory = guardMemory.apply(event);
-      for (Consumer<AuditEvent> listener : listeners) {
-        listener.accept(event);
-      }
-    }
+    tell(events);
     snapshotWhenDue();
     return events;
   }
@@ -296,6 +441,15 @@ public final class ControlPlane {
         + "); start-up replays from the previous one, and the next is tried " + SNAPSHOT_EVERY + " events on"));
   }
 
+  private void tell(List<AuditEvent> events) {
+    for (AuditEvent event : events) {
+      guardMemory = guardMemory.apply(event);
+      for (Consumer<AuditEvent> listener : listeners) {
+        listener.accept(event);
+      }
+    }
+  }
+
   /**
    * Saves an alias's breach runs on the writer thread, after every change submitted before. The
    * future fails when the store cannot write them; the memory keeps the last runs saved.
@@ -303,7 +457,10 @@ public final class ControlPlane {
   public Future<Void> saveBreachRuns(BreachRuns runs) {
     requireNonNull(runs, "runs");
     return writer.executeBlocking(() -> {
-      ledger.saveBreachRuns(runs);
+      store(() -> {
+        ledger.saveBreachRuns(runs);
+        return null;
+      });
       guardMemory = guardMemory.withRuns(runs);
       return null;
     });
@@ -317,7 +474,7 @@ public final class ControlPlane {
   public Future<Void> takeOverGuard() {
     return writer.executeBlocking(() -> {
       foldNew();
-      guardMemory = guardMemory.withSavedRuns(ledger.breachRuns());
+      guardMemory = guardMemory.withSavedRuns(store(ledger::breachRuns));
       return null;
     });
   }
@@ -329,7 +486,10 @@ public final class ControlPlane {
 
   /** Events for the audit API; blocking, so run it off the event loop. */
   public Future<List<AuditEvent>> since(long afterSeq, int limit, String model, String alias) {
-    return writer.executeBlocking(() -> ledger.since(afterSeq, limit, model, alias), false);
+    if (!health.available()) {
+      return Future.failedFuture(health.refusal());
+    }
+    return writer.executeBlocking(() -> store(() -> ledger.since(afterSeq, limit, model, alias)), false);
   }
 
   /** The wall clock events are stamped with. */

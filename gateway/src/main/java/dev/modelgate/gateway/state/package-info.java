@@ -10,6 +10,9 @@
  * dev.modelgate.gateway.state.RoutingState} holds the routing table built from it: writers swap in a
  * new immutable table, requests read the current one once. {@link
  * dev.modelgate.gateway.state.ControlPlane} is the one writer, and keeps the SLO guard's memory
- * (cooldowns from the events, breach runs saved beside them).
+ * (cooldowns from the events, breach runs saved beside them). {@link
+ * dev.modelgate.gateway.state.StateHealth} says whether the store answers; while a fleet's database
+ * cannot be reached ({@link dev.modelgate.gateway.state.StateUnavailableException}) routing goes on,
+ * changes are refused, and the SLO guard's rollbacks are held by the control plane until it is back.
  */
 package dev.modelgate.gateway.state;

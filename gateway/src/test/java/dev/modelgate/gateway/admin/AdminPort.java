@@ -44,7 +44,7 @@ final class AdminPort implements AutoCloseable {
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, Registry.EMPTY, Clock.systemUTC(), List.of());
     AdminAuth auth = AdminAuth.from(new AuthConfig(tokens, List.of(), false), environment::get);
     AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()), metrics, Duration.ofSeconds(5));
-    handler = new AdminHandler(vertx, metrics, ready, api);
+    handler = new AdminHandler(vertx, metrics, ready, api, "admin-port-test");
     server = await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
   }
 

@@ -2,6 +2,7 @@ package dev.modelgate.gateway.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modelgate.core.AliasTarget;
 import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
@@ -37,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The guard of one replica in a fleet, with the other replicas' figures given: a follower publishes
- * and never decides, the leader judges the sum and names each replica's counts, and a replica that
- * becomes the leader carries on the previous leader's breach run.
+ * and never decides, the leader judges the sum and names each replica's counts, a replica that
+ * becomes the leader carries on the previous leader's breach run, and one cut off from the fleet
+ * judges its own windows alone.
  */
 class SloGuardFleetTest {
   private static final long SECOND = 1_000_000_000L;
@@ -58,10 +60,12 @@ class SloGuardFleetTest {
   private ControlPlane plane;
   private GatewayMetrics metrics;
   private SloGuard guard;
+  private RoutingState routing;
 
   /** The other replicas; this one ("a") publishes its own (empty) windows. */
   private static final class FakeFleet implements GuardFleet {
     volatile boolean leads;
+    volatile boolean cutOff;
     final List<ReplicaFigures> others = new CopyOnWriteArrayList<>();
     final List<AliasFigures> published = new CopyOnWriteArrayList<>();
 
@@ -76,7 +80,15 @@ class SloGuardFleetTest {
     }
 
     @Override
+    public String replicaId() {
+      return "a";
+    }
+
+    @Override
     public Future<List<ReplicaFigures>> exchange(List<AliasFigures> figures) {
+      if (cutOff) {
+        return Future.failedFuture(new java.io.IOException("not connected to PostgreSQL"));
+      }
       published.addAll(figures);
       if (!leads) {
         return Future.succeededFuture(List.of());
@@ -95,7 +107,7 @@ class SloGuardFleetTest {
     writer = vertx.createSharedWorkerExecutor("slo-guard-fleet-test-writer", 1);
     ledger = FileLedger.open(dir);
     SloWindows windows = new SloWindows(now::get);
-    RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, windows::routingChanged);
+    routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, windows::routingChanged);
     plane = ControlPlane.open(ledger, routing, writer, registry(), Clock.systemUTC(), List.of());
     metrics = new GatewayMetrics();
     guard = new SloGuard(routing, windows, plane, fleet, metrics, now::get);
@@ -215,5 +227,32 @@ class SloGuardFleetTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void aReplicaCutOffFromTheFleetJudgesItsOwnWindowsAloneAndRollsBack() throws Exception {
+    // The others' figures are out of reach with the store: only this replica's own requests count.
+    fleet.others.addAll(List.of(failing("b", 100)));
+    AliasTarget production = (AliasTarget) routing.table().lookup(MODEL);
+    for (int i = 0; i < 40; i++) {
+      guard.record(production.pick(), 1_000_000, true);
+    }
+    fleet.cutOff = true;
+
+    guard.evaluateDue();
+    for (int tick = 0; tick < 10 && autoRollbacks().isEmpty(); tick++) {
+      evaluateAfterAnInterval();
+      Thread.sleep(20);
+    }
+
+    List<AuditEvent> rollbacks = autoRollbacks();
+    assertThat(rollbacks).hasSize(1);
+    assertThat(rollbacks.get(0).reason()).isEqualTo("v8 breached error_rate (judged by replica a alone: the fleet's store could not be reached)");
+    assertThat(rollbacks.get(0).evidence().get("replicas")).asList().containsExactly(
+        Map.of("replica", "a", "version", "v7", "requests", 0, "failures", 0),
+        Map.of("replica", "a", "version", "v8", "requests", 40, "failures", 40));
+    assertThat(routing.table().registry().models().get(MODEL).aliases().get("production").weights()).isEqualTo(Map.of("v7", 100));
+    assertThat(guard.leads()).isFalse();
+    assertThat(plane.guardMemory().runs(MODEL, "production")).as("no runs saved while cut off").isNull();
   }
 }

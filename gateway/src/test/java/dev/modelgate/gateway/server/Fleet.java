@@ -103,7 +103,17 @@ final class Fleet implements AutoCloseable {
         .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The version the replica's data plane routes {@code model} to now (and the request's status). */
+  /** What the replica's {@code /healthz} answers (200 while the process runs). */
+  JsonNode health(Replica replica) throws Exception {
+    return getJson(replica, "/healthz");
+  }
+
+  /** The status of the replica's {@code /readyz}. */
+  int readiness(Replica replica) throws Exception {
+    return http.send(get(replica, "/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+    /** The version the replica's data plane routes {@code model} to now (and the request's status). */
   HttpResponse<Void> embed(Replica replica, String model) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + replica.port() + "/v1/embeddings"))
         .timeout(Duration.ofSeconds(10))

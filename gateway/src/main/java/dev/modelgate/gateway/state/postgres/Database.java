@@ -2,8 +2,10 @@ package dev.modelgate.gateway.state.postgres;
 
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.state.AppendConflictException;
+import dev.modelgate.gateway.state.StateUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
 import java.io.IOException;
@@ -49,6 +51,7 @@ final class Database {
    * Waits for {@code future} at most {@link #TIMEOUT}. A timed-out write may still commit later;
    * whoever appends next then finds its seq taken and folds it.
    *
+   * @throws StateUnavailableException when PostgreSQL cannot be reached, or did not answer in time
    * @throws IOException saying what was being done and what PostgreSQL answered
    */
   static <T> T await(Future<T> future, String doing) throws IOException {
@@ -58,7 +61,7 @@ final class Database {
     try {
       return future.toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IOException("state: PostgreSQL did not answer within " + TIMEOUT.toSeconds() + " s while " + doing, e);
+      throw new StateUnavailableException("state: PostgreSQL did not answer within " + TIMEOUT.toSeconds() + " s while " + doing, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("state: interrupted while " + doing);
@@ -67,7 +70,8 @@ final class Database {
       if (cause instanceof AppendConflictException || cause instanceof Refusal) {
         throw (IOException) cause;
       }
-      throw new IOException("state: PostgreSQL failed while " + doing + ": " + describe(cause), cause);
+      String failed = "state: PostgreSQL failed while " + doing + ": " + describe(cause);
+      throw isUnreachable(cause) ? new StateUnavailableException(failed, cause) : new IOException(failed, cause);
     }
   }
 
@@ -85,6 +89,19 @@ final class Database {
       return pg.getErrorMessage() + " (SQLSTATE " + pg.getSqlState() + ")";
     }
     return String.valueOf(failure.getMessage() == null ? failure : failure.getMessage());
+  }
+
+  /**
+   * Whether a failure means the database is out of reach rather than refusing a statement: anything
+   * the connection fails with (refused, reset, closed: an I/O or Vert.x exception), and PostgreSQL's own
+   * connection errors (class 08) and shutdown notices (57P01–57P03: administrator or crash shutdown, starting up).
+   */
+  static boolean isUnreachable(Throwable failure) {
+    if (failure instanceof PgException pg) {
+      String state = pg.getSqlState();
+      return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+    return failure instanceof IOException || failure instanceof VertxException;
   }
 
   static boolean isUniqueViolation(Throwable failure) {

@@ -112,6 +112,11 @@ public final class PostgresGuardFleet implements GuardFleet {
     return true;
   }
 
+  @Override
+  public String replicaId() {
+    return replicaId;
+  }
+
   // On the context: one attempt at a time, each scheduling the next when it ends.
   private void attempt() {
     if (closed) {
