@@ -25,7 +25,7 @@ public final class ModelgateCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, demo, sim, ctl)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (serve, demo, sim, ctl, state)");
   }
 
   /**
@@ -48,6 +48,7 @@ public final class ModelgateCommand implements Runnable {
     commands.put("demo", DemoCommand::new);
     commands.put("sim", SimCommand::new);
     commands.put("ctl", CtlCommand::new);
+    commands.put("state", StateCommand::new);
     commands.put("help", CommandLine.HelpCommand::new);
     CommandLine commandLine = new CommandLine(new ModelgateCommand());
     Supplier<Object> named = args != null && args.length > 0 && !args[0].equals("help") ? commands.get(args[0]) : null;

@@ -6,7 +6,7 @@
  *
  * <p>Start at {@link dev.modelgate.gateway.schema.Schema} (the mapping and its error messages),
  * {@link dev.modelgate.gateway.schema.EventJson} (an audit event, line for line as the ledger file
- * holds it), the admin bodies ({@link dev.modelgate.gateway.schema.VersionJson}, {@link
+ * holds it), {@link dev.modelgate.gateway.schema.SnapshotJson} (a ledger snapshot), the admin bodies ({@link dev.modelgate.gateway.schema.VersionJson}, {@link
  * dev.modelgate.gateway.schema.SetWeightsRequest}, {@link dev.modelgate.gateway.schema.PromoteRequest},
  * {@link dev.modelgate.gateway.schema.RollbackRequest}) and {@link
  * dev.modelgate.gateway.schema.AdminViews}. The records map to and from router-core's registry and

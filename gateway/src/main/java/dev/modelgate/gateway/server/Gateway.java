@@ -162,7 +162,12 @@ public final class Gateway {
     return shortest;
   }
 
-  private static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) {
+  /**
+   * Opens the ledger {@code state} configures, as {@code serve} does ({@code modelgate state} moves one between stores).
+   *
+   * @throws UncheckedIOException naming the store when it cannot be opened
+   */
+  public static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) {
     if (state.kind().equals(StateConfig.POSTGRES)) {
       try {
         return PostgresLedger.open(vertx, state, environment, replicaId);

@@ -7,6 +7,7 @@ import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
@@ -50,12 +51,24 @@ import java.util.logging.Logger;
  * {@link #submitOrHold}: the SLO guard's rollbacks are routed here at once and held, and written when
  * the store answers again — decided again against the ledger as it then stands, so a later change
  * of the alias made meanwhile elsewhere wins, and the held one is logged and dropped.
+ *
+ * <p><b>Snapshots.</b> Every {@value #SNAPSHOT_EVERY} events the plane saves what it has folded
+ * from the ledger ({@link LedgerState}, held changes not included) as the ledger's snapshot, in a
+ * task of its own queued on the writer, so the change that crossed the mark is answered first.
+ * Start-up then folds that snapshot and the events after it instead of the whole history, however
+ * long the ledger grows. Every replica of a fleet folds every event and may save one; a failed save
+ * is a warning, the events being the truth.
  */
 public final class ControlPlane {
   private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
   static final String CONFIG_ACTOR = "config";
   // Each retry follows another replica's successful append, so running out takes sustained contention.
   private static final int MAX_ATTEMPTS = 10;
+  /**
+   * Events between snapshots: start-up folds at most about this many after the snapshot, a fraction
+   * of a second; a snapshot costs one registry's JSON, written at most once per this many changes.
+   */
+  static final int SNAPSHOT_EVERY = 1_000;
 
   private final Ledger ledger;
   private final RoutingState routing;
@@ -64,6 +77,10 @@ public final class ControlPlane {
   private final List<Consumer<AuditEvent>> listeners = new ArrayList<>();
   // Written on the writer thread only.
   private volatile GuardMemory guardMemory = GuardMemory.EMPTY;
+  // The fold of the ledger through its last seq (held changes not included); written on the writer thread only.
+  private volatile LedgerState state = LedgerState.EMPTY;
+  // The seq of the last snapshot saved or queued; writer thread only.
+  private long snapshotSeq;
   private final AtomicBoolean catchUpQueued = new AtomicBoolean();
   // Set, on the writer thread, when another replica's event cannot be applied here; then nothing more is.
   private volatile String stuck;
@@ -104,21 +121,25 @@ public final class ControlPlane {
     ControlPlane plane = new ControlPlane(requireNonNull(ledger, "ledger"), requireNonNull(routing, "routing"),
         requireNonNull(writer, "writer"), requireNonNull(clock, "clock"));
     plane.listeners.addAll(listeners);
-    List<AuditEvent> events;
     try {
-      events = ledger.replay();
-      routing.install(routing.build(RegistryFold.replay(events)));
-      plane.guardMemory = GuardMemory.of(events, ledger.breachRuns());
+      Ledger.Replay replay = ledger.replay();
+      LedgerState state = replay.fold();
+      routing.install(routing.build(state.registry()));
+      plane.state = state;
+      plane.snapshotSeq = replay.snapshot().seq();
+      // The last auto_rollback of each alias is all the history the guard's cooldowns need.
+      plane.guardMemory = GuardMemory.of(state.autoRollbacks(), ledger.breachRuns());
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot read the ledger: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException("state: the ledger cannot be applied: " + e.getMessage(), e);
     }
     try {
-      plane.declareAgainstLatest(events, declared);
+      plane.declareAgainstLatest(declared);
     } catch (IOException e) {
       throw new UncheckedIOException("state: cannot write the ledger: " + e.getMessage(), e);
     }
+    plane.snapshotWhenDue();
     return plane;
   }
 
@@ -133,20 +154,18 @@ public final class ControlPlane {
     requireNonNull(declared, "declared");
     return writer.executeBlocking(() -> {
       writeHeld();
-      return declareAgainstLatest(store(ledger::replay), declared);
+      return declareAgainstLatest(declared);
     });
   }
 
   // Replicas started with one file (or watching it) race to record it: the losers fold the winner's
   // events, and then find nothing, or only what is still missing, to declare.
-  private int declareAgainstLatest(List<AuditEvent> replayed, Registry declared) throws IOException {
-    List<AuditEvent> events = replayed;
+  private int declareAgainstLatest(Registry declared) throws IOException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return declare(RegistryFold.lastDeclared(events), declared);
+        return declare(state.declared(), declared);
       } catch (AppendConflictException e) {
         afterConflict(attempt, e);
-        events = ledger.replay();
       }
     }
   }
@@ -289,11 +308,13 @@ public final class ControlPlane {
       writeHeld();
       return 0;
     }
+    LedgerState next;
     try {
+      next = state.applyAll(events);
       if (held.isEmpty()) {
-        routing.install(routing.build(RegistryFold.applyAll(routing.table().registry(), events)));
+        routing.install(routing.build(next.registry()));
       } else {
-        recorded = RegistryFold.applyAll(recorded, events);
+        recorded = next.registry();
       }
     } catch (IllegalArgumentException e) {
       // The ledger has moved past these events; folding later ones on top of the gap would build a state nobody wrote.
@@ -303,10 +324,12 @@ public final class ControlPlane {
       LOG.severe(stuck);
       throw new IllegalStateException(stuck, e);
     }
+    state = next;
     for (AuditEvent event : events) {
       guardMemory = guardMemory.apply(event);
     }
     writeHeld();
+    snapshotWhenDue();
     return events.size();
   }
 
@@ -328,7 +351,8 @@ public final class ControlPlane {
           }
           try {
             AuditEvent event = store(() -> ledger.append(draft));
-            recorded = RegistryFold.apply(recorded, event);
+            state = state.applyAll(List.of(event));
+            recorded = state.registry();
             tell(List.of(event));
             LOG.warning(() -> next.what() + ", applied on this replica while the store could not be reached, is written as seq " + event.seq());
             break;
@@ -337,7 +361,8 @@ public final class ControlPlane {
               throw new IOException("state: gave up writing " + next.what() + " after " + attempt + " attempts: other replicas appended first every time", e);
             }
             List<AuditEvent> events = store(ledger::catchUp);
-            recorded = RegistryFold.applyAll(recorded, events);
+            state = state.applyAll(events);
+            recorded = state.registry();
             events.forEach(event -> guardMemory = guardMemory.apply(event));
           }
         }
@@ -389,11 +414,31 @@ public final class ControlPlane {
     for (AuditEventDraft draft : drafts) {
       numbered.add(draft.withSeq(++seq));
     }
-    RoutingTable table = routing.build(RegistryFold.applyAll(routing.table().registry(), numbered));
+    LedgerState next = state.applyAll(numbered);
+    // Held changes, if any, stay routed on top.
+    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered));
     List<AuditEvent> events = store(() -> ledger.appendAll(drafts));
     routing.install(table);
+    state = next;
     tell(events);
+    snapshotWhenDue();
     return events;
+  }
+
+  // On the writer thread (or in open, before it runs anything): queues a snapshot once enough events have followed the last.
+  private void snapshotWhenDue() {
+    if (state.seq() - snapshotSeq < SNAPSHOT_EVERY) {
+      return;
+    }
+    snapshotSeq = state.seq();
+    writer.executeBlocking(() -> {
+      // Whatever was folded by the time the writer gets here: the ledger is at that seq too.
+      LedgerState folded = state;
+      ledger.saveSnapshot(folded);
+      LOG.fine(() -> "state: saved a snapshot at seq " + folded.seq());
+      return null;
+    }).onFailure(e -> LOG.warning("state: could not save a snapshot of the ledger (" + e.getMessage()
+        + "); start-up replays from the previous one, and the next is tried " + SNAPSHOT_EVERY + " events on"));
   }
 
   private void tell(List<AuditEvent> events) {

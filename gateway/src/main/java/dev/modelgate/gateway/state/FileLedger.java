@@ -6,19 +6,23 @@ import static java.util.Objects.requireNonNull;
 import dev.modelgate.core.Messages;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.schema.EventJson;
+import dev.modelgate.gateway.schema.SnapshotJson;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -56,8 +60,16 @@ import java.util.logging.Logger;
  * A failed write or fsync leaves the file in a state this process cannot vouch for,
  * so the ledger then refuses further appends until the gateway restarts and re-reads it.
  *
- * <p>Events are kept in memory after opening for {@link #replay()} and {@link #since}: they are
- * written at human and SLO-guard pace, so the log stays small next to the heap.
+ * <p><b>Snapshots</b> ({@link #saveSnapshot}) are {@code snapshot-<seq>.json} files beside the
+ * ledger, each a {@link SnapshotJson} naming the byte offset and line where the events after it
+ * start; a new one is written whole under a temporary name, fsynced and renamed, and the newest
+ * two are kept. Opening reads the newest snapshot whose offset lands on the start of the event
+ * after its seq, and reads, checks and keeps in memory only the events from there: a million
+ * events behind a snapshot cost nothing at start-up. A snapshot that cannot be read or does not
+ * fit the file is skipped with a WARNING; without one the whole file is read, as before.
+ *
+ * <p>Memory holds no history: {@link #since} reads the file, from a sparse index of every
+ * {@value #INDEX_STRIDE}th event's offset, built on the first query and extended as the file grows.
  */
 public final class FileLedger implements Ledger {
   public static final String FILE_NAME = "ledger.jsonl";
@@ -68,29 +80,40 @@ public final class FileLedger implements Ledger {
   /** Heads the events of one {@link #appendAll} of two or more, as {@code {"batch":N}}: a batch is whole or torn. */
   private static final String BATCH_PREFIX = "{\"batch\":";
 
+  private static final String SNAPSHOT_PREFIX = "snapshot-";
+  private static final String SNAPSHOT_SUFFIX = ".json";
+  private static final int SNAPSHOTS_KEPT = 2;
+  private static final int INDEX_STRIDE = 256;
+
+  private final Path dir;
   private final Path file;
   private final FileChannel channel;
   private final FileChannel lockChannel;
   private final TornLine torn;
   private final BreachRunsFile breachRuns;
   private final Object writeLock = new Object();
-  // Guarded by itself; seq n is at index n - 1.
-  private final List<AuditEvent> events;
-  // Guarded by writeLock.
+  private final SeqIndex index = new SeqIndex();
+  // Guarded by writeLock: the end of the last acknowledged line, and how many lines lie before it.
   private long end;
+  private long lines;
   private IOException failure;
+  // What opening read, handed to the first replay() unless an append came first; guarded by writeLock.
+  private Replay opened;
   private volatile long lastSeq;
 
-  private FileLedger(Path file, FileChannel channel, FileChannel lockChannel, List<AuditEvent> events, long end, TornLine torn,
+  private FileLedger(Path dir, Path file, FileChannel channel, FileChannel lockChannel, Replay opened, long end, long lines, TornLine torn,
       BreachRunsFile breachRuns) {
+    this.dir = dir;
     this.file = file;
     this.breachRuns = breachRuns;
     this.channel = channel;
     this.lockChannel = lockChannel;
-    this.events = events;
+    this.opened = opened;
     this.end = end;
+    this.lines = lines;
     this.torn = torn;
-    this.lastSeq = events.size();
+    List<AuditEvent> tail = opened.tail();
+    this.lastSeq = tail.isEmpty() ? opened.snapshot().seq() : tail.get(tail.size() - 1).seq();
   }
 
   /**
@@ -116,9 +139,12 @@ public final class FileLedger implements Ledger {
       if (created) {
         syncDirectory(dir);
       }
-      List<AuditEvent> events = new ArrayList<>();
-      TornLine torn = read(file, channel.size(), events);
-      long end = channel.size();
+      long size = channel.size();
+      Snapshot snapshot = newestSnapshot(dir, channel, size);
+      List<AuditEvent> tail = new ArrayList<>();
+      Read read = read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), size, tail);
+      TornLine torn = read.torn;
+      long end = size;
       if (torn != null) {
         channel.truncate(torn.offset());
         channel.force(true);
@@ -126,7 +152,7 @@ public final class FileLedger implements Ledger {
         LOG.warning(file + ": dropped an incomplete last line (line " + torn.line() + " at byte offset " + torn.offset() + ", "
             + torn.length() + " bytes: " + torn.problem() + "); it was cut short by a crash before it was acknowledged");
       }
-      return new FileLedger(file, channel, lockChannel, events, end, torn, BreachRunsFile.open(dir));
+      return new FileLedger(dir, file, channel, lockChannel, new Replay(snapshot.state, tail), end, read.lines, torn, BreachRunsFile.open(dir));
     } catch (IOException | RuntimeException e) {
       channel.close();
       lockChannel.close();
@@ -163,10 +189,120 @@ public final class FileLedger implements Ledger {
   }
 
   @Override
-  public List<AuditEvent> replay() {
-    synchronized (events) {
-      return List.copyOf(events);
+  public Replay replay() throws IOException {
+    long through;
+    synchronized (writeLock) {
+      if (opened != null) {
+        Replay read = opened;
+        opened = null;
+        return read;
+      }
+      through = end;
     }
+    Snapshot snapshot = newestSnapshot(dir, channel, through);
+    List<AuditEvent> tail = new ArrayList<>();
+    if (read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), through, tail).torn != null) {
+      throw new IOException(file + ": changed under the gateway: acknowledged lines before byte offset " + through + " no longer read whole");
+    }
+    return new Replay(snapshot.state, tail);
+  }
+
+  @Override
+  public void saveSnapshot(LedgerState state) throws IOException {
+    requireNonNull(state, "state");
+    long bytes;
+    long before;
+    synchronized (writeLock) {
+      if (state.seq() != lastSeq) {
+        throw new IllegalArgumentException("a snapshot at seq " + state.seq() + " of a ledger at seq " + lastSeq + " (expected: the same seq)");
+      }
+      bytes = end;
+      before = lines;
+    }
+    if (state.seq() == 0) {
+      return;
+    }
+    byte[] json = SnapshotJson.write(state, bytes, before).getBytes(UTF_8);
+    Path target = dir.resolve(SNAPSHOT_PREFIX + state.seq() + SNAPSHOT_SUFFIX);
+    Path temporary = dir.resolve(SNAPSHOT_PREFIX + state.seq() + SNAPSHOT_SUFFIX + ".tmp");
+    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ByteBuffer buffer = ByteBuffer.wrap(json);
+      while (buffer.hasRemaining()) {
+        out.write(buffer);
+      }
+      out.force(true);
+    }
+    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(dir);
+    List<Long> seqs = snapshotSeqs(dir);
+    for (Long old : seqs.subList(Math.min(SNAPSHOTS_KEPT, seqs.size()), seqs.size())) {
+      Files.deleteIfExists(dir.resolve(SNAPSHOT_PREFIX + old + SNAPSHOT_SUFFIX));
+    }
+  }
+
+  /** A snapshot's state and where the events after it start in the file; {@link #NONE}: the whole file. */
+  private record Snapshot(LedgerState state, long bytes, long lines) {
+    static final Snapshot NONE = new Snapshot(LedgerState.EMPTY, 0, 0);
+  }
+
+  // The newest snapshot that reads and lands on the start of the event after it within the first size bytes.
+  private static Snapshot newestSnapshot(Path dir, FileChannel channel, long size) throws IOException {
+    for (long seq : snapshotSeqs(dir)) {
+      Path path = dir.resolve(SNAPSHOT_PREFIX + seq + SNAPSHOT_SUFFIX);
+      String problem;
+      try {
+        SnapshotJson json = SnapshotJson.read(Files.readAllBytes(path));
+        problem = json.seq() != seq ? "holds seq " + json.seq() + ", not the seq its name says"
+            : json.ledgerBytes() == null || json.ledgerLines() == null ? "has no ledger_bytes or ledger_lines (expected: both, in a file store's snapshot)"
+            : positionProblem(channel, size, json.ledgerBytes(), seq);
+        if (problem == null) {
+          return new Snapshot(json.toState(), json.ledgerBytes(), json.ledgerLines());
+        }
+      } catch (IllegalArgumentException e) {
+        problem = "cannot be read: " + e.getMessage();
+      } catch (IOException e) {
+        problem = "cannot be read: " + e;
+      }
+      LOG.warning(path + " " + problem + "; ignored, start-up reads the ledger from an older snapshot or its start instead");
+    }
+    return Snapshot.NONE;
+  }
+
+  /** Why the events after {@code seq} do not start at {@code bytes} of the first {@code size}, or null when they seem to. */
+  private static String positionProblem(FileChannel channel, long size, long bytes, long seq) throws IOException {
+    if (bytes < 1 || bytes > size) {
+      return "points at byte offset " + bytes + " of a ledger of " + size + " acknowledged bytes";
+    }
+    String next = "{\"seq\":" + (seq + 1) + ",";
+    ByteBuffer around = ByteBuffer.allocate((int) Math.min(1 + next.length(), size - bytes + 1));
+    while (around.hasRemaining() && channel.read(around, bytes - 1 + around.position()) > 0) {
+      // Reads until the buffer is full; the size bounds it.
+    }
+    String found = new String(around.array(), 0, around.position(), UTF_8);
+    if (!found.startsWith("\n")) {
+      return "points at byte offset " + bytes + ", which does not follow a line's end";
+    }
+    String after = found.substring(1);
+    if (bytes < size && !after.startsWith(BATCH_PREFIX) && !after.equals(next.substring(0, Math.min(next.length(), after.length())))) {
+      return "points at byte offset " + bytes + ", where seq " + (seq + 1) + " does not start";
+    }
+    return null;
+  }
+
+  // Newest first.
+  private static List<Long> snapshotSeqs(Path dir) throws IOException {
+    List<Long> seqs = new ArrayList<>();
+    try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, SNAPSHOT_PREFIX + "*" + SNAPSHOT_SUFFIX)) {
+      for (Path path : found) {
+        String name = path.getFileName().toString();
+        String digits = name.substring(SNAPSHOT_PREFIX.length(), name.length() - SNAPSHOT_SUFFIX.length());
+        if (!digits.isEmpty() && digits.length() < 19 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+          seqs.add(Long.parseLong(digits));
+        }
+      }
+    }
+    seqs.sort(Comparator.reverseOrder());
+    return seqs;
   }
 
 
@@ -179,6 +315,12 @@ public final class FileLedger implements Ledger {
     synchronized (writeLock) {
       if (failure != null) {
         throw new IOException(file + ": no appends after a failed write (" + failure.getMessage() + "); restart to re-read the ledger", failure);
+      }
+      if (lastSeq == 0) {
+        // Snapshots beside an empty ledger belong to a history that is gone (an import starts a new one).
+        for (long stale : snapshotSeqs(dir)) {
+          Files.deleteIfExists(dir.resolve(SNAPSHOT_PREFIX + stale + SNAPSHOT_SUFFIX));
+        }
       }
       List<AuditEvent> appended = new ArrayList<>(drafts.size());
       StringBuilder text = new StringBuilder(drafts.size() * 512);
@@ -210,29 +352,84 @@ public final class FileLedger implements Ledger {
         throw e;
       }
       end = position;
-      synchronized (events) {
-        events.addAll(appended);
-      }
+      this.lines += drafts.size() + (drafts.size() > 1 ? 1 : 0);
+      opened = null;
       lastSeq = seq;
       return appended;
     }
   }
 
   @Override
-  public List<AuditEvent> since(long afterSeq, int limit, String model, String alias) {
+  public List<AuditEvent> since(long afterSeq, int limit, String model, String alias) throws IOException {
     if (limit < 1) {
       throw new IllegalArgumentException("limit: " + limit + " (expected: 1 or more)");
     }
+    long through;
+    long last;
+    synchronized (writeLock) {
+      through = end;
+      last = lastSeq;
+    }
     List<AuditEvent> found = new ArrayList<>(Math.min(limit, 256));
-    synchronized (events) {
-      for (int i = (int) Math.min(Math.max(afterSeq, 0), events.size()); i < events.size() && found.size() < limit; i++) {
-        AuditEvent event = events.get(i);
-        if ((model == null || model.equals(event.model())) && (alias == null || alias.equals(event.alias()))) {
-          found.add(event);
+    if (afterSeq >= last) {
+      return found;
+    }
+    long[] start = index.lineAtOrBefore(Math.max(afterSeq, 0) + 1, through);
+    long seq = start[0] - 1;
+    try (Lines lines = new Lines(file, start[1], through, 0)) {
+      while (found.size() < limit && lines.next()) {
+        if (batchSize(lines.bytes(), lines.length()) >= 0) {
+          continue;
+        }
+        if (++seq > afterSeq) {
+          AuditEvent event;
+          try {
+            event = EventJson.read(lines.bytes(), 0, lines.length());
+          } catch (IllegalArgumentException e) {
+            // Lines before the last snapshot are not read at start-up, so damage there shows here first.
+            throw new IOException(file + ": seq " + seq + " at byte offset " + lines.offset() + " cannot be read: " + e.getMessage(), e);
+          }
+          if ((model == null || model.equals(event.model())) && (alias == null || alias.equals(event.alias()))) {
+            found.add(event);
+          }
         }
       }
     }
     return found;
+  }
+
+  /**
+   * The byte offset of every {@value #INDEX_STRIDE}th event's line (seq 1, 257, …), so a query
+   * for old events reads a few hundred lines, not the file. Lines are counted, not parsed: below
+   * the acknowledged end every line is a batch header or the next seq.
+   */
+  private final class SeqIndex {
+    private long[] offsets = new long[64];
+    private int size;
+    private long scannedTo;
+    private long scannedSeq;
+
+    /** {seq, offset} of an event line at or before {@code seq}, indexing the file up to {@code through} first. */
+    synchronized long[] lineAtOrBefore(long seq, long through) throws IOException {
+      if (scannedTo < through) {
+        try (Lines lines = new Lines(file, scannedTo, through, 0)) {
+          while (lines.next()) {
+            if (batchSize(lines.bytes(), lines.length()) >= 0) {
+              continue;
+            }
+            if (scannedSeq++ % INDEX_STRIDE == 0) {
+              if (size == offsets.length) {
+                offsets = Arrays.copyOf(offsets, size * 2);
+              }
+              offsets[size++] = lines.offset();
+            }
+          }
+        }
+        scannedTo = through;
+      }
+      int entry = (int) Math.min((seq - 1) / INDEX_STRIDE, size - 1);
+      return new long[] {(long) entry * INDEX_STRIDE + 1, offsets[entry]};
+    }
   }
 
   @Override
@@ -267,64 +464,73 @@ public final class FileLedger implements Ledger {
    * is torn when the file ends before all the events its header announces; what it does hold is
    * then dropped with it, an unreadable line included, since none of it was acknowledged.
    */
-  private static TornLine read(Path file, long size, List<AuditEvent> events) throws IOException {
+  private static Read read(Path file, long from, long firstLine, long base, long size, List<AuditEvent> events) throws IOException {
+    try (Lines lines = new Lines(file, from, size, firstLine)) {
+      TornLine torn = read(file, lines, base, size, events);
+      return new Read(torn, torn != null ? torn.line() - 1 : lines.number());
+    }
+  }
+
+  /** What a read found: the torn last append, or null, and how many lines lie before the acknowledged end. */
+  private record Read(TornLine torn, long lines) {}
+
+  // Reads from lines the events after seq base, to the end.
+  private static TornLine read(Path file, Lines lines, long base, long size, List<AuditEvent> events) throws IOException {
     Batch batch = null;
-    try (Lines lines = new Lines(file)) {
-      while (lines.next()) {
-        int number = lines.number();
-        byte[] line = lines.bytes();
-        int length = lines.length();
-        if (!lines.ended()) {
-          return batch != null ? dropBatch(batch, events, size, "cut short in line " + number + ", which has no newline at its end")
-              : new TornLine(number, lines.offset(), length, "no newline at its end, starting " + preview(line, length));
+    while (lines.next()) {
+      int number = lines.number();
+      byte[] line = lines.bytes();
+      int length = lines.length();
+      if (!lines.ended()) {
+        return batch != null ? dropBatch(batch, events, size, "cut short in line " + number + ", which has no newline at its end")
+            : new TornLine(number, lines.offset(), length, "no newline at its end, starting " + preview(line, length));
+      }
+      boolean last = lines.offset() + length + 1 >= size;
+      if (batch != null && batch.problem != null) {
+        // Past an unreadable line of a batch, only whether the batch ends before the file matters.
+        if (batch.counted()) {
+          return unreadableBatch(file, batch, events, size, last);
         }
-        boolean last = lines.offset() + length + 1 >= size;
-        if (batch != null && batch.problem != null) {
-          // Past an unreadable line of a batch, only whether the batch ends before the file matters.
+        continue;
+      }
+      int announced = batchSize(line, length);
+      if (announced >= 0) {
+        if (batch != null) {
+          throw new LedgerCorruptException(file, number, "a batch header inside the batch that line " + batch.line + " opened (expected: its "
+              + batch.size + " events)");
+        }
+        if (announced < 2) {
+          throw new LedgerCorruptException(file, number, "a batch of " + announced + " events (expected: 2 or more)");
+        }
+        batch = new Batch(number, lines.offset(), announced, events.size());
+        continue;
+      }
+      AuditEvent event;
+      try {
+        event = EventJson.read(line, 0, length);
+      } catch (IllegalArgumentException e) {
+        if (batch != null) {
+          batch.problem = e.getMessage();
+          batch.problemLine = number;
           if (batch.counted()) {
             return unreadableBatch(file, batch, events, size, last);
           }
           continue;
         }
-        int announced = batchSize(line, length);
-        if (announced >= 0) {
-          if (batch != null) {
-            throw new LedgerCorruptException(file, number, "a batch header inside the batch that line " + batch.line + " opened (expected: its "
-                + batch.size + " events)");
-          }
-          if (announced < 2) {
-            throw new LedgerCorruptException(file, number, "a batch of " + announced + " events (expected: 2 or more)");
-          }
-          batch = new Batch(number, lines.offset(), announced, events.size());
-          continue;
+        if (last) {
+          return new TornLine(number, lines.offset(), length + 1, e.getMessage());
         }
-        AuditEvent event;
-        try {
-          event = EventJson.read(line, 0, length);
-        } catch (IllegalArgumentException e) {
-          if (batch != null) {
-            batch.problem = e.getMessage();
-            batch.problemLine = number;
-            if (batch.counted()) {
-              return unreadableBatch(file, batch, events, size, last);
-            }
-            continue;
-          }
-          if (last) {
-            return new TornLine(number, lines.offset(), length + 1, e.getMessage());
-          }
-          throw new LedgerCorruptException(file, number, e.getMessage());
-        }
-        long expected = events.size() + 1;
-        if (event.seq() != expected) {
-          throw new LedgerCorruptException(file, number, "seq " + event.seq()
-              + (events.isEmpty() ? " opens the ledger" : " follows seq " + (expected - 1))
-              + " (expected: " + expected + "; a gap or a repeat means events were lost or duplicated)");
-        }
-        events.add(event);
-        if (batch != null && batch.counted()) {
-          batch = null;
-        }
+        throw new LedgerCorruptException(file, number, e.getMessage());
+      }
+      long expected = base + events.size() + 1;
+      if (event.seq() != expected) {
+        throw new LedgerCorruptException(file, number, "seq " + event.seq()
+            + (expected == 1 ? " opens the ledger" : " follows seq " + (expected - 1))
+            + " (expected: " + expected + "; a gap or a repeat means events were lost or duplicated)");
+      }
+      events.add(event);
+      if (batch != null && batch.counted()) {
+        batch = null;
       }
     }
     if (batch != null) {
@@ -392,7 +598,8 @@ public final class FileLedger implements Ledger {
   /** The file's lines, read in chunks; a line longer than {@link #MAX_LINE_BYTES} is damage. */
   private static final class Lines implements AutoCloseable {
     private final Path file;
-    private final InputStream in;
+    private final FileChannel in;
+    private long unread;
     private final byte[] chunk = new byte[64 * 1024];
     private int chunkStart;
     private int chunkEnd;
@@ -403,9 +610,14 @@ public final class FileLedger implements Ledger {
     private long offset;
     private long nextOffset;
 
-    Lines(Path file) throws IOException {
+    /** The lines between byte offsets {@code from} and {@code to}, the first being line {@code before + 1}. */
+    Lines(Path file, long from, long to, long before) throws IOException {
       this.file = file;
-      this.in = Files.newInputStream(file);
+      this.in = FileChannel.open(file, StandardOpenOption.READ).position(from);
+      this.unread = to - from;
+      this.offset = from;
+      this.nextOffset = from;
+      this.number = Math.toIntExact(before);
     }
 
     /** Reads the next line; false at the end of the file. */
@@ -415,8 +627,9 @@ public final class FileLedger implements Ledger {
       ended = false;
       while (true) {
         if (chunkStart == chunkEnd) {
-          chunkEnd = in.read(chunk);
+          chunkEnd = unread <= 0 ? -1 : in.read(ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, unread)));
           chunkStart = 0;
+          unread -= Math.max(chunkEnd, 0);
           if (chunkEnd < 0) {
             chunkEnd = 0;
             break;

@@ -1,7 +1,10 @@
 package dev.modelgate.gateway.state;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.rollout.BreachRuns;
 import java.io.IOException;
 import java.util.List;
@@ -30,10 +33,45 @@ import java.util.List;
 public interface Ledger extends AutoCloseable {
 
   /**
-   * Every event up to {@link #lastSeq()}, oldest first: what was stored when the ledger was opened,
-   * plus what was appended and caught up on since. Start-up folds these into the registry.
+   * What start-up folds: the newest readable snapshot (or {@link LedgerState#EMPTY}) and every event
+   * after it up to {@link #lastSeq()}, oldest first. A snapshot that cannot be read, or does not fit
+   * the events, is skipped with a warning for an older one or for the whole ledger: a snapshot only
+   * saves time, the events are the truth. The events before the snapshot stay in storage for
+   * {@link #since}; memory holds neither.
    */
-  List<AuditEvent> replay() throws IOException;
+  Replay replay() throws IOException;
+
+  /**
+   * Stores {@code state}, the fold of this ledger's events up to {@link #lastSeq()}, as a snapshot
+   * for later {@link #replay()}s, keeping the newest two. Saving a seq already saved (by another
+   * replica of a fleet) changes nothing. Called by the one writer; a failure leaves the events and
+   * the earlier snapshots as they were.
+   *
+   * @throws IllegalArgumentException when {@code state} is not at {@link #lastSeq()}
+   */
+  void saveSnapshot(LedgerState state) throws IOException;
+
+  /**
+   * A snapshot and the events that follow it.
+   *
+   * @param snapshot the state as of the snapshot, {@link LedgerState#EMPTY} for none
+   * @param tail the events after {@code snapshot.seq()}, oldest first
+   */
+  record Replay(LedgerState snapshot, List<AuditEvent> tail) {
+    public Replay {
+      requireNonNull(snapshot, "snapshot");
+      tail = List.copyOf(tail);
+    }
+
+    /**
+     * The state the ledger adds up to.
+     *
+     * @throws dev.modelgate.core.ledger.RefusedEventException for the first event that does not apply
+     */
+    public LedgerState fold() {
+      return snapshot.applyAll(tail);
+    }
+  }
 
   /**
    * Gives {@code draft} the next {@code seq}, stores it durably, and returns the stored event. When

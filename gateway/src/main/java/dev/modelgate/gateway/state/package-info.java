@@ -4,8 +4,9 @@
  * <p>Start at {@link dev.modelgate.gateway.state.Ledger} (append-only, durable, blocking: run it off
  * the event loop), {@link dev.modelgate.gateway.state.FileLedger} (the embedded store, a JSON-lines
  * file that survives {@code kill -9}, one {@link dev.modelgate.gateway.schema.EventJson} per line,
- * the same JSON the audit API and webhooks send, a batch of them written whole or not at all). The state itself is {@link
- * dev.modelgate.core.ledger.RegistryFold#replay} of the ledger; {@link
+ * the same JSON the audit API and webhooks send, a batch of them written whole or not at all). The state itself is the
+ * fold of the ledger ({@link dev.modelgate.core.ledger.LedgerState}), read at start-up from the newest
+ * snapshot and the events after it ({@link dev.modelgate.gateway.state.Ledger#replay}); {@link
  * dev.modelgate.gateway.state.RoutingState} holds the routing table built from it: writers swap in a
  * new immutable table, requests read the current one once. {@link
  * dev.modelgate.gateway.state.ControlPlane} is the one writer, and keeps the SLO guard's memory

@@ -152,16 +152,17 @@ class SloGuardFleetTest {
       Thread.sleep(20);
     }
 
+    // Read back from the ledger file, as the audit API does: JSON integers come back as Integer.
     AuditEvent rollback = autoRollbacks().get(0);
     @SuppressWarnings("unchecked")
     Map<String, Object> canary = ((List<Map<String, Object>>) rollback.evidence().get("canaries")).get(0);
-    assertThat(canary).containsEntry("version", "v8").containsEntry("requests", 30L).containsEntry("failures", 30L)
+    assertThat(canary).containsEntry("version", "v8").containsEntry("requests", 30).containsEntry("failures", 30)
         .containsEntry("consecutive_breaches", 2);
     assertThat(rollback.evidence().get("replicas")).asList().containsExactly(
-        Map.of("replica", "a", "version", "v7", "requests", 0L, "failures", 0L),
-        Map.of("replica", "a", "version", "v8", "requests", 0L, "failures", 0L),
-        Map.of("replica", "b", "version", "v8", "requests", 15L, "failures", 15L),
-        Map.of("replica", "c", "version", "v8", "requests", 15L, "failures", 15L));
+        Map.of("replica", "a", "version", "v7", "requests", 0, "failures", 0),
+        Map.of("replica", "a", "version", "v8", "requests", 0, "failures", 0),
+        Map.of("replica", "b", "version", "v8", "requests", 15, "failures", 15),
+        Map.of("replica", "c", "version", "v8", "requests", 15, "failures", 15));
   }
 
   @Test
@@ -206,8 +207,8 @@ class SloGuardFleetTest {
     assertThat(rollbacks).hasSize(1);
     assertThat(rollbacks.get(0).reason()).isEqualTo("v8 breached error_rate (judged by replica a alone: the fleet's store could not be reached)");
     assertThat(rollbacks.get(0).evidence().get("replicas")).asList().containsExactly(
-        Map.of("replica", "a", "version", "v7", "requests", 0L, "failures", 0L),
-        Map.of("replica", "a", "version", "v8", "requests", 40L, "failures", 40L));
+        Map.of("replica", "a", "version", "v7", "requests", 0, "failures", 0),
+        Map.of("replica", "a", "version", "v8", "requests", 40, "failures", 40));
     assertThat(routing.table().registry().models().get(MODEL).aliases().get("production").weights()).isEqualTo(Map.of("v7", 100));
     assertThat(guard.leads()).isFalse();
     assertThat(plane.guardMemory().runs(MODEL, "production")).as("no runs saved while cut off").isNull();

@@ -28,7 +28,7 @@ class BreachRunsFileTest {
     }
     try (FileLedger reopened = FileLedger.open(dir)) {
       assertThat(reopened.breachRuns()).containsExactly(new BreachRuns("support-agent", "production", T0.plusSeconds(5), Map.of("v8", 2, "v9", 1)));
-      assertThat(reopened.replay()).isEmpty();
+      assertThat(reopened.replay().tail()).isEmpty();
     }
     assertThat(dir.resolve(BreachRunsFile.FILE_NAME + ".tmp")).doesNotExist();
   }

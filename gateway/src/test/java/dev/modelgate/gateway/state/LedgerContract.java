@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
@@ -23,6 +24,9 @@ public abstract class LedgerContract {
   /** Opens the store under test on this test's storage; a second call opens the same storage again. */
   protected abstract Ledger open() throws IOException;
 
+  /** Damages the newest snapshot in storage, as a torn write or a disk fault would; the ledger is closed. */
+  protected abstract void damageNewestSnapshot() throws IOException;
+
   private static List<AuditEvent> appendLifecycle(Ledger ledger) throws IOException {
     List<AuditEvent> appended = new ArrayList<>();
     for (AuditEventDraft draft : LedgerEvents.lifecycle()) {
@@ -40,7 +44,7 @@ public abstract class LedgerContract {
       appended = ledger.appendAll(drafts);
     }
     try (Ledger reopened = open()) {
-      List<AuditEvent> replayed = reopened.replay();
+      List<AuditEvent> replayed = reopened.replay().tail();
       assertThat(replayed).isEqualTo(appended);
       assertThat(replayed).extracting(AuditEvent::draft).containsExactlyElementsOf(drafts);
       Registry folded = RegistryFold.replay(replayed);
@@ -56,7 +60,7 @@ public abstract class LedgerContract {
   @Test
   public void anEmptyStoreHasNoEventsNoRunsAndSeqZero() throws IOException {
     try (Ledger ledger = open()) {
-      assertThat(ledger.replay()).isEmpty();
+      assertThat(ledger.replay().tail()).isEmpty();
       assertThat(ledger.lastSeq()).isZero();
       assertThat(ledger.since(0, 10, null, null)).isEmpty();
       assertThat(ledger.breachRuns()).isEmpty();
@@ -71,18 +75,18 @@ public abstract class LedgerContract {
       appended = appendLifecycle(ledger);
       assertThat(appended).extracting(AuditEvent::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
       assertThat(appended).extracting(AuditEvent::draft).containsExactlyElementsOf(LedgerEvents.lifecycle());
-      assertThat(ledger.replay()).isEqualTo(appended);
+      assertThat(ledger.replay().tail()).isEqualTo(appended);
       assertThat(ledger.lastSeq()).isEqualTo(8);
     }
     try (Ledger reopened = open()) {
-      assertThat(reopened.replay()).isEqualTo(appended);
-      assertThat(reopened.replay()).extracting(AuditEvent::action).contains(LedgerEvents.LIFECYCLE_ACTIONS);
+      assertThat(reopened.replay().tail()).isEqualTo(appended);
+      assertThat(reopened.replay().tail()).extracting(AuditEvent::action).contains(LedgerEvents.LIFECYCLE_ACTIONS);
       assertThat(reopened.lastSeq()).isEqualTo(8);
       Registry stepByStep = Registry.EMPTY;
       for (AuditEvent event : appended) {
         stepByStep = RegistryFold.apply(stepByStep, event);
       }
-      assertThat(RegistryFold.replay(reopened.replay())).isEqualTo(stepByStep);
+      assertThat(RegistryFold.replay(reopened.replay().tail())).isEqualTo(stepByStep);
       AuditEvent next = reopened.append(LedgerEvents.register(9, LedgerEvents.v9()));
       assertThat(next.seq()).isEqualTo(9);
     }
@@ -99,10 +103,10 @@ public abstract class LedgerContract {
       assertThat(batch).extracting(AuditEvent::seq).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L);
       assertThat(batch).extracting(AuditEvent::draft).containsExactlyElementsOf(drafts.subList(1, drafts.size()));
       assertThat(ledger.lastSeq()).isEqualTo(8);
-      assertThat(ledger.replay()).startsWith(first).endsWith(batch.toArray(AuditEvent[]::new));
+      assertThat(ledger.replay().tail()).startsWith(first).endsWith(batch.toArray(AuditEvent[]::new));
     }
     try (Ledger reopened = open()) {
-      assertThat(reopened.replay()).hasSize(8).endsWith(batch.toArray(AuditEvent[]::new));
+      assertThat(reopened.replay().tail()).hasSize(8).endsWith(batch.toArray(AuditEvent[]::new));
     }
   }
 
@@ -142,6 +146,66 @@ public abstract class LedgerContract {
     }
     try (Ledger again = open()) {
       assertThat(again.breachRuns()).containsExactly(productionLater);
+    }
+  }
+
+  @Test
+  public void aReopenFoldsTheNewestSnapshotAndOnlyTheEventsAfterItAndTheAuditStillAnswersFromSeqOne() throws IOException {
+    List<AuditEventDraft> drafts = LedgerEvents.lifecycle();
+    List<AuditEvent> all = new ArrayList<>();
+    LedgerState atFour;
+    try (Ledger ledger = open()) {
+      all.addAll(ledger.appendAll(drafts.subList(0, 2)));
+      all.add(ledger.append(drafts.get(2)));
+      all.add(ledger.append(drafts.get(3)));
+      atFour = LedgerState.EMPTY.applyAll(all);
+      ledger.saveSnapshot(atFour);
+      ledger.saveSnapshot(atFour);
+      assertThatThrownBy(() -> ledger.saveSnapshot(LedgerState.EMPTY.applyAll(all.subList(0, 3))))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq 3 of a ledger at seq 4");
+      all.addAll(ledger.appendAll(drafts.subList(4, 7)));
+    }
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot().seq()).isEqualTo(4);
+      assertThat(replay.snapshot()).isEqualTo(atFour);
+      assertThat(replay.snapshot().autoRollbacks()).extracting(AuditEvent::seq).containsExactly(4L);
+      assertThat(replay.tail()).isEqualTo(all.subList(4, 7));
+      assertThat(replay.fold()).isEqualTo(LedgerState.EMPTY.applyAll(all));
+      assertThat(reopened.lastSeq()).isEqualTo(7);
+      assertThat(reopened.since(0, 2, null, null)).isEqualTo(all.subList(0, 2));
+      assertThat(reopened.since(0, 100, null, "production")).extracting(AuditEvent::seq).containsExactly(3L, 4L, 6L, 7L);
+      assertThat(reopened.append(drafts.get(7)).seq()).isEqualTo(8);
+    }
+  }
+
+  @Test
+  public void aDamagedNewestSnapshotIsSkippedForTheOneBeforeItAndTwoForTheWholeLedger() throws IOException {
+    List<AuditEventDraft> drafts = LedgerEvents.lifecycle();
+    List<AuditEvent> all = new ArrayList<>();
+    try (Ledger ledger = open()) {
+      for (AuditEventDraft draft : drafts.subList(0, 6)) {
+        all.add(ledger.append(draft));
+        if (all.size() >= 3) {
+          ledger.saveSnapshot(LedgerState.EMPTY.applyAll(all));
+        }
+      }
+    }
+    LedgerState whole = LedgerState.EMPTY.applyAll(all);
+    damageNewestSnapshot();
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      // Snapshots at 3 to 6 were saved, the newest two kept: 5 and 6, and 6 is damaged.
+      assertThat(replay.snapshot().seq()).isEqualTo(5);
+      assertThat(replay.tail()).isEqualTo(all.subList(5, 6));
+      assertThat(replay.fold()).isEqualTo(whole);
+    }
+    damageNewestSnapshot();
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot()).isEqualTo(LedgerState.EMPTY);
+      assertThat(replay.tail()).isEqualTo(all);
+      assertThat(replay.fold()).isEqualTo(whole);
     }
   }
 }

@@ -133,16 +133,7 @@ public final class RegistryFold {
    * @throws RefusedEventException for the first event out of sequence or that does not apply
    */
   public static Registry replay(List<AuditEvent> events) {
-    Map<String, Model> models = new LinkedHashMap<>();
-    long expected = 1;
-    for (AuditEvent event : events) {
-      if (event.seq() != expected) {
-        throw new RefusedEventException(event, List.of("out of sequence (expected: seq " + expected + ")"));
-      }
-      apply(models, event);
-      expected++;
-    }
-    return new Registry(models);
+    return LedgerState.EMPTY.applyAll(events).registry();
   }
 
   /**
@@ -150,7 +141,12 @@ public final class RegistryFold {
    * {@code before} of the next config event. Models whose last declaration was a removal are absent.
    */
   public static Map<String, Model> lastDeclared(List<AuditEvent> events) {
-    Map<String, Model> declared = new LinkedHashMap<>();
+    return lastDeclared(Map.of(), events);
+  }
+
+  /** {@link #lastDeclared(List)} of events that follow those {@code before} was taken from. */
+  public static Map<String, Model> lastDeclared(Map<String, Model> before, List<AuditEvent> events) {
+    Map<String, Model> declared = new LinkedHashMap<>(before);
     for (AuditEvent event : events) {
       if (event.change() instanceof Change.ModelDeclared d) {
         if (d.after() == null) {

@@ -98,6 +98,25 @@ public final class BucketLayout {
     return versions;
   }
 
+  /**
+   * The layout a snapshot recorded with {@link #owners()}: a ledger snapshot must give back the
+   * layout its history built, which no event carries.
+   *
+   * @throws IllegalArgumentException unless there is one non-empty owner per bucket
+   */
+  public static BucketLayout of(List<String> owners) {
+    if (owners.size() != TrafficSplit.BUCKETS || owners.stream().anyMatch(o -> o == null || o.isEmpty())) {
+      throw new IllegalArgumentException("a layout of " + owners.size() + " owners (expected: " + TrafficSplit.BUCKETS
+          + " version ids, one per bucket)");
+    }
+    return new BucketLayout(owners.toArray(String[]::new));
+  }
+
+  /** The owner of every bucket, in bucket order. */
+  public List<String> owners() {
+    return List.of(owners);
+  }
+
   /** The version owning {@code bucket} (0–99). */
   public String owner(int bucket) {
     return owners[bucket];

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
+import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.schema.EventJson;
+import dev.modelgate.gateway.schema.SnapshotJson;
 import dev.modelgate.gateway.state.AppendConflictException;
 import dev.modelgate.gateway.state.Ledger;
 import io.vertx.core.Future;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
  * The ledger in PostgreSQL, shared by every replica of a fleet: table {@code modelgate_events}, one
@@ -34,7 +37,8 @@ import java.util.function.Function;
  * (one shape), and beside it the columns the audit query filters on ({@code seq} the primary key,
  * {@code model}, {@code alias}, {@code action}). The SLO guard's breach runs live in {@code
  * modelgate_breach_runs}, one row per alias; each replica's SLO window figures in {@code
- * modelgate_slo_figures} ({@link PostgresGuardFleet}).
+ * modelgate_slo_figures} ({@link PostgresGuardFleet}); snapshots of the fold, so start-up reads one and
+ * the events after it, in {@code modelgate_snapshots}, one row per seq, the newest two kept.
  *
  * <p><b>Appends only on the latest seq.</b> This ledger knows the events up to {@link #lastSeq()}:
  * those it replayed, appended or caught up on. An append inserts {@code lastSeq() + 1}; the primary
@@ -58,6 +62,10 @@ public final class PostgresLedger implements Ledger {
   // Any constant shared by every modelgate; "mgschema" in ASCII.
   private static final long SCHEMA_LOCK = 0x6d67_7363_6865_6d61L;
   private static final int CATCH_UP_BATCH = 1000;
+  // Start-up reads a long tail (a ledger from before snapshots) in pages this big.
+  private static final int REPLAY_BATCH = 10_000;
+  private static final int SNAPSHOTS_KEPT = 2;
+  private static final Logger LOG = Logger.getLogger(PostgresLedger.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<LinkedHashMap<String, Integer>> RUNS = new TypeReference<>() {};
 
@@ -103,7 +111,13 @@ public final class PostgresLedger implements Ledger {
         version text NOT NULL,
         figures json NOT NULL,
         published_at timestamptz NOT NULL,
-        PRIMARY KEY (replica_id, model, alias, version))"""));
+        PRIMARY KEY (replica_id, model, alias, version))"""),
+      // Snapshots of the fold, so start-up reads one and the events after it: replay(), saveSnapshot().
+      List.of("""
+      CREATE TABLE modelgate_snapshots (
+        seq bigint PRIMARY KEY CHECK (seq > 0),
+        snapshot text NOT NULL,
+        saved_at timestamptz NOT NULL DEFAULT now())"""));
   static final int SCHEMA_VERSION = MIGRATIONS.size();
 
   private final Pool pool;
@@ -173,8 +187,61 @@ public final class PostgresLedger implements Ledger {
   }
 
   @Override
-  public List<AuditEvent> replay() throws IOException {
-    return read("SELECT event::text FROM modelgate_events WHERE seq <= $1 ORDER BY seq", Tuple.of(lastSeq), 0, "replaying the ledger");
+  public Replay replay() throws IOException {
+    long through = lastSeq;
+    LedgerState snapshot = newestSnapshot(through);
+    List<AuditEvent> tail = new ArrayList<>();
+    List<AuditEvent> page;
+    do {
+      long after = snapshot.seq() + tail.size();
+      page = read("SELECT event::text FROM modelgate_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+          Tuple.of(after, through, REPLAY_BATCH), after, "replaying the ledger after seq " + after);
+      tail.addAll(page);
+    } while (page.size() == REPLAY_BATCH);
+    if (snapshot.seq() + tail.size() != through) {
+      throw new IOException("state: the ledger in " + where + " ends at seq " + (snapshot.seq() + tail.size()) + " (expected: " + through
+          + "; events were deleted)");
+    }
+    return new Replay(snapshot, tail);
+  }
+
+  // The newest snapshot at or before seq through that reads; others are skipped with a warning.
+  private LedgerState newestSnapshot(long through) throws IOException {
+    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT seq, snapshot FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
+        .execute(Tuple.of(through)), "reading the ledger's snapshots");
+    for (Row row : rows) {
+      long seq = row.getLong(0);
+      try {
+        SnapshotJson json = SnapshotJson.read(row.getString(1));
+        if (json.seq() == seq) {
+          return json.toState();
+        }
+        LOG.warning("state: the snapshot at seq " + seq + " in " + where + " holds seq " + json.seq() + "; ignored, start-up reads from an older one");
+      } catch (IllegalArgumentException e) {
+        LOG.warning("state: the snapshot at seq " + seq + " in " + where + " cannot be read (" + e.getMessage()
+            + "); ignored, start-up reads from an older one or the ledger's start");
+      }
+    }
+    return LedgerState.EMPTY;
+  }
+
+  @Override
+  public void saveSnapshot(LedgerState state) throws IOException {
+    requireNonNull(state, "state");
+    if (state.seq() != lastSeq) {
+      throw new IllegalArgumentException("a snapshot at seq " + state.seq() + " of a ledger at seq " + lastSeq + " (expected: the same seq)");
+    }
+    if (state.seq() == 0) {
+      return;
+    }
+    String json = SnapshotJson.write(state, null, null);
+    // Replicas folding the same events save the same document: the first one's stays.
+    Database.await(pool.withTransaction(connection -> connection
+        .preparedQuery("INSERT INTO modelgate_snapshots (seq, snapshot) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING")
+        .execute(Tuple.of(state.seq(), json))
+        .compose(saved -> connection.preparedQuery("""
+            DELETE FROM modelgate_snapshots WHERE seq < (SELECT seq FROM modelgate_snapshots ORDER BY seq DESC OFFSET $1 LIMIT 1)""")
+            .execute(Tuple.of(SNAPSHOTS_KEPT - 1)))), "saving a snapshot at seq " + state.seq());
   }
 
   @Override
@@ -192,9 +259,12 @@ public final class PostgresLedger implements Ledger {
     }
     long first = events.get(0).seq();
     long last = events.get(events.size() - 1).seq();
+    // Snapshots in a database without events belong to a history that is gone (an import starts a new one).
+    String clearStale = first == 1 ? "DELETE FROM modelgate_snapshots" : "SELECT 1";
     Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
         .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
         .executeBatch(rows)
+        .compose(inserted -> connection.query(clearStale).execute())
         .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last)))));
     Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
         Database.isUniqueViolation(failure) ? new AppendConflictException(first) : failure));

@@ -30,6 +30,13 @@ class PostgresLedgerContractTest extends LedgerContract {
   }
 
   @Override
+  protected void damageNewestSnapshot() {
+    String database = url.substring(url.lastIndexOf('/') + 1);
+    EmbeddedDatabase.execute(database, "UPDATE modelgate_snapshots SET snapshot = left(snapshot, length(snapshot) / 2)"
+        + " WHERE seq = (SELECT max(seq) FROM modelgate_snapshots WHERE snapshot LIKE '%}')");
+  }
+
+  @Override
   protected Ledger open() throws IOException {
     return PostgresLedger.open(vertx, StateConfig.postgres(url, null, 2), Map.<String, String>of()::get, "contract-test");
   }

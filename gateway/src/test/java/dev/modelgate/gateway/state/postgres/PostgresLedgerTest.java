@@ -60,9 +60,9 @@ class PostgresLedgerTest {
       AuditEvent second = b.append(LedgerEvents.register(2, LedgerEvents.v9()));
       assertThat(second.seq()).isEqualTo(2);
 
-      assertThat(a.replay()).containsExactly(first);
+      assertThat(a.replay().tail()).containsExactly(first);
       assertThat(a.catchUp()).containsExactly(second);
-      assertThat(a.replay()).containsExactly(first, second);
+      assertThat(a.replay().tail()).containsExactly(first, second);
     }
   }
 
