@@ -189,7 +189,7 @@ class RolloutFleetTest {
     AuditEvent rollback = events.get(1);
     assertThat(((Change.AliasChanged) rollback.change()).after().weights()).isEqualTo(Map.of("v7", 100));
     assertThat(rollback.evidence().get("replicas")).asList().contains(
-        Map.of("replica", "b", "version", "v8", "requests", 15L, "failures", 15L),
-        Map.of("replica", "c", "version", "v8", "requests", 15L, "failures", 15L));
+        Map.of("replica", "b", "version", "v8", "requests", 15, "failures", 15),
+        Map.of("replica", "c", "version", "v8", "requests", 15, "failures", 15));
   }
 }
