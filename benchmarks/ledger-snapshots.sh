@@ -52,29 +52,11 @@ if (( EVENTS < MODELS + TAIL + 1 )); then
   exit 2
 fi
 
-WORK=$(mktemp -d)
-PID=""
-cleanup() {
-  if [[ -n "$PID" ]] && kill -0 "$PID" 2>/dev/null; then
-    kill "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-  fi
-  if (( KEEP )); then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-JAR="$ROOT/gateway/target/modelgate.jar"
-if (( BUILD )); then
-  (cd "$ROOT" && mvn -B -ntp -q -pl gateway -am package -DskipTests)
-fi
-[[ -f "$JAR" ]] || { echo "$JAR is missing: build it, or drop --no-build" >&2; exit 1; }
+# shellcheck source=benchmarks/startup-common.sh
+source "$ROOT/benchmarks/startup-common.sh"
 JAVA_OPTS="-Xmx$HEAP -Xms32m -XX:+UseSerialGC"
 export BENCH_TOKEN=$TOKEN
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # gen_config STATE_DIR FILE
 gen_config() {
@@ -97,9 +79,6 @@ EOF
 }
 
 admin_port() { python3 -c 'import re,sys; print(re.search(r"admin_port: (\d+)", open(sys.argv[1]).readline()).group(1))' "$1"; }
-now_ms() { date +%s%3N; }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
 
 # start_once CONFIG LOG -> "ms cpu_ms rss audit_ms" (audit_ms: GET of seq 1), or "failed (...)"
 start_once() {

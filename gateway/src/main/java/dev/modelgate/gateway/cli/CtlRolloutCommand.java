@@ -120,12 +120,10 @@ final class CtlRolloutCommand implements Runnable {
     }
   }
 
-  /** pause, resume, approve and abort: one call each, an optional reason. */
+  /** pause, resume, approve and abort: one call each, to the path named like the command, an optional reason. */
   abstract static class Steer extends OnAlias {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit log.")
     String reason;
-
-    abstract String verb();
 
     @Override
     void run(AdminClient admin, boolean json, PrintWriter out) throws InterruptedException {
@@ -133,39 +131,19 @@ final class CtlRolloutCommand implements Runnable {
       if (reason != null) {
         body.put("reason", reason);
       }
-      print(admin.send("POST", rollout() + "/" + verb(), body), json, out);
+      print(admin.send("POST", rollout() + "/" + spec.name(), body), json, out);
     }
   }
 
   @Command(name = "pause", mixinStandardHelpOptions = true, description = "Hold the rollout at its step; a breach still rolls it back.")
-  static final class Pause extends Steer {
-    @Override
-    String verb() {
-      return "pause";
-    }
-  }
+  static final class Pause extends Steer {}
 
   @Command(name = "resume", mixinStandardHelpOptions = true, description = "Let a paused rollout advance again.")
-  static final class Resume extends Steer {
-    @Override
-    String verb() {
-      return "resume";
-    }
-  }
+  static final class Resume extends Steer {}
 
   @Command(name = "approve", mixinStandardHelpOptions = true, description = "Start the step that waits for an approval.")
-  static final class Approve extends Steer {
-    @Override
-    String verb() {
-      return "approve";
-    }
-  }
+  static final class Approve extends Steer {}
 
   @Command(name = "abort", mixinStandardHelpOptions = true, description = "Stop the rollout; the previous stable version gets 100 %% again.")
-  static final class Abort extends Steer {
-    @Override
-    String verb() {
-      return "abort";
-    }
-  }
+  static final class Abort extends Steer {}
 }

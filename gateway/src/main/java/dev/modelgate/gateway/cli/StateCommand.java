@@ -44,80 +44,81 @@ final class StateCommand implements Runnable {
     String run(Ledger ledger, String where) throws Exception;
   }
 
-  /** Opens the ledger {@code config} names, runs {@code work} on it and prints its outcome, or why it failed. */
-  static int withLedger(Path config, Work work, CommandLine.Model.CommandSpec spec) {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    GatewayConfig loaded;
-    try {
-      loaded = ConfigLoader.load(config);
-    } catch (ConfigException e) {
-      err.println("modelgate: invalid configuration, nothing done.");
-      err.println(e.getMessage());
-      return ModelgateCommand.USAGE;
+  /** export and import: both work on the ledger their {@code --config} names. */
+  abstract static class OnLedger implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration; its state section names the ledger.")
+    Path config;
+
+    CommandLine.ParameterException usage(String message) {
+      return new CommandLine.ParameterException(spec.commandLine(), message);
     }
-    Vertx vertx = Vertx.vertx();
-    try (Ledger ledger = Gateway.openLedger(vertx, loaded.state(), System::getenv, loaded.server().replicaId() + "-state")) {
-      String where = ledger instanceof PostgresLedger postgres ? "postgres " + postgres.where() : "file " + ((FileLedger) ledger).file();
-      out.println(work.run(ledger, where));
-      return 0;
-    } catch (LedgerTransfer.Refusal e) {
-      err.println("modelgate: refused: " + e.getMessage());
-      return ModelgateCommand.FAILED;
-    } catch (IllegalArgumentException e) {
-      err.println("modelgate: " + e.getMessage());
-      return ModelgateCommand.USAGE;
-    } catch (Exception e) {
-      err.println("modelgate: " + e.getMessage());
-      return ModelgateCommand.FAILED;
-    } finally {
+
+    /** Opens the ledger {@code config} names, runs {@code work} on it and prints its outcome, or why it failed. */
+    int withLedger(Work work) {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      GatewayConfig loaded;
       try {
-        Await.result(vertx.close(), CLOSE_TIMEOUT);
+        loaded = ConfigLoader.load(config);
+      } catch (ConfigException e) {
+        err.println("modelgate: invalid configuration, nothing done.");
+        err.println(e.getMessage());
+        return ModelgateCommand.USAGE;
+      }
+      Vertx vertx = Vertx.vertx();
+      try (Ledger ledger = Gateway.openLedger(vertx, loaded.state(), System::getenv, loaded.server().replicaId() + "-state")) {
+        String where = ledger instanceof PostgresLedger postgres ? "postgres " + postgres.where() : "file " + ((FileLedger) ledger).file();
+        out.println(work.run(ledger, where));
+        return 0;
+      } catch (LedgerTransfer.Refusal e) {
+        err.println("modelgate: refused: " + e.getMessage());
+        return ModelgateCommand.FAILED;
+      } catch (IllegalArgumentException e) {
+        err.println("modelgate: " + e.getMessage());
+        return ModelgateCommand.USAGE;
       } catch (Exception e) {
-        err.println("modelgate: could not stop cleanly: " + e.getMessage());
+        err.println("modelgate: " + e.getMessage());
+        return ModelgateCommand.FAILED;
+      } finally {
+        try {
+          Await.result(vertx.close(), CLOSE_TIMEOUT);
+        } catch (Exception e) {
+          err.println("modelgate: could not stop cleanly: " + e.getMessage());
+        }
       }
     }
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Write every event of the configured ledger to a JSON-lines file, oldest first.")
-  static final class Export implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration; its state section names the ledger.")
-    Path config;
-
+  static final class Export extends OnLedger {
     @Option(names = "--out", required = true, paramLabel = "FILE.jsonl", description = "The file to write; it must not exist yet.")
     Path out;
 
     @Override
     public Integer call() {
       if (Files.exists(out)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--out: " + out + " already exists (expected: a new file; export never overwrites)");
+        throw usage("--out: " + out + " already exists (expected: a new file; export never overwrites)");
       }
-      return withLedger(config, (ledger, where) -> LedgerTransfer.export(ledger, out, where), spec);
+      return withLedger((ledger, where) -> LedgerTransfer.export(ledger, out, where));
     }
   }
 
   @Command(name = "import", mixinStandardHelpOptions = true,
       description = "Load a file written by export into the configured ledger, which must be empty.")
-  static final class Import implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration; its state section names the ledger.")
-    Path config;
-
+  static final class Import extends OnLedger {
     @Option(names = "--in", required = true, paramLabel = "FILE.jsonl", description = "A file written by modelgate state export.")
     Path in;
 
     @Override
     public Integer call() {
       if (!Files.isRegularFile(in)) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--in: " + in + " is not a file (expected: a file written by state export)");
+        throw usage("--in: " + in + " is not a file (expected: a file written by state export)");
       }
-      return withLedger(config, (ledger, where) -> LedgerTransfer.importInto(ledger, in, where), spec);
+      return withLedger((ledger, where) -> LedgerTransfer.importInto(ledger, in, where));
     }
   }
 }
