@@ -3,6 +3,7 @@ package dev.modelgate.gateway.proxy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -126,6 +127,19 @@ public final class RawHttp {
     } catch (SocketTimeoutException e) {
       return false;
     } catch (IOException reset) {
+      return true;
+    }
+  }
+
+  /**
+   * Whether nothing accepts connections on the loopback {@code port}. A socket whose kernel-chosen
+   * source port happens to be {@code port} connects to itself (TCP simultaneous open) with no listener
+   * involved; that counts as refused, not as an accept.
+   */
+  static boolean refusesConnections(int port) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      return socket.getLocalPort() == port;
+    } catch (ConnectException refused) {
       return true;
     }
   }
