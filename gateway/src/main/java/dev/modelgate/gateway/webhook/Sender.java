@@ -2,6 +2,7 @@ package dev.modelgate.gateway.webhook;
 
 import dev.modelgate.core.Ticker;
 import dev.modelgate.core.ledger.Action;
+import dev.modelgate.gateway.auth.Hmac;
 import dev.modelgate.gateway.metrics.GatewayMetrics.WebhookMeters;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -11,14 +12,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Delivers one event at a time to one webhook URL: signs it, POSTs it, and retries on the {@link
@@ -38,7 +36,6 @@ final class Sender {
   private final WebhookMeters meters;
   private final DeliveryPolicy policy;
   private final Ticker ticker;
-  private final Mac mac;
   private long retryTimer = -1;
   // Bumped by cancel(): an answer or timer of an earlier delivery then settles nothing.
   private long generation;
@@ -60,13 +57,6 @@ final class Sender {
     this.meters = meters;
     this.policy = policy;
     this.ticker = ticker;
-    try {
-      mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(target.secret, "HmacSHA256"));
-    } catch (GeneralSecurityException e) {
-      // Every Java runtime must provide HmacSHA256, and any non-empty key fits it.
-      throw new IllegalStateException("HmacSHA256 is unavailable", e);
-    }
   }
 
   Webhooks.Target target() {
@@ -95,7 +85,7 @@ final class Sender {
    */
   Future<Settled> deliver(Pending pending) {
     Promise<Settled> settled = Promise.promise();
-    attempt(pending, "sha256=" + HEX.formatHex(mac.doFinal(pending.body())), 1, generation, settled);
+    attempt(pending, "sha256=" + HEX.formatHex(Hmac.sha256(target.secret, pending.body())), 1, generation, settled);
     return settled.future();
   }
 
