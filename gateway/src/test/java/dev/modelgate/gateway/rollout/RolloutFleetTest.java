@@ -21,6 +21,7 @@ import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.RoutingState;
 import io.vertx.core.Future;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
@@ -31,6 +32,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,6 +60,8 @@ class RolloutFleetTest {
   private final AtomicReference<Instant> wallClock = new AtomicReference<>(Instant.parse("2026-05-01T12:00:00Z"));
   private final FakeFleet fleet = new FakeFleet();
   private Vertx vertx;
+  // SloGuard is confined to one context, as Gateway runs it: its callbacks come back there.
+  private Context control;
   private WorkerExecutor writer;
   private FileLedger ledger;
   private ControlPlane plane;
@@ -85,6 +89,7 @@ class RolloutFleetTest {
   @BeforeEach
   void openAReplicaRollingOut() throws Exception {
     vertx = Vertx.vertx();
+    control = vertx.getOrCreateContext();
     writer = vertx.createSharedWorkerExecutor("rollout-fleet-test-writer", 1);
     ledger = FileLedger.open(dir);
     SloWindows windows = new SloWindows(ticker::get);
@@ -106,6 +111,19 @@ class RolloutFleetTest {
     metrics.close();
     await(vertx.close());
   }
+  private void evaluateDueOnControl() throws Exception {
+    CompletableFuture<Void> evaluated = new CompletableFuture<>();
+    control.runOnContext(v -> {
+      try {
+        guard.evaluateDue();
+        evaluated.complete(null);
+      } catch (RuntimeException | Error e) {
+        evaluated.completeExceptionally(e);
+      }
+    });
+    evaluated.get(10, TimeUnit.SECONDS);
+  }
+
 
   private static <T> T await(Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -133,26 +151,26 @@ class RolloutFleetTest {
   private void evaluateAfterAnInterval() throws Exception {
     ticker.addAndGet(INTERVAL.toNanos());
     wallClock.updateAndGet(t -> t.plus(INTERVAL));
-    guard.evaluateDue();
+    evaluateDueOnControl();
     // The writer runs in order: an empty submit completes once whatever the evaluation wrote is written.
     await(plane.submit(registry -> null));
   }
 
   private void becomeLeader() throws Exception {
     fleet.leads = true;
-    guard.evaluateDue();
+    evaluateDueOnControl();
     long deadline = System.nanoTime() + 10 * SECOND;
     while (!guard.leads()) {
       assertThat(System.nanoTime()).as("leading").isLessThan(deadline);
       Thread.sleep(5);
     }
-    guard.evaluateDue();
+    evaluateDueOnControl();
   }
 
   @Test
   void aFollowerNeverMovesTheRolloutHoweverLongItsStepHasPassed() throws Exception {
     fleet.others.addAll(List.of(candidate("b", 30, 0), candidate("c", 30, 0)));
-    guard.evaluateDue();
+    evaluateDueOnControl();
     for (int i = 0; i < 20; i++) {
       evaluateAfterAnInterval();
     }

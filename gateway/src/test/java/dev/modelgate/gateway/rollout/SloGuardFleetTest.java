@@ -17,6 +17,7 @@ import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.RoutingState;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -52,6 +54,8 @@ class SloGuardFleetTest {
   private final AtomicLong now = new AtomicLong(1_000 * SECOND);
   private final FakeFleet fleet = new FakeFleet();
   private Vertx vertx;
+  // SloGuard is confined to one context, as Gateway runs it: its callbacks come back there.
+  private Context control;
   private WorkerExecutor writer;
   private FileLedger ledger;
   private ControlPlane plane;
@@ -62,6 +66,7 @@ class SloGuardFleetTest {
   @BeforeEach
   void openAReplica() throws Exception {
     vertx = Vertx.vertx();
+    control = vertx.getOrCreateContext();
     writer = vertx.createSharedWorkerExecutor("slo-guard-fleet-test-writer", 1);
     ledger = FileLedger.open(dir);
     SloWindows windows = new SloWindows(now::get);
@@ -78,6 +83,19 @@ class SloGuardFleetTest {
     metrics.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
+  private void evaluateDueOnControl() throws Exception {
+    CompletableFuture<Void> evaluated = new CompletableFuture<>();
+    control.runOnContext(v -> {
+      try {
+        guard.evaluateDue();
+        evaluated.complete(null);
+      } catch (RuntimeException | Error e) {
+        evaluated.completeExceptionally(e);
+      }
+    });
+    evaluated.get(10, TimeUnit.SECONDS);
+  }
+
 
   private static Registry registry() {
     Map<String, ModelVersion> versions = new LinkedHashMap<>();
@@ -96,9 +114,9 @@ class SloGuardFleetTest {
     return new GuardFleet.ReplicaFigures(replica, MODEL, "production", "v8", WindowFigures.of(Map.of(BUCKET, requests), requests));
   }
 
-  private void evaluateAfterAnInterval() {
+  private void evaluateAfterAnInterval() throws Exception {
     now.addAndGet(INTERVAL.toNanos());
-    guard.evaluateDue();
+    evaluateDueOnControl();
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -116,18 +134,18 @@ class SloGuardFleetTest {
         .filter(e -> e.action() == Action.AUTO_ROLLBACK).toList();
   }
 
-  private void becomeLeader() throws InterruptedException {
+  private void becomeLeader() throws Exception {
     fleet.leads = true;
-    guard.evaluateDue();
+    evaluateDueOnControl();
     await(guard::leads, "leading");
     // The first evaluation of a new leader is one interval after it starts watching.
-    guard.evaluateDue();
+    evaluateDueOnControl();
   }
 
   @Test
   void aFollowerPublishesItsFiguresEachIntervalButNeverDecides() throws Exception {
     fleet.others.addAll(List.of(failing("b", 20), failing("c", 20)));
-    guard.evaluateDue();
+    evaluateDueOnControl();
     for (int i = 0; i < 4; i++) {
       evaluateAfterAnInterval();
     }
@@ -168,7 +186,7 @@ class SloGuardFleetTest {
   @Test
   void aNewLeaderCarriesOnThePreviousLeadersBreachRun() throws Exception {
     fleet.others.addAll(List.of(failing("b", 15), failing("c", 15)));
-    guard.evaluateDue();
+    evaluateDueOnControl();
     // The previous leader saw one failing evaluation and saved it in the shared store.
     ledger.saveBreachRuns(new BreachRuns(MODEL, "production", Clock.systemUTC().instant(), Map.of("v8", 1)));
 
@@ -197,7 +215,7 @@ class SloGuardFleetTest {
     }
     fleet.cutOff = true;
 
-    guard.evaluateDue();
+    evaluateDueOnControl();
     for (int tick = 0; tick < 10 && autoRollbacks().isEmpty(); tick++) {
       evaluateAfterAnInterval();
       Thread.sleep(20);
