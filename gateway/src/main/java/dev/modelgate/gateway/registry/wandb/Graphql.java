@@ -67,6 +67,10 @@ final class Graphql {
         .compose(response -> read(what, response, dataType));
   }
 
+  void close() {
+    web.close();
+  }
+
   /** The answer to {@code operation} is not its shape. */
   RegistryException unexpected(Operation operation, String problem) {
     return http.unexpected("GraphQL " + operation.operationName(), problem);

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * URI is {@code wandb-artifact://_id/<artifact id>}, the form the SDK's job builder writes and automations
  * send as {@code ${artifact_version}}. The client makes its own {@link WebClient} on the given Vert.x.
  */
-public final class WandbClient implements RegistryClient {
+public final class WandbClient implements RegistryClient, AutoCloseable {
   /** Written on a version that serves; W&B tag names allow letters, digits, {@code -}, {@code _} and spaces. */
   public static final String SERVING_TAG = "modelgate-serving";
   /** Written on a version the SLO guard rolled back. */
@@ -68,9 +68,30 @@ public final class WandbClient implements RegistryClient {
     Path.parse(path);
   }
 
+  /**
+   * Checks a registry alias's name: it is looked up as {@code collection:alias}.
+   *
+   * @throws IllegalArgumentException {@code alias: "x" (expected: …)}
+   */
+  public static void checkAlias(String alias) {
+    if (alias == null || !ALIAS.matcher(alias).matches()) {
+      throw new IllegalArgumentException("alias: " + (alias == null ? "null" : "\"" + alias + "\"")
+          + " (expected: 1 to 128 characters, none of them '/', ':' or a space)");
+    }
+  }
+
+  /** Releases the client's connections; calls made afterwards fail. */
+  @Override
+  public void close() {
+    graphql.close();
+  }
+
   @Override
   public Future<Optional<RegistryVersion>> aliasTarget(String path, String alias) {
-    return Future.<Path>future(p -> p.complete(Path.parse(path).withAlias(alias)))
+    return Future.<Path>future(p -> {
+          checkAlias(alias);
+          p.complete(Path.parse(path));
+        })
         .compose(this::located)
         .compose(at -> membership(at, alias).compose(found -> found.isEmpty()
             ? Future.succeededFuture(Optional.<RegistryVersion>empty())
@@ -79,9 +100,11 @@ public final class WandbClient implements RegistryClient {
 
   @Override
   public Future<Void> markStatus(String path, long version, ServingStatus status) {
-    requireNonNull(status, "status");
-    String add = status == ServingStatus.SERVING ? SERVING_TAG : ROLLED_BACK_TAG;
-    String delete = status == ServingStatus.SERVING ? ROLLED_BACK_TAG : SERVING_TAG;
+    String add = switch (requireNonNull(status, "status")) {
+      case SERVING -> SERVING_TAG;
+      case ROLLED_BACK -> ROLLED_BACK_TAG;
+    };
+    String delete = add.equals(SERVING_TAG) ? ROLLED_BACK_TAG : SERVING_TAG;
     return versionArtifactId(path, version).compose(found -> {
       Map<String, Object> input = new LinkedHashMap<>();
       input.put("artifactID", found.artifactId());
@@ -102,8 +125,11 @@ public final class WandbClient implements RegistryClient {
 
   @Override
   public Future<Void> moveAlias(String path, String alias, long version) {
-    return Future.<Path>future(p -> p.complete(Path.parse(path).withAlias(alias)))
-        .compose(parsed -> versionArtifactId(path, version).compose(found -> {
+    return Future.<Void>future(p -> {
+          checkAlias(alias);
+          p.complete();
+        })
+        .compose(checked -> versionArtifactId(path, version).compose(found -> {
           Map<String, Object> input = new LinkedHashMap<>();
           input.put("artifactID", found.artifactId());
           input.put("aliases", List.of(Map.of(
@@ -135,7 +161,7 @@ public final class WandbClient implements RegistryClient {
           if (artifact == null || artifact.id() == null) {
             return Future.failedFuture(graphql.unexpected(Operation.ARTIFACT_MEMBERSHIP_BY_NAME, "a membership without its artifact's id"));
           }
-          return Future.succeededFuture(new Located(at, artifact.id()));
+          return Future.succeededFuture(new Located(at.as(found.get().artifactCollection()), artifact.id()));
         }));
   }
 
@@ -218,7 +244,7 @@ public final class WandbClient implements RegistryClient {
     }
     long number = membership.versionIndex();
     return Future.succeededFuture(new RegistryVersion(number, ARTIFACT_URI_PREFIX + artifact.id(),
-        lineage(at, number, artifact, metadata), Metadata.text(metadata)));
+        lineage(at.as(membership.artifactCollection()), number, artifact, metadata), Metadata.text(metadata)));
   }
 
   /**
@@ -292,16 +318,20 @@ public final class WandbClient implements RegistryClient {
       return new Path(parts[0], parts[1], parts[2]);
     }
 
-    Path withAlias(String alias) {
-      if (alias == null || !ALIAS.matcher(alias).matches()) {
-        throw new IllegalArgumentException("alias: " + (alias == null ? "null" : "\"" + alias + "\"")
-            + " (expected: 1 to 128 characters, none of them '/', ':' or a space)");
-      }
-      return this;
-    }
-
     Path withEntity(String entity) {
       return new Path(entity, project, collection);
+    }
+
+    /**
+     * Where the server says the collection is, when it says it all: a path may have been redirected (a
+     * migrated Model Registry, another letter case), and the SDK then writes there ({@code Artifact._from_membership}).
+     */
+    Path as(Shapes.Collection actual) {
+      if (actual == null || actual.name() == null || actual.project() == null || actual.project().name() == null
+          || actual.project().entity() == null || actual.project().entity().name() == null) {
+        return this;
+      }
+      return new Path(actual.project().entity().name(), actual.project().name(), actual.name());
     }
 
     @Override

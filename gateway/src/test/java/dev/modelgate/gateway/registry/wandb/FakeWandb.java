@@ -89,6 +89,7 @@ public final class FakeWandb implements AutoCloseable {
   private final List<Call> calls = new ArrayList<>();
   private final Map<String, List<Version>> collections = new LinkedHashMap<>();
   private final Map<String, String> organizations = new LinkedHashMap<>();
+  private final Map<String, String> migrated = new LinkedHashMap<>();
   private String viewerEntity = "mlops-bot";
   private int artifactCounter = 40;
   private Failure failure;
@@ -152,6 +153,14 @@ public final class FakeWandb implements AutoCloseable {
     List<Version> versions = collections.get(path);
     versions.forEach(v -> v.aliases.remove(alias));
     versions.get(index).aliases.add(alias);
+  }
+
+  /**
+   * Answers lookups of collection {@code oldPath} with collection {@code newPath}, as W&B does for a Model
+   * Registry migrated into a W&B Registry.
+   */
+  public synchronized void migrated(String oldPath, String newPath) {
+    migrated.put(oldPath, newPath);
   }
 
   /** Adds a tag by hand, as a user would. */
@@ -310,14 +319,14 @@ public final class FakeWandb implements AutoCloseable {
 
   private JsonNode project(String entity, String project, String name) {
     String prefix = entity + "/" + project + "/";
-    if (collections.keySet().stream().noneMatch(path -> path.startsWith(prefix))) {
+    if (collections.keySet().stream().noneMatch(path -> path.startsWith(prefix)) && migrated.keySet().stream().noneMatch(path -> path.startsWith(prefix))) {
       return NODES.nullNode();
     }
     int colon = name.indexOf(':');
     if (colon < 1) {
       throw new GraphqlError("artifact name " + name + " must be collection:alias or collection:vN");
     }
-    String path = prefix + name.substring(0, colon);
+    String path = migrated.getOrDefault(prefix + name.substring(0, colon), prefix + name.substring(0, colon));
     String alias = name.substring(colon + 1);
     List<Version> versions = collections.getOrDefault(path, List.of());
     Version found = null;
