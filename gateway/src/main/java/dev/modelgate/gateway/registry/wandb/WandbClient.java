@@ -253,10 +253,11 @@ public final class WandbClient implements RegistryClient, AutoCloseable {
    */
   private static Map<String, Object> lineage(Path at, long number, Shapes.Artifact artifact, JsonNode metadata) {
     Map<String, Object> lineage = new LinkedHashMap<>();
+    lineage.put("registry", "wandb");
     lineage.put("wandb_version", at.entity() + "/" + at.project() + "/" + at.collection() + ":v" + number);
     Shapes.Collection source = artifact.artifactSequence();
     if (source != null && source.name() != null && artifact.versionIndex() != null) {
-      lineage.put("source_artifact", qualified(source.project()) + source.name() + ":v" + artifact.versionIndex());
+      lineage.put("source", qualified(source.project()) + source.name() + ":v" + artifact.versionIndex());
     }
     Shapes.CreatedBy createdBy = artifact.createdBy();
     if (createdBy != null && "Run".equals(createdBy.typename()) && createdBy.name() != null) {

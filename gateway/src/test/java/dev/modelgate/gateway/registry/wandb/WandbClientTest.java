@@ -91,8 +91,9 @@ class WandbClientTest {
         "eval.accuracy", "0.93",
         "eval.passed", "true"));
     assertThat(version.lineage())
+        .containsEntry("registry", "wandb")
         .containsEntry("wandb_version", TEAM + ":v1")
-        .containsEntry("source_artifact", "ml-team/training/support-agent-training:v" + v1.sourceIndex())
+        .containsEntry("source", "ml-team/training/support-agent-training:v" + v1.sourceIndex())
         .containsEntry("run_id", "run" + v1.sourceIndex())
         .containsEntry("run_path", "ml-team/training/run" + v1.sourceIndex())
         .containsEntry("tags", List.of("reviewed"))
