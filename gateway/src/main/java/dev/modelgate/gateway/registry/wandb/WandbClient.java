@@ -35,6 +35,10 @@ import java.util.regex.Pattern;
  * numbers its own versions, whatever the linked source artifact is numbered in its project. The artifact
  * URI is {@code wandb-artifact://_id/<artifact id>}, the form the SDK's job builder writes and automations
  * send as {@code ${artifact_version}}. The client makes its own {@link WebClient} on the given Vert.x.
+ *
+ * <p>A path or alias that is not one ({@link #checkPath}, {@link #checkAlias}) fails the call with an
+ * {@link IllegalArgumentException} before anything is sent; every other failure is a
+ * {@link RegistryException}.
  */
 public final class WandbClient implements RegistryClient, AutoCloseable {
   /** Written on a version that serves; W&B tag names allow letters, digits, {@code -}, {@code _} and spaces. */
