@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,8 +19,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * W&B's GraphQL API on a loopback port, for tests: the operations {@link WandbClient} sends, answered in
@@ -116,8 +121,15 @@ public final class FakeWandb implements AutoCloseable {
 
   /** Stops answering: the registry is down. */
   @Override
-  public void close() throws Exception {
-    server.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  public void close() {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while closing the fake", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the fake did not close", e);
+    }
   }
 
   // ---- what W&B holds
@@ -174,6 +186,34 @@ public final class FakeWandb implements AutoCloseable {
 
   public synchronized Set<String> aliases(String path, int index) {
     return Set.copyOf(collections.get(path).get(index).aliases);
+  }
+
+  /** A webhook delivery as W&B's automation would POST it: the raw body and its {@code X-Wandb-Signature}. */
+  public record Delivery(byte[] body, String signature) {}
+
+  /**
+   * What an "artifact alias is added" automation with the payload template of docs/registry-sync.md sends
+   * when {@code alias} is on version {@code index} of {@code path}, signed with {@code secret}.
+   */
+  public synchronized Delivery aliasAdded(String secret, String path, String alias, int index) {
+    String[] parts = path.split("/");
+    Version v = collections.get(path).get(index);
+    ObjectNode payload = NODES.objectNode()
+        .put("event_type", "ADD_ARTIFACT_ALIAS")
+        .put("alias", alias)
+        .put("artifact_version", "wandb-artifact://_id/" + v.artifactId)
+        .put("artifact_version_string", path + ":v" + v.index)
+        .put("artifact_collection_name", parts[2])
+        .put("entity_name", parts[0])
+        .put("project_name", parts[1]);
+    byte[] body = payload.toString().getBytes(StandardCharsets.UTF_8);
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return new Delivery(body, Base64.getEncoder().encodeToString(mac.doFinal(body)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---- what it was asked, and how it fails

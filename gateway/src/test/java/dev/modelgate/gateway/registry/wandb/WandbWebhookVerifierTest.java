@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelgate.gateway.registry.WebhookVerifier.WebhookRefusedException;
+import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -32,6 +34,22 @@ class WandbWebhookVerifierTest {
     String signature = Base64.getEncoder().encodeToString(hmac(SECRET, BODY));
 
     assertThatCode(() -> verifier.verify(headers(Map.of("x-wandb-signature", signature)), BODY, NOW)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void acceptsWhatTheFakeRegistrysAutomationSendsAndOnlyWithItsSecret() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (FakeWandb fake = FakeWandb.start(vertx, "key")) {
+      fake.link("acme-org-entity/wandb-registry-model/support-agent", "{}", "production");
+      FakeWandb.Delivery delivery = fake.aliasAdded(SECRET, "acme-org-entity/wandb-registry-model/support-agent", "production", 0);
+
+      assertThatCode(() -> verifier.verify(headers(Map.of("X-Wandb-Signature", delivery.signature())), delivery.body(), NOW))
+          .doesNotThrowAnyException();
+      assertThatThrownBy(() -> new WandbWebhookVerifier("other").verify(headers(Map.of("X-Wandb-Signature", delivery.signature())),
+          delivery.body(), NOW)).isInstanceOf(WebhookRefusedException.class);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
   }
 
   @Test
