@@ -243,7 +243,11 @@ public final class WandbClient implements RegistryClient, AutoCloseable {
     } catch (IOException e) {
       return Future.failedFuture(graphql.unexpected(Operation.ARTIFACT_MEMBERSHIP_BY_NAME, "metadata that is not JSON"));
     }
-    if (metadata == null || !metadata.isObject()) {
+    // None, "" and "null" all mean no metadata to the SDK (_validators.py validate_metadata).
+    if (metadata == null || metadata.isNull()) {
+      metadata = Graphql.JSON.createObjectNode();
+    }
+    if (!metadata.isObject()) {
       return Future.failedFuture(graphql.unexpected(Operation.ARTIFACT_MEMBERSHIP_BY_NAME, "metadata that is not a JSON object"));
     }
     long number = membership.versionIndex();

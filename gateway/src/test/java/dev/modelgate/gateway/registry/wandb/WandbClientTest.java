@@ -112,8 +112,9 @@ class WandbClientTest {
 
   @Test
   void theVersionNumberIsTheCollectionsOwnNotTheLinkedSourceArtifacts() throws Exception {
-    fake.link(TEAM, null);
+    fake.link(TEAM, null, "staging");
     FakeWandb.Version v1 = fake.link(TEAM, "{}", "production");
+    fake.link(TEAM, "null", "candidate");
 
     RegistryVersion version = await(client.aliasTarget(TEAM, "production")).orElseThrow();
 
@@ -121,6 +122,9 @@ class WandbClientTest {
     assertThat(version.number()).isEqualTo(1);
     assertThat(version.metadata()).isEmpty();
     assertThat(version.lineage()).doesNotContainKey("metadata");
+    // No metadata at all reads as none, as the SDK reads it.
+    assertThat(await(client.aliasTarget(TEAM, "staging")).orElseThrow().metadata()).isEmpty();
+    assertThat(await(client.aliasTarget(TEAM, "candidate")).orElseThrow().metadata()).isEmpty();
   }
 
   @Test
