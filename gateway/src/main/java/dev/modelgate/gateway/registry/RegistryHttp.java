@@ -58,6 +58,14 @@ public final class RegistryHttp {
     return new RegistryException(registry + ": " + what + " answered an unexpected shape: " + problem, false);
   }
 
+  /**
+   * A failure the registry reported in an answer the transport calls a success (a GraphQL {@code errors}
+   * list with 200), or a refusal worth naming in words ({@code problem}: "the API key was refused (401)").
+   */
+  public RegistryException failed(String what, String problem) {
+    return new RegistryException(registry + ": " + what + " failed: " + problem, false);
+  }
+
   private void attempt(String what, Supplier<HttpRequest<Buffer>> request, Buffer body, int attempt, long giveUpAt,
       Promise<HttpResponse<Buffer>> answered) {
     HttpRequest<Buffer> call = request.get().timeout(policy.requestTimeout().toMillis());
