@@ -131,7 +131,6 @@ public final class ResponseCache implements MeterBinder {
     meters = registry;
     Gauge.builder("modelgate_cache_bytes", this, ResponseCache::weighedBytes)
         .description("Bytes the response cache keeps, bounded by server.cache.max_bytes")
-        .baseUnit("bytes")
         .register(registry);
     routes = PerDecision.lazily(table, this::routeOf);
   }

@@ -1,0 +1,337 @@
+package dev.modelgate.gateway.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelgate.gateway.proxy.GatewayHarness;
+import dev.modelgate.gateway.sim.SimOptions;
+import dev.modelgate.gateway.sim.Simulator;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The response cache in a real gateway in front of a real simulator, both on loopback (SPEC §12). */
+class CacheEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String OPS = "ops-token";
+  private static final String VIEWER = "viewer-token";
+  private static final Map<String, String> ENV = Map.of("OPS_TOKEN", OPS, "VIEW_TOKEN", VIEWER, "KEY_A", "sk-tenant-a", "KEY_B", "sk-tenant-b");
+
+  @TempDir
+  Path dir;
+  private GatewayHarness harness;
+  private Simulator sim;
+
+  @BeforeEach
+  void startSimulator() {
+    harness = new GatewayHarness();
+    sim = harness.sim(SimOptions.defaults().withTtft(Duration.ofMillis(5)).withInterTokenLatency(Duration.ZERO));
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  // production routes to v2 (a canary of stable v1, so the SLO guard keeps a window for it); plain has no cache.
+  private void startGateway(String server, String auth) throws Exception {
+    harness.start("""
+        server: {port: 0, admin_port: 0, host: 127.0.0.1%s}
+        access_log: "%s"
+        auth:
+          admin_tokens:
+            - {name: ops, token_env: OPS_TOKEN, role: operator}
+            - {name: viewer, token_env: VIEW_TOKEN, role: viewer}
+        %s
+        models:
+          emb:
+            versions:
+              v1: {artifact: "hf://emb/v1", served_model: emb-1, endpoints: [%4$s]}
+              v2: {artifact: "hf://emb/v2", served_model: emb-2, endpoints: [%4$s]}
+            aliases:
+              production:
+                weights: {v1: 0, v2: 100}
+                stable: v1
+                slo: {window: 60s, evaluation_interval: 5s, min_requests: 50}
+                cache: {ttl: 10m, paths: [embeddings, chat]}
+              plain: {weights: {v1: 100}, stable: v1}
+        """.formatted(server, dir.resolve("access.jsonl"), auth, GatewayHarness.url(sim)), ENV);
+  }
+
+  private void startGateway() throws Exception {
+    startGateway("", "");
+  }
+
+  private static String embed(String model, String text) {
+    return "{\"model\":\"" + model + "\",\"input\":\"" + text + "\"}";
+  }
+
+  private HttpResponse<String> post(String path, String body, String... headers) throws Exception {
+    return harness.post(path, body, headers);
+  }
+
+  private static String cacheHeader(HttpResponse<String> answer) {
+    return answer.headers().firstValue("x-modelgate-cache").orElse(null);
+  }
+
+  private static String version(HttpResponse<String> answer) {
+    return answer.headers().firstValue("x-modelgate-version").orElse(null);
+  }
+
+  @Test
+  void identicalEmbeddingsReachTheBackendOnceAndTheRepeatIsAHitOfTheSameVersion() throws Exception {
+    startGateway();
+
+    HttpResponse<String> first = post("/v1/embeddings", embed("emb", "the same text"), "x-request-id", "first");
+    HttpResponse<String> second = post("/v1/embeddings", embed("emb", "the same text"), "x-request-id", "second");
+
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(sim.requestsServed()).isEqualTo(1);
+    assertThat(cacheHeader(first)).isEqualTo("miss");
+    assertThat(cacheHeader(second)).isEqualTo("hit");
+    assertThat(second.body()).isEqualTo(first.body());
+    assertThat(JSON.readTree(second.body()).path("model").asText()).isEqualTo("emb-2");
+    assertThat(version(second)).isEqualTo("v2");
+    assertThat(second.headers().firstValue("x-modelgate-route")).hasValue("canary");
+    assertThat(second.headers().firstValue("x-modelgate-alias")).hasValue("production");
+    assertThat(second.headers().firstValue("x-request-id")).hasValue("second");
+    assertThat(second.headers().firstValue("content-type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+
+    JsonNode hitRecord = GatewayHarness.awaitLogRecord(dir.resolve("access.jsonl"), "second");
+    assertThat(hitRecord.path("cache").asText()).isEqualTo("hit");
+    assertThat(hitRecord.path("version").asText()).isEqualTo("v2");
+    assertThat(hitRecord.path("endpoint").isNull()).as("no endpoint served the hit").isTrue();
+    assertThat(GatewayHarness.awaitLogRecord(dir.resolve("access.jsonl"), "first").path("cache").asText()).isEqualTo("miss");
+    harness.awaitMetric(1, "modelgate_cache_requests_total", "model", "emb", "version", "v2", "result", "hit");
+    harness.awaitMetric(1, "modelgate_cache_requests_total", "model", "emb", "version", "v2", "result", "miss");
+    assertThat(cacheBytes()).isPositive();
+    // Both answered and counted as requests, but only the backend's answer is evidence for the SLO guard.
+    harness.awaitMetric(2, "modelgate_requests_total", "model", "emb", "version", "v2");
+    JsonNode alias = JSON.readTree(harness.admin("GET", "/admin/v1/models/emb/aliases/production", VIEWER, null).body());
+    assertThat(alias.path("slo").path("versions").path("v2").path("requests").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void afterAWeightChangeTheSameRequestGoesToTheOtherVersionsBackend() throws Exception {
+    startGateway();
+    assertThat(version(post("/v1/embeddings", embed("emb", "moved")))).isEqualTo("v2");
+
+    HttpResponse<String> moved = harness.admin("PUT", "/admin/v1/models/emb/aliases/production", OPS,
+        "{\"weights\":{\"v1\":100,\"v2\":0},\"reason\":\"back to stable\"}");
+    assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+
+    HttpResponse<String> after = post("/v1/embeddings", embed("emb", "moved"));
+    assertThat(sim.requestsServed()).isEqualTo(2);
+    assertThat(cacheHeader(after)).isEqualTo("miss");
+    assertThat(version(after)).isEqualTo("v1");
+    assertThat(after.headers().firstValue("x-modelgate-route")).hasValue("stable");
+    assertThat(JSON.readTree(after.body()).path("model").asText()).isEqualTo("emb-1");
+
+    HttpResponse<String> again = post("/v1/embeddings", embed("emb", "moved"));
+    assertThat(cacheHeader(again)).isEqualTo("hit");
+    assertThat(version(again)).isEqualTo("v1");
+    assertThat(sim.requestsServed()).isEqualTo(2);
+  }
+
+  @Test
+  void aHundredConcurrentIdenticalMissesMakeOneBackendCall() throws Exception {
+    sim.ttft(Duration.ofMillis(1500));
+    startGateway();
+
+    List<HttpResponse<String>> answers = concurrently(100, embed("emb", "everyone at once"));
+
+    assertThat(sim.requestsServed()).isEqualTo(1);
+    Set<String> bodies = new HashSet<>();
+    int misses = 0;
+    for (HttpResponse<String> answer : answers) {
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(version(answer)).isEqualTo("v2");
+      bodies.add(answer.body());
+      misses += "miss".equals(cacheHeader(answer)) ? 1 : 0;
+    }
+    assertThat(bodies).hasSize(1);
+    assertThat(misses).as("only the request that went to the backend").isEqualTo(1);
+  }
+
+  @Test
+  void aBackendErrorIsNeverKeptAndTheRequestsWaitingForItGetTheSameError() throws Exception {
+    sim.errorRate(1.0);
+    sim.ttft(Duration.ofMillis(1500));
+    startGateway();
+
+    List<HttpResponse<String>> answers = concurrently(20, embed("emb", "doomed"));
+
+    assertThat(sim.requestsServed()).as("the waiters shared the first's answer").isEqualTo(1);
+    Set<String> bodies = new HashSet<>();
+    for (HttpResponse<String> answer : answers) {
+      assertThat(answer.statusCode()).isEqualTo(500);
+      assertThat(cacheHeader(answer)).isEqualTo("miss");
+      bodies.add(answer.body());
+    }
+    assertThat(bodies).hasSize(1);
+
+    sim.ttft(Duration.ofMillis(5));
+    assertThat(post("/v1/embeddings", embed("emb", "doomed")).statusCode()).isEqualTo(500);
+    assertThat(sim.requestsServed()).as("the error was not kept").isEqualTo(2);
+    sim.errorRate(0);
+    HttpResponse<String> recovered = post("/v1/embeddings", embed("emb", "doomed"));
+    assertThat(recovered.statusCode()).isEqualTo(200);
+    assertThat(cacheHeader(recovered)).isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(3);
+  }
+
+  @Test
+  void sampledStreamedOrManyChoiceChatIsNeverCachedButGreedyChatIs() throws Exception {
+    startGateway();
+    String sampled = "{\"model\":\"emb\",\"temperature\":0.7,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    String unset = "{\"model\":\"emb\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    String streamed = "{\"model\":\"emb\",\"temperature\":0,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    String twoChoices = "{\"model\":\"emb\",\"temperature\":0,\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    String greedy = "{\"model\":\"emb\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    long served = 0;
+    for (String body : List.of(sampled, unset, streamed, twoChoices)) {
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> answer = post("/v1/chat/completions", body);
+        // The simulator refuses n > 1 with a 400; the gateway forwards it either way.
+        assertThat(answer.statusCode()).as(body).isEqualTo(body.equals(twoChoices) ? 400 : 200);
+        assertThat(cacheHeader(answer)).as(body).isEqualTo("miss");
+        assertThat(sim.requestsServed()).as(body).isEqualTo(++served);
+      }
+    }
+    harness.awaitMetric(8, "modelgate_cache_requests_total", "model", "emb", "result", "bypass");
+
+    HttpResponse<String> first = post("/v1/chat/completions", greedy);
+    HttpResponse<String> second = post("/v1/chat/completions", greedy);
+    assertThat(cacheHeader(second)).isEqualTo("hit");
+    assertThat(second.body()).isEqualTo(first.body());
+    assertThat(sim.requestsServed()).isEqualTo(served + 1);
+
+    // completions are not in this alias's paths.
+    String completion = "{\"model\":\"emb\",\"temperature\":0,\"prompt\":\"hi\"}";
+    post("/v1/completions", completion);
+    assertThat(cacheHeader(post("/v1/completions", completion))).isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(served + 3);
+  }
+
+  @Test
+  void noCacheSkipsTheLookupAndNoStoreKeepsNothing() throws Exception {
+    startGateway();
+    post("/v1/embeddings", embed("emb", "kept"));
+
+    HttpResponse<String> fresh = post("/v1/embeddings", embed("emb", "kept"), "cache-control", "no-cache");
+    assertThat(cacheHeader(fresh)).isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(2);
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept")))).as("the fresh answer is kept").isEqualTo("hit");
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept"), "cache-control", "max-age=0, No-Store"))).isEqualTo("hit");
+    assertThat(sim.requestsServed()).isEqualTo(2);
+
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "secret"), "cache-control", "no-store"))).isEqualTo("miss");
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "secret")))).as("nothing was kept").isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(4);
+  }
+
+  @Test
+  void whatTheCacheKeepsStaysWithinMaxBytesUnderAFloodOfUniqueRequests() throws Exception {
+    long maxBytes = 32 * 1024;
+    startGateway(", cache: {max_bytes: " + maxBytes + "}", "");
+    sim.ttft(Duration.ZERO);
+    String filler = "x".repeat(400);
+
+    for (int i = 0; i < 300; i++) {
+      assertThat(post("/v1/embeddings", embed("emb", filler + " " + i)).statusCode()).isEqualTo(200);
+    }
+
+    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
+    double bytes;
+    // Caffeine evicts just after a write, off the event loop: the bound holds once it has.
+    while ((bytes = cacheBytes()) > maxBytes && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(bytes).isLessThanOrEqualTo(maxBytes).isGreaterThan(maxBytes / 4.0);
+    assertThat(sim.requestsServed()).isEqualTo(300);
+  }
+
+  @Test
+  void clientKeysKeepTenantsApart() throws Exception {
+    startGateway("", "  client_keys_env: [KEY_A, KEY_B]");
+
+    HttpResponse<String> a = post("/v1/embeddings", embed("emb", "shared text"), "authorization", "Bearer sk-tenant-a");
+    HttpResponse<String> b = post("/v1/embeddings", embed("emb", "shared text"), "authorization", "Bearer sk-tenant-b");
+    HttpResponse<String> aAgain = post("/v1/embeddings", embed("emb", "shared text"), "authorization", "Bearer sk-tenant-a");
+
+    assertThat(cacheHeader(a)).isEqualTo("miss");
+    assertThat(cacheHeader(b)).as("another tenant never gets a's answer").isEqualTo("miss");
+    assertThat(cacheHeader(aAgain)).isEqualTo("hit");
+    assertThat(sim.requestsServed()).isEqualTo(2);
+    assertThat(post("/v1/embeddings", embed("emb", "shared text")).statusCode()).as("no key, no answer, cached or not").isEqualTo(401);
+  }
+
+  @Test
+  void anOperatorEmptiesAModelsCache() throws Exception {
+    startGateway();
+    post("/v1/embeddings", embed("emb", "one"));
+    post("/v1/embeddings", embed("emb", "two"));
+
+    assertThat(harness.admin("DELETE", "/admin/v1/models/emb/cache", VIEWER, null).statusCode()).isEqualTo(403);
+    assertThat(harness.admin("DELETE", "/admin/v1/models/nope/cache", OPS, null).statusCode()).isEqualTo(404);
+    HttpResponse<String> purged = harness.admin("DELETE", "/admin/v1/models/emb/cache", OPS, null);
+
+    assertThat(purged.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(purged.body())).isEqualTo(JSON.readTree("{\"model\":\"emb\",\"removed\":2}"));
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "one")))).isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(3);
+  }
+
+  @Test
+  void aRouteWithoutACacheAnswersAsBeforeWithoutTheHeader() throws Exception {
+    startGateway();
+    HttpResponse<String> first = post("/v1/embeddings", embed("emb:plain", "uncached"));
+    HttpResponse<String> second = post("/v1/embeddings", embed("emb:plain", "uncached"));
+    HttpResponse<String> pinned = post("/v1/embeddings", embed("emb:v2", "uncached"));
+
+    assertThat(sim.requestsServed()).isEqualTo(3);
+    for (HttpResponse<String> answer : List.of(first, second, pinned)) {
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.headers().firstValue("x-modelgate-cache")).isEmpty();
+    }
+  }
+
+  // A gauge without labels, which GatewayHarness#metric does not read.
+  private double cacheBytes() throws Exception {
+    for (String line : harness.get(harness.adminUri("/metrics")).body().split("\n")) {
+      if (line.startsWith("modelgate_cache_bytes ")) {
+        return Double.parseDouble(line.substring("modelgate_cache_bytes ".length()).trim());
+      }
+    }
+    throw new AssertionError("no modelgate_cache_bytes in /metrics");
+  }
+
+  private List<HttpResponse<String>> concurrently(int count, String body) throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      pending.add(harness.http().sendAsync(HttpRequest.newBuilder(harness.uri("/v1/embeddings")).timeout(GatewayHarness.WAIT)
+          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    List<HttpResponse<String>> answers = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> answer : pending) {
+      answers.add(answer.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS));
+    }
+    return answers;
+  }
+}
