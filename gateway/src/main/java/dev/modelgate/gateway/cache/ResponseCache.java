@@ -40,6 +40,7 @@ public final class ResponseCache implements MeterBinder {
   private final AsyncCache<CacheKey, StoredAnswer> store;
   private final long maxBytes;
   private volatile Map<String, Map<String, CachePolicy>> policies;
+  // Written by the control context (new tables, config edits) under this object's lock.
   private volatile RoutingTable table = RoutingTable.EMPTY;
   private volatile PerDecision<CacheRoute> routes = PerDecision.lazily(RoutingTable.EMPTY, this::routeOf);
   // No-op until bound: tests that build a cache without metrics need no registry.
@@ -94,13 +95,13 @@ public final class ResponseCache implements MeterBinder {
   }
 
   /** A new routing table is about to be swapped in: its routes get their caches. */
-  public void routingChanged(RoutingTable next) {
+  public synchronized void routingChanged(RoutingTable next) {
     table = next;
     routes = PerDecision.lazily(next, this::routeOf);
   }
 
   /** The config file declares other caches: they apply from the next request on. */
-  public void policiesChanged(Map<String, Map<String, CachePolicy>> next) {
+  public synchronized void policiesChanged(Map<String, Map<String, CachePolicy>> next) {
     policies = Map.copyOf(next);
     routes = PerDecision.lazily(table, this::routeOf);
   }
@@ -127,7 +128,7 @@ public final class ResponseCache implements MeterBinder {
   }
 
   @Override
-  public void bindTo(MeterRegistry registry) {
+  public synchronized void bindTo(MeterRegistry registry) {
     meters = registry;
     Gauge.builder("modelgate_cache_bytes", this, ResponseCache::weighedBytes)
         .description("Bytes the response cache keeps, bounded by server.cache.max_bytes")
