@@ -63,7 +63,12 @@ public final class CacheRoute {
       return fill;
     }
     CompletableFuture<StoredAnswer> found = store.getIfPresent(key);
-    if (found != null && found.isDone() && !found.isCompletedExceptionally()) {
+    if (found != null && found.isCompletedExceptionally()) {
+      // A failed load Caffeine has not dropped yet (it does so after the load's waiters are told).
+      store.asMap().remove(key, found);
+      found = null;
+    }
+    if (found != null && found.isDone()) {
       return new CacheLookup.Hit(found.join());
     }
     if (noStore) {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.gateway.proxy.GatewayHarness;
+import dev.modelgate.gateway.proxy.RawHttp;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -192,6 +194,32 @@ class CacheEndToEndTest {
     assertThat(recovered.statusCode()).isEqualTo(200);
     assertThat(cacheHeader(recovered)).isEqualTo("miss");
     assertThat(sim.requestsServed()).isEqualTo(3);
+  }
+
+  @Test
+  void whenTheFirstRequestsClientLeavesAWaitingRequestGoesToTheBackendItself() throws Exception {
+    sim.ttft(Duration.ofMillis(1500));
+    startGateway();
+    String body = embed("emb", "left behind");
+    CompletableFuture<HttpResponse<String>> waiter;
+    try (Socket leader = RawHttp.connect(harness.uri("/").getPort())) {
+      leader.getOutputStream().write(RawHttp.ascii("POST /v1/embeddings HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
+          + "content-length: " + body.length() + "\r\n\r\n" + body));
+      leader.getOutputStream().flush();
+      harness.awaitMetric(1, "modelgate_inflight_requests", "model", "emb", "version", "v2");
+      waiter = harness.http().sendAsync(HttpRequest.newBuilder(harness.uri("/v1/embeddings")).timeout(GatewayHarness.WAIT)
+          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      // Both routed: the second waits behind the first, which is at the backend.
+      harness.awaitMetric(2, "modelgate_inflight_requests", "model", "emb", "version", "v2");
+      assertThat(sim.requestsServed()).isEqualTo(1);
+    }
+
+    HttpResponse<String> answer = waiter.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(cacheHeader(answer)).isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(2);
+    assertThat(cacheHeader(post("/v1/embeddings", body))).isEqualTo("hit");
   }
 
   @Test
