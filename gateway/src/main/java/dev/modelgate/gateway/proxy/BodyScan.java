@@ -8,8 +8,9 @@ import java.io.IOException;
 
 /**
  * One streaming pass over a request body that finds the top-level {@code model}, {@code stream},
- * sticky-key fields and what the response cache asks ({@code temperature}, {@code n}), with the byte range of the {@code model} value so it can be replaced by a
- * splice instead of re-serialising the whole body. Every other value is skipped unread, but the
+ * sticky-key fields and what the response cache asks ({@code temperature}, {@code n}), with the
+ * byte range of the {@code model} value so it can be replaced by a splice instead of
+ * re-serialising the whole body. Every other value is skipped unread, but the
  * pass still checks that the body is one well-formed JSON object.
  *
  * <p>A second top-level {@code model} is rejected: the gateway would route on one and the backend

@@ -20,7 +20,7 @@ import java.util.function.BiConsumer;
  * never make one. As a {@link BiConsumer} it is told when the load it waits for settles.
  */
 final class CacheStep implements BiConsumer<StoredAnswer, Throwable> {
-  static final AsciiString X_CACHE = AsciiString.cached("x-modelgate-cache");
+  private static final AsciiString X_CACHE = AsciiString.cached("x-modelgate-cache");
   private static final AsciiString HIT = AsciiString.cached("hit");
   private static final AsciiString MISS = AsciiString.cached("miss");
   // A load given up by its client sends its waiters to look again; after this many, a waiter goes itself.
