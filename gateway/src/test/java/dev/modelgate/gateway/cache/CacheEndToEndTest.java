@@ -8,6 +8,9 @@ import dev.modelgate.gateway.proxy.GatewayHarness;
 import dev.modelgate.gateway.proxy.RawHttp;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +55,10 @@ class CacheEndToEndTest {
 
   // production routes to v2 (a canary of stable v1, so the SLO guard keeps a window for it); plain has no cache.
   private void startGateway(String server, String auth) throws Exception {
+    startGateway(server, auth, GatewayHarness.url(sim));
+  }
+
+  private void startGateway(String server, String auth, String backend) throws Exception {
     harness.start("""
         server: {port: 0, admin_port: 0, host: 127.0.0.1%s}
         access_log: "%s"
@@ -70,7 +79,7 @@ class CacheEndToEndTest {
                 slo: {window: 60s, evaluation_interval: 5s, min_requests: 50}
                 cache: {ttl: 10m, paths: [embeddings, chat]}
               plain: {weights: {v1: 100}, stable: v1}
-        """.formatted(server, dir.resolve("access.jsonl"), auth, GatewayHarness.url(sim)), ENV);
+        """.formatted(server, dir.resolve("access.jsonl"), auth, backend), ENV);
   }
 
   private void startGateway() throws Exception {
@@ -171,55 +180,72 @@ class CacheEndToEndTest {
 
   @Test
   void aBackendErrorIsNeverKeptAndTheRequestsWaitingForItGetTheSameError() throws Exception {
-    sim.errorRate(1.0);
-    sim.ttft(Duration.ofMillis(1500));
-    startGateway();
+    // A backend that holds what it receives until the test answers it, so all 20 are surely waiting.
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+      HttpServer holding = GatewayHarness.await(vertx.createHttpServer()
+          .requestHandler(request -> request.body().onSuccess(body -> held.add(request))).listen(0, "127.0.0.1"));
+      startGateway("", "", "http://127.0.0.1:" + holding.actualPort());
 
-    List<HttpResponse<String>> answers = concurrently(20, embed("emb", "doomed"));
+      List<CompletableFuture<HttpResponse<String>>> pending = sendConcurrently(20, embed("emb", "doomed"));
+      harness.awaitMetric(20, "modelgate_inflight_requests", "model", "emb", "version", "v2");
+      assertThat(held).as("only the first reached the backend").hasSize(1);
+      String error = "{\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
+      held.get(0).response().setStatusCode(500).putHeader("content-type", "application/json").end(error);
 
-    assertThat(sim.requestsServed()).as("the waiters shared the first's answer").isEqualTo(1);
-    Set<String> bodies = new HashSet<>();
-    for (HttpResponse<String> answer : answers) {
-      assertThat(answer.statusCode()).isEqualTo(500);
-      assertThat(cacheHeader(answer)).isEqualTo("miss");
-      bodies.add(answer.body());
+      for (CompletableFuture<HttpResponse<String>> answer : pending) {
+        HttpResponse<String> got = answer.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(got.statusCode()).isEqualTo(500);
+        assertThat(got.body()).isEqualTo(error);
+        assertThat(cacheHeader(got)).isEqualTo("miss");
+        assertThat(version(got)).isEqualTo("v2");
+      }
+
+      CompletableFuture<HttpResponse<String>> again = sendConcurrently(1, embed("emb", "doomed")).get(0);
+      awaitTrue(() -> held.size() == 2, "the repeat to reach the backend: the error was not kept");
+      held.get(1).response().setStatusCode(200).putHeader("content-type", "application/json").end("{\"data\":[]}");
+      HttpResponse<String> recovered = again.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(recovered.statusCode()).isEqualTo(200);
+      assertThat(cacheHeader(recovered)).isEqualTo("miss");
+      assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "doomed")))).isEqualTo("hit");
+      assertThat(held).hasSize(2);
+    } finally {
+      GatewayHarness.await(vertx.close());
     }
-    assertThat(bodies).hasSize(1);
-
-    sim.ttft(Duration.ofMillis(5));
-    assertThat(post("/v1/embeddings", embed("emb", "doomed")).statusCode()).isEqualTo(500);
-    assertThat(sim.requestsServed()).as("the error was not kept").isEqualTo(2);
-    sim.errorRate(0);
-    HttpResponse<String> recovered = post("/v1/embeddings", embed("emb", "doomed"));
-    assertThat(recovered.statusCode()).isEqualTo(200);
-    assertThat(cacheHeader(recovered)).isEqualTo("miss");
-    assertThat(sim.requestsServed()).isEqualTo(3);
   }
 
   @Test
   void whenTheFirstRequestsClientLeavesAWaitingRequestGoesToTheBackendItself() throws Exception {
-    sim.ttft(Duration.ofMillis(1500));
-    startGateway();
-    String body = embed("emb", "left behind");
-    CompletableFuture<HttpResponse<String>> waiter;
-    try (Socket leader = RawHttp.connect(harness.uri("/").getPort())) {
-      leader.getOutputStream().write(RawHttp.ascii("POST /v1/embeddings HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
-          + "content-length: " + body.length() + "\r\n\r\n" + body));
-      leader.getOutputStream().flush();
-      harness.awaitMetric(1, "modelgate_inflight_requests", "model", "emb", "version", "v2");
-      waiter = harness.http().sendAsync(HttpRequest.newBuilder(harness.uri("/v1/embeddings")).timeout(GatewayHarness.WAIT)
-          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      // Both routed: the second waits behind the first, which is at the backend.
-      harness.awaitMetric(2, "modelgate_inflight_requests", "model", "emb", "version", "v2");
-      assertThat(sim.requestsServed()).isEqualTo(1);
-    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+      HttpServer holding = GatewayHarness.await(vertx.createHttpServer()
+          .requestHandler(request -> request.body().onSuccess(body -> held.add(request))).listen(0, "127.0.0.1"));
+      startGateway("", "", "http://127.0.0.1:" + holding.actualPort());
+      String body = embed("emb", "left behind");
+      CompletableFuture<HttpResponse<String>> waiter;
+      try (Socket leader = RawHttp.connect(harness.uri("/").getPort())) {
+        leader.getOutputStream().write(RawHttp.ascii("POST /v1/embeddings HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
+            + "content-length: " + body.length() + "\r\n\r\n" + body));
+        leader.getOutputStream().flush();
+        awaitTrue(() -> held.size() == 1, "the first request at the backend");
+        waiter = sendConcurrently(1, body).get(0);
+        // Both routed: the second waits behind the first, which the backend holds.
+        harness.awaitMetric(2, "modelgate_inflight_requests", "model", "emb", "version", "v2");
+      }
 
-    HttpResponse<String> answer = waiter.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(answer.statusCode()).isEqualTo(200);
-    assertThat(cacheHeader(answer)).isEqualTo("miss");
-    assertThat(sim.requestsServed()).isEqualTo(2);
-    assertThat(cacheHeader(post("/v1/embeddings", body))).isEqualTo("hit");
+      awaitTrue(() -> held.size() == 2, "the waiter to go to the backend itself once the first's client left");
+      held.get(1).response().setStatusCode(200).putHeader("content-type", "application/json").end("{\"data\":[1]}");
+      HttpResponse<String> answer = waiter.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.body()).isEqualTo("{\"data\":[1]}");
+      assertThat(cacheHeader(answer)).isEqualTo("miss");
+      assertThat(cacheHeader(post("/v1/embeddings", body))).as("the waiter's answer was kept").isEqualTo("hit");
+      assertThat(held).hasSize(2);
+    } finally {
+      GatewayHarness.await(vertx.close());
+    }
   }
 
   @Test
@@ -349,17 +375,29 @@ class CacheEndToEndTest {
     throw new AssertionError("no modelgate_cache_bytes in /metrics");
   }
 
-  private List<HttpResponse<String>> concurrently(int count, String body) throws Exception {
+  private List<CompletableFuture<HttpResponse<String>>> sendConcurrently(int count, String body) {
     List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       pending.add(harness.http().sendAsync(HttpRequest.newBuilder(harness.uri("/v1/embeddings")).timeout(GatewayHarness.WAIT)
           .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
+    return pending;
+  }
+
+  private List<HttpResponse<String>> concurrently(int count, String body) throws Exception {
     List<HttpResponse<String>> answers = new ArrayList<>();
-    for (CompletableFuture<HttpResponse<String>> answer : pending) {
+    for (CompletableFuture<HttpResponse<String>> answer : sendConcurrently(count, body)) {
       answers.add(answer.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS));
     }
     return answers;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + GatewayHarness.WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+      Thread.sleep(10);
+    }
   }
 }
