@@ -160,33 +160,37 @@ class CacheEndToEndTest {
 
   @Test
   void aHundredConcurrentIdenticalMissesMakeOneBackendCall() throws Exception {
-    sim.ttft(Duration.ofMillis(1500));
-    startGateway();
+    try (HoldingBackend backend = new HoldingBackend()) {
+      List<HttpServerRequest> held = backend.held;
+      startGateway("", "", backend.url());
 
-    List<HttpResponse<String>> answers = concurrently(100, embed("emb", "everyone at once"));
+      List<CompletableFuture<HttpResponse<String>>> pending = sendConcurrently(100, embed("emb", "everyone at once"));
+      // All routed and none answered: 99 wait behind the one the backend holds.
+      harness.awaitMetric(100, "modelgate_inflight_requests", "model", "emb", "version", "v2");
+      assertThat(held).hasSize(1);
+      held.get(0).response().setStatusCode(200).putHeader("content-type", "application/json").putHeader("openai-processing-ms", "12")
+          .end("{\"object\":\"list\",\"data\":[{\"embedding\":[0.5]}]}");
 
-    assertThat(sim.requestsServed()).isEqualTo(1);
-    Set<String> bodies = new HashSet<>();
-    int misses = 0;
-    for (HttpResponse<String> answer : answers) {
-      assertThat(answer.statusCode()).isEqualTo(200);
-      assertThat(version(answer)).isEqualTo("v2");
-      bodies.add(answer.body());
-      misses += "miss".equals(cacheHeader(answer)) ? 1 : 0;
+      int misses = 0;
+      for (CompletableFuture<HttpResponse<String>> pendingAnswer : pending) {
+        HttpResponse<String> answer = pendingAnswer.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("{\"object\":\"list\",\"data\":[{\"embedding\":[0.5]}]}");
+        assertThat(answer.headers().firstValue("openai-processing-ms")).hasValue("12");
+        assertThat(version(answer)).isEqualTo("v2");
+        misses += "miss".equals(cacheHeader(answer)) ? 1 : 0;
+      }
+      assertThat(misses).as("only the request that went to the backend").isEqualTo(1);
+      assertThat(held).hasSize(1);
+      harness.awaitMetric(99, "modelgate_cache_requests_total", "model", "emb", "result", "hit");
     }
-    assertThat(bodies).hasSize(1);
-    assertThat(misses).as("only the request that went to the backend").isEqualTo(1);
   }
 
   @Test
   void aBackendErrorIsNeverKeptAndTheRequestsWaitingForItGetTheSameError() throws Exception {
-    // A backend that holds what it receives until the test answers it, so all 20 are surely waiting.
-    Vertx vertx = Vertx.vertx();
-    try {
-      List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
-      HttpServer holding = GatewayHarness.await(vertx.createHttpServer()
-          .requestHandler(request -> request.body().onSuccess(body -> held.add(request))).listen(0, "127.0.0.1"));
-      startGateway("", "", "http://127.0.0.1:" + holding.actualPort());
+    try (HoldingBackend backend = new HoldingBackend()) {
+      List<HttpServerRequest> held = backend.held;
+      startGateway("", "", backend.url());
 
       List<CompletableFuture<HttpResponse<String>>> pending = sendConcurrently(20, embed("emb", "doomed"));
       harness.awaitMetric(20, "modelgate_inflight_requests", "model", "emb", "version", "v2");
@@ -210,19 +214,14 @@ class CacheEndToEndTest {
       assertThat(cacheHeader(recovered)).isEqualTo("miss");
       assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "doomed")))).isEqualTo("hit");
       assertThat(held).hasSize(2);
-    } finally {
-      GatewayHarness.await(vertx.close());
     }
   }
 
   @Test
   void whenTheFirstRequestsClientLeavesAWaitingRequestGoesToTheBackendItself() throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try {
-      List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
-      HttpServer holding = GatewayHarness.await(vertx.createHttpServer()
-          .requestHandler(request -> request.body().onSuccess(body -> held.add(request))).listen(0, "127.0.0.1"));
-      startGateway("", "", "http://127.0.0.1:" + holding.actualPort());
+    try (HoldingBackend backend = new HoldingBackend()) {
+      List<HttpServerRequest> held = backend.held;
+      startGateway("", "", backend.url());
       String body = embed("emb", "left behind");
       CompletableFuture<HttpResponse<String>> waiter;
       try (Socket leader = RawHttp.connect(harness.uri("/").getPort())) {
@@ -243,8 +242,6 @@ class CacheEndToEndTest {
       assertThat(cacheHeader(answer)).isEqualTo("miss");
       assertThat(cacheHeader(post("/v1/embeddings", body))).as("the waiter's answer was kept").isEqualTo("hit");
       assertThat(held).hasSize(2);
-    } finally {
-      GatewayHarness.await(vertx.close());
     }
   }
 
@@ -385,12 +382,21 @@ class CacheEndToEndTest {
     return pending;
   }
 
-  private List<HttpResponse<String>> concurrently(int count, String body) throws Exception {
-    List<HttpResponse<String>> answers = new ArrayList<>();
-    for (CompletableFuture<HttpResponse<String>> answer : sendConcurrently(count, body)) {
-      answers.add(answer.get(GatewayHarness.WAIT.toSeconds(), TimeUnit.SECONDS));
+  /** A backend that holds each request it receives until the test answers it, so "all are waiting" is a fact, not a timing. */
+  private static final class HoldingBackend implements AutoCloseable {
+    final List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+    private final Vertx vertx = Vertx.vertx();
+    private final HttpServer server = GatewayHarness.await(vertx.createHttpServer()
+        .requestHandler(request -> request.body().onSuccess(body -> held.add(request))).listen(0, "127.0.0.1"));
+
+    String url() {
+      return "http://127.0.0.1:" + server.actualPort();
     }
-    return answers;
+
+    @Override
+    public void close() {
+      GatewayHarness.await(vertx.close());
+    }
   }
 
   private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
