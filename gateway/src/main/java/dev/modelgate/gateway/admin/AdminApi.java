@@ -14,6 +14,7 @@ import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
+import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.core.rollout.GateFigures;
 import dev.modelgate.core.rollout.Refusal;
@@ -31,6 +32,7 @@ import dev.modelgate.gateway.schema.AdminViews.RolloutView;
 import dev.modelgate.gateway.schema.RolloutCommandRequest;
 import dev.modelgate.gateway.schema.StartRolloutRequest;
 import dev.modelgate.gateway.schema.AdminViews.AliasView;
+import dev.modelgate.gateway.schema.AdminViews.CachePurge;
 import dev.modelgate.gateway.schema.AdminViews.EventList;
 import dev.modelgate.gateway.schema.AdminViews.ModelList;
 import dev.modelgate.gateway.schema.AdminViews.ModelView;
@@ -52,6 +54,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.logging.Logger;
 
 /**
  * The operations of the admin API (docs/admin-api.md); {@link AdminRoutes} authenticates each call, checks
@@ -61,6 +64,7 @@ import java.util.function.Function;
  * call writes nothing.
  */
 public final class AdminApi {
+  private static final Logger LOG = Logger.getLogger(AdminApi.class.getName());
   private static final int DEFAULT_AUDIT_LIMIT = 100;
   private static final int MAX_AUDIT_LIMIT = 1000;
 
@@ -70,11 +74,13 @@ public final class AdminApi {
   private final SloGuard sloGuard;
   private final RolloutPlans plans;
   private final GatewayMetrics metrics;
+  private final ResponseCache cache;
   private final Duration readTimeout;
 
   /** @param readTimeout how long after its head a request's body may take to arrive */
   public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, RolloutPlans plans, GatewayMetrics metrics,
-      Duration readTimeout) {
+      ResponseCache cache, Duration readTimeout) {
+    this.cache = requireNonNull(cache, "cache");
     this.plans = requireNonNull(plans, "plans");
     this.auth = requireNonNull(auth, "auth");
     this.routing = requireNonNull(routing, "routing");
@@ -111,6 +117,17 @@ public final class AdminApi {
 
   Future<Reply> alias(String model, String alias) {
     return Future.succeededFuture(new Reply(200, aliasView(model, alias)));
+  }
+
+  /**
+   * Empties the response cache of {@code model}'s answers on this replica. Never needed for
+   * correctness (the version is in every key); for an operator who wants the backend asked again.
+   */
+  Future<Reply> purgeCache(AdminAuth.Caller caller, String model) {
+    existing(routing.table().registry(), model);
+    int removed = cache.purge(model);
+    LOG.info(() -> "cache: " + caller.name() + " purged " + removed + " answer(s) of " + model);
+    return Future.succeededFuture(new Reply(200, Schema.tree(new CachePurge(model, removed))));
   }
 
   private static Model existing(Registry registry, String model) {

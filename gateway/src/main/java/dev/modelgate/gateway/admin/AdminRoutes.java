@@ -82,6 +82,8 @@ final class AdminRoutes {
       change(router, HttpMethod.POST, "/models/:model/aliases/:alias/rollout/" + command.name().toLowerCase(java.util.Locale.ROOT), Role.OPERATOR,
           (context, body) -> api.commandRollout(caller(context), command, context.pathParam("model"), context.pathParam("alias"), body));
     }
+    change(router, HttpMethod.DELETE, "/models/:model/cache", Role.OPERATOR,
+        (context, body) -> api.purgeCache(caller(context), context.pathParam("model")));
     read(router, "/audit", context -> api.audit(context.request()));
   }
 

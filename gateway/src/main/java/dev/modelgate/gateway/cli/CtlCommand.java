@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
     description = {"The SRE's command line over the admin API.",
         "Connects to $" + CtlCommand.URL_ENV + " (default " + CtlCommand.DEFAULT_URL + ") with the token in $" + CtlCommand.TOKEN_ENV + "."},
     subcommands = {CtlModelsCommand.class, CtlAliasCommand.class, CtlWeightsCommand.class, CtlPromoteCommand.class,
-        CtlRollbackCommand.class, CtlRolloutCommand.class, CtlAuditCommand.class, CtlRegisterCommand.class},
+        CtlRollbackCommand.class, CtlRolloutCommand.class, CtlAuditCommand.class, CtlRegisterCommand.class, CtlCacheCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  the server refused the call (its status and message are printed)", "  2  bad arguments",
         "  3  the admin API could not be reached"})
@@ -45,7 +45,7 @@ final class CtlCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "a command is required (models, alias, weights, promote, rollback, rollout, audit, register)");
+        "a command is required (models, alias, weights, promote, rollback, rollout, audit, register, cache)");
   }
 
   /** A client for the URL and token in force; a malformed URL is a usage error of {@code caller}. */

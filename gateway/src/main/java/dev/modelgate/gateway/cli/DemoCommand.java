@@ -181,7 +181,7 @@ final class DemoCommand implements Callable<Integer> {
     ServerConfig server = loaded.server().withPorts(port, adminPort);
     AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv(), false);
     return new GatewayConfig(server, StateConfig.file(stateDir), auth,
-        stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry(), loaded.deliveries());
+        stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry(), loaded.deliveries(), loaded.caches());
   }
 
   private static String endpoint(int port) {

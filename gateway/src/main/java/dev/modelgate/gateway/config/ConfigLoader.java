@@ -93,7 +93,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw new ConfigException(sourceName, problems.list());
     }
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry, read.deliveries());
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry, read.deliveries(), read.caches());
   }
 
   // The first run of characters without a space or line break longer than MAX_RUN_CHARS, described, or null.

@@ -2,6 +2,7 @@ package dev.modelgate.gateway.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.modelgate.core.cache.CachePolicy;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.Delivery;
 import java.util.Collections;
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param registry the models, versions and aliases the file seeds, aliases at revision 1
  * @param deliveries model → alias → what the alias declares about delivering new versions (its
  *     rollout plan, segments, shadow), only for aliases that declare any
+ * @param caches model → alias → the alias's response cache (SPEC §12), only for aliases that declare one
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -25,7 +27,8 @@ public record GatewayConfig(
     String accessLog,
     List<WebhookConfig> webhooks,
     Registry registry,
-    Map<String, Map<String, Delivery>> deliveries) {
+    Map<String, Map<String, Delivery>> deliveries,
+    Map<String, Map<String, CachePolicy>> caches) {
 
   public static final String ACCESS_LOG_STDOUT = "-";
   public static final String ACCESS_LOG_OFF = "off";
@@ -33,7 +36,7 @@ public record GatewayConfig(
 
   /** This config without its models: what a running gateway keeps once they are declared, so a big registry is not held twice. */
   public GatewayConfig withoutRegistry() {
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries);
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries, caches);
   }
 
   /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
@@ -48,8 +51,14 @@ public record GatewayConfig(
     requireNonNull(accessLog, "accessLog");
     webhooks = List.copyOf(webhooks);
     requireNonNull(registry, "registry");
-    Map<String, Map<String, Delivery>> copy = new LinkedHashMap<>();
-    deliveries.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
-    deliveries = Collections.unmodifiableMap(copy);
+    deliveries = perAlias(deliveries);
+    caches = perAlias(caches);
+  }
+
+  /** An unmodifiable copy of a model → alias → setting map, models in their order. */
+  static <T> Map<String, Map<String, T>> perAlias(Map<String, Map<String, T>> byModel) {
+    Map<String, Map<String, T>> copy = new LinkedHashMap<>();
+    byModel.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
+    return Collections.unmodifiableMap(copy);
   }
 }

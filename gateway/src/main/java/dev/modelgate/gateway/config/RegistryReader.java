@@ -2,6 +2,9 @@ package dev.modelgate.gateway.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelgate.core.Messages;
+import dev.modelgate.core.cache.CachePath;
+import dev.modelgate.core.cache.CachePolicy;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.HealthCheck;
 import dev.modelgate.core.registry.Model;
@@ -16,7 +19,7 @@ import dev.modelgate.gateway.schema.Schema;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +33,8 @@ import java.util.Map;
  * <p>An alias's {@code rollout}, {@code segments} and {@code shadow} are read into a {@link Delivery}
  * and judged at once by {@link Delivery#problems}. They are kept beside the registry rather than on
  * the {@link Alias}, so the ledger's {@code config} events stay as they were: {@link #read} returns
- * both, and a rollout's event carries the plan it started with.
+ * both, and a rollout's event carries the plan it started with. An alias's {@code cache} is kept
+ * beside it the same way.
  */
 final class RegistryReader {
   /** Aliases from the file start at revision 1; every later change adds one. */
@@ -45,12 +49,12 @@ final class RegistryReader {
    * The registry a config file seeds and, beside it, what its aliases declare about delivery.
    *
    * @param deliveries model → alias → delivery, only for aliases that declare one
+   * @param caches model → alias → cache policy, only for aliases that declare one
    */
-  record Read(Registry registry, Map<String, Map<String, Delivery>> deliveries) {
+  record Read(Registry registry, Map<String, Map<String, Delivery>> deliveries, Map<String, Map<String, CachePolicy>> caches) {
     Read {
-      Map<String, Map<String, Delivery>> copy = new LinkedHashMap<>();
-      deliveries.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
-      deliveries = Collections.unmodifiableMap(copy);
+      deliveries = GatewayConfig.perAlias(deliveries);
+      caches = GatewayConfig.perAlias(caches);
     }
 
     /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
@@ -61,24 +65,30 @@ final class RegistryReader {
 
   static Read read(Fields top) {
     Map<String, Map<String, Delivery>> deliveries = new LinkedHashMap<>();
+    Map<String, Map<String, CachePolicy>> caches = new LinkedHashMap<>();
     if (!top.has("models")) {
       top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
-      return new Read(Registry.EMPTY, deliveries);
+      return new Read(Registry.EMPTY, deliveries, caches);
     }
     Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
     Map<String, Model> byName = new LinkedHashMap<>();
     for (Map.Entry<String, JsonNode> e : models.entries()) {
       String name = e.getKey();
       Map<String, Delivery> modelDeliveries = new LinkedHashMap<>();
-      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems()), modelDeliveries));
+      Map<String, CachePolicy> modelCaches = new LinkedHashMap<>();
+      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems()),
+          modelDeliveries, modelCaches));
       if (!modelDeliveries.isEmpty()) {
         deliveries.put(name, modelDeliveries);
       }
+      if (!modelCaches.isEmpty()) {
+        caches.put(name, modelCaches);
+      }
     }
-    return new Read(new Registry(byName), deliveries);
+    return new Read(new Registry(byName), deliveries, caches);
   }
 
-  private static Model model(String name, Fields f, Map<String, Delivery> deliveries) {
+  private static Model model(String name, Fields f, Map<String, Delivery> deliveries, Map<String, CachePolicy> caches) {
     String defaultAlias = f.text("default_alias", Model.DEFAULT_ALIAS);
     String description = f.text("description", null);
     String owner = f.text("owner", null);
@@ -96,7 +106,12 @@ final class RegistryReader {
       Fields aliasField = Fields.of(e.getValue(), aliasesField.path(alias), "a mapping with weights and stable", f.problems());
       Alias read = alias(alias, aliasField);
       Delivery delivery = delivery(aliasField, versions.keySet(), read.slo() != null);
+      CachePolicy cache = aliasField.has("cache")
+          ? cache(aliasField.mapping("cache", "a mapping such as {ttl: 10m, paths: [embeddings, chat, completions]}")) : null;
       aliasField.finish();
+      if (cache != null) {
+        caches.put(alias, cache);
+      }
       aliases.put(alias, read);
       if (!delivery.equals(Delivery.NONE)) {
         deliveries.put(alias, delivery);
@@ -170,6 +185,37 @@ final class RegistryReader {
     }
     f.problems().addRegistryProblems(problems);
     return delivery;
+  }
+
+  /** {@code null} when a problem was reported. */
+  private static CachePolicy cache(Fields f) {
+    Duration ttl = f.duration("ttl", CachePolicy.DEFAULT_TTL);
+    boolean valid = true;
+    if (ttl.isZero()) {
+      f.problems().add(f.path("ttl"), "0 (expected: more than 0, e.g. 10m)");
+      valid = false;
+    }
+    List<String> names = f.texts("paths", null);
+    EnumSet<CachePath> paths = EnumSet.noneOf(CachePath.class);
+    if (names == null) {
+      paths.addAll(CachePolicy.DEFAULT_PATHS);
+      valid &= !f.has("paths");
+    } else if (names.isEmpty()) {
+      f.problems().add(f.path("paths"), "[] (expected: at least one of " + CachePath.EXPECTED + "; no cache key for none)");
+      valid = false;
+    }
+    for (int i = 0; names != null && i < names.size(); i++) {
+      CachePath path = CachePath.ofKey(names.get(i));
+      if (path == null) {
+        f.problems().add(f.path("paths") + "[" + i + "]", Messages.quote(names.get(i)) + " (expected: " + CachePath.EXPECTED + ")");
+        valid = false;
+      } else if (!paths.add(path)) {
+        f.problems().add(f.path("paths") + "[" + i + "]", Messages.quote(names.get(i)) + " is listed twice (expected: each path once)");
+        valid = false;
+      }
+    }
+    f.finish();
+    return valid ? new CachePolicy(ttl, paths) : null;
   }
 
   private static Segment segment(String name, Fields f) {

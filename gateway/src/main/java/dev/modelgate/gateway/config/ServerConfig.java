@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param circuitBreaker when an endpoint stops getting traffic
  * @param clients what one client may cost either listener
  * @param replicaId names this replica in a fleet: its start-up log line and its database connections
+ * @param cacheMaxBytes {@code cache.max_bytes}: what all cached answers together may weigh
  */
 public record ServerConfig(
     int port,
@@ -33,7 +34,8 @@ public record ServerConfig(
     Duration connectTimeout,
     BreakerConfig circuitBreaker,
     ClientLimits clients,
-    String replicaId) {
+    String replicaId,
+    long cacheMaxBytes) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final int DEFAULT_ADMIN_PORT = 8081;
@@ -44,6 +46,7 @@ public record ServerConfig(
   public static final long DEFAULT_MAX_BODY_BYTES = 10_485_760L;
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(120);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  public static final long DEFAULT_CACHE_MAX_BYTES = 268_435_456L;
   /**
    * What a replica id may be: it goes into logs and, prefixed, into PostgreSQL's 63-byte {@code
    * application_name} as it is.
@@ -65,11 +68,14 @@ public record ServerConfig(
     if (!REPLICA_ID.matcher(requireNonNull(replicaId, "replicaId")).matches()) {
       throw new IllegalArgumentException("replicaId: " + replicaId + " (expected: " + REPLICA_ID_EXPECTED + ")");
     }
+    if (cacheMaxBytes < 0) {
+      throw new IllegalArgumentException("cacheMaxBytes: " + cacheMaxBytes + " (expected: 0 or more)");
+    }
   }
 
   /**
    * Every documented default: 8080, 8081, 0.0.0.0, 127.0.0.1, 15s, 30s, 10 MiB, 120s, 2s, the breaker's,
-   * {@link ClientLimits#defaults()} and {@link #DEFAULT_REPLICA_ID}.
+   * {@link ClientLimits#defaults()}, {@link #DEFAULT_REPLICA_ID} and a 256 MiB cache.
    */
   public static ServerConfig defaults() {
     return new ServerConfig(
@@ -84,13 +90,14 @@ public record ServerConfig(
         DEFAULT_CONNECT_TIMEOUT,
         BreakerConfig.defaults(),
         ClientLimits.defaults(),
-        DEFAULT_REPLICA_ID);
+        DEFAULT_REPLICA_ID,
+        DEFAULT_CACHE_MAX_BYTES);
   }
 
   /** This config listening elsewhere, e.g. on the ports a demo or a test picked. */
   public ServerConfig withPorts(int port, int adminPort) {
     return new ServerConfig(port, adminPort, host, adminHost, ssePingInterval, drainTimeout, maxBodyBytes, upstreamTimeout,
-        connectTimeout, circuitBreaker, clients, replicaId);
+        connectTimeout, circuitBreaker, clients, replicaId, cacheMaxBytes);
   }
 
   private static String hostReplicaId() {

@@ -68,8 +68,13 @@ final class SettingsReader {
       f.problems().add(f.path("replica_id"), Messages.quote(replicaId) + " (expected: " + ServerConfig.REPLICA_ID_EXPECTED + ")");
       replicaId = ServerConfig.DEFAULT_REPLICA_ID;
     }
+    Fields cache = f.mapping("cache", "a mapping such as {max_bytes: 268435456}");
+    long cacheMaxBytes = cache.integer("max_bytes", 0, Long.MAX_VALUE, ServerConfig.DEFAULT_CACHE_MAX_BYTES,
+        "a number of bytes, 0 or more, e.g. 268435456 (0 keeps nothing)");
+    cache.finish();
     f.finish();
-    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker, clients, replicaId);
+    return new ServerConfig(port, adminPort, host, adminHost, ssePing, drain, maxBody, upstream, connect, breaker, clients, replicaId,
+        cacheMaxBytes);
   }
 
   private static BreakerConfig circuitBreaker(Fields f) {

@@ -149,6 +149,9 @@ public final class AccessLog implements AutoCloseable {
     if (r.error() != null) {
       line.string("error", r.error());
     }
+    if (r.cache() != null) {
+      line.string("cache", r.cache());
+    }
     line.writeTo(out);
   }
 

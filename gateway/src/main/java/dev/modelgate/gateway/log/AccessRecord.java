@@ -3,7 +3,8 @@ package dev.modelgate.gateway.log;
 /**
  * One answered request, as written to the access log. Fields the request never reached are
  * {@code null} (an unknown model has no version); token counts are {@code null} when the backend
- * reported none.
+ * reported none; {@code cache} is {@code hit} or {@code miss} on a route with a cache, {@code null}
+ * elsewhere.
  */
 public record AccessRecord(
     long epochMillis,
@@ -21,4 +22,5 @@ public record AccessRecord(
     Double ttftMs,
     Long promptTokens,
     Long completionTokens,
-    String error) {}
+    String error,
+    String cache) {}

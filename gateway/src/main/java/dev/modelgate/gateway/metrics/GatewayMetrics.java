@@ -6,6 +6,7 @@ import dev.modelgate.core.RoutingTable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -248,6 +249,11 @@ public final class GatewayMetrics implements AutoCloseable {
     public void failedAttempt() {
       failedAttempts.increment();
     }
+  }
+
+  /** Registers a part's own meters (the response cache's) in the gateway's registry. */
+  public void bind(MeterBinder binder) {
+    binder.bindTo(registry);
   }
 
   /**

@@ -7,9 +7,10 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
 
 /**
- * One streaming pass over a request body that finds the top-level {@code model}, {@code stream}
- * and sticky-key fields, with the byte range of the {@code model} value so it can be replaced by a
- * splice instead of re-serialising the whole body. Every other value is skipped unread, but the
+ * One streaming pass over a request body that finds the top-level {@code model}, {@code stream},
+ * sticky-key fields and what the response cache asks ({@code temperature}, {@code n}), with the
+ * byte range of the {@code model} value so it can be replaced by a splice instead of
+ * re-serialising the whole body. Every other value is skipped unread, but the
  * pass still checks that the body is one well-formed JSON object.
  *
  * <p>A second top-level {@code model} is rejected: the gateway would route on one and the backend
@@ -26,6 +27,10 @@ final class BodyScan {
   /** Offset just past the closing quote of the {@code model} value. */
   int modelEnd;
   boolean stream;
+  /** Whether {@code temperature} is the number 0: the only sampling whose answer the cache replays. */
+  boolean temperatureZero;
+  /** The {@code n} asked for: 1 when absent or null, -1 when not an integer that fits a long. */
+  long choices = 1;
   String stickyValue;
   /** Why the body was refused, or {@code null}. */
   String problem;
@@ -76,6 +81,10 @@ final class BodyScan {
         stream = value == JsonToken.VALUE_TRUE;
       } else if (field.equals(stickyField) && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
         stickyValue = parser.getText();
+      } else if (field.equals("temperature")) {
+        temperatureZero = value.isNumeric() && parser.getDoubleValue() == 0;
+      } else if (field.equals("n")) {
+        choices = value == JsonToken.VALUE_NULL ? 1 : integral(parser, value);
       } else {
         parser.skipChildren();
       }
@@ -87,6 +96,15 @@ final class BodyScan {
     if (!seenModel) {
       refuse("You must provide a model parameter.", "model");
     }
+  }
+
+  // Not getLongValue alone: an integer too big for a long would make the whole body unreadable.
+  private static long integral(JsonParser parser, JsonToken value) throws IOException {
+    if (value != JsonToken.VALUE_NUMBER_INT) {
+      return -1;
+    }
+    JsonParser.NumberType type = parser.getNumberType();
+    return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG ? parser.getLongValue() : -1;
   }
 
   private void refuse(String message, String param) {

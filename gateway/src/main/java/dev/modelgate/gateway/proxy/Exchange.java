@@ -7,6 +7,8 @@ import dev.modelgate.core.RouteDecision;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.Target;
 import dev.modelgate.core.registry.StickyKey;
+import dev.modelgate.gateway.cache.CacheRoute;
+import dev.modelgate.gateway.cache.StoredAnswer;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.metrics.Outcome;
 import dev.modelgate.gateway.openai.ErrorKind;
@@ -78,6 +80,8 @@ final class Exchange implements ChannelFutureListener {
   String requestedModel;
   RouteDecision decision;
   GatewayMetrics.RouteMeters meters;
+  /** Only on a route whose alias has a cache. */
+  CacheStep cache;
 
   Exchange(ProxyHandler proxy, ClientConnection connection, HttpRequest request, boolean keepAlive) {
     this.proxy = proxy;
@@ -186,7 +190,20 @@ final class Exchange implements ChannelFutureListener {
       decision = alias.pick(stickyKey(alias.sticky(), scan, body, length));
     }
     meters = proxy.recorder().routed(decision);
-    attempt = new UpstreamAttempt(this, splice(scan, body, length), scan.stream);
+    byte[] payload = splice(scan, body, length);
+    CacheRoute cacheRoute = proxy.cache().route(decision);
+    if (cacheRoute != null) {
+      cache = new CacheStep(this, cacheRoute, scan, payload);
+      if (cache.answersFirst()) {
+        return;
+      }
+    }
+    forward(payload, scan.stream);
+  }
+
+  /** Sends the routed request to its version's backends. */
+  void forward(byte[] payload, boolean stream) {
+    attempt = new UpstreamAttempt(this, payload, stream);
     attempt.start();
   }
 
@@ -221,6 +238,9 @@ final class Exchange implements ChannelFutureListener {
     }
     headers.set(X_VERSION, decision.version().id());
     headers.set(X_ROUTE, decision.route().header());
+    if (cache != null) {
+      cache.tag(headers);
+    }
   }
 
   private HttpHeaders ownHeaders() {
@@ -242,6 +262,9 @@ final class Exchange implements ChannelFutureListener {
   /** A routed request the gateway could not complete. */
   void fail(ErrorKind kind, Outcome outcome, String message) {
     if (phase.headWritten()) {
+      if (cache != null) {
+        cache.failed(kind.status(), OpenAiError.json(kind, message, null));
+      }
       Phase from = end();
       relay.endUncleanly(kind, message);
       proxy.recorder().finished(this, from, kind.status(), outcome, message);
@@ -265,6 +288,9 @@ final class Exchange implements ChannelFutureListener {
     // Ended (and the upstream cancelled) before the record: the backend's hang-up that follows is
     // then neither counted nor held against its breaker.
     Phase from = end();
+    if (cache != null) {
+      cache.abandoned();
+    }
     proxy.recorder().finished(this, from, 499, Outcome.CANCELLED, "client closed the connection");
   }
 
@@ -278,6 +304,9 @@ final class Exchange implements ChannelFutureListener {
   /** The backend's answer arrived whole and {@code last} ends it. */
   void relayed(Object last, int status) {
     Phase from = end();
+    if (cache != null) {
+      cache.relayed(status, responseHeaders);
+    }
     completeAnswer(last);
     proxy.recorder().finished(this, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
   }
@@ -299,12 +328,26 @@ final class Exchange implements ChannelFutureListener {
 
   private void answerWhole(int code, byte[] json, Outcome outcome, String error) {
     HttpHeaders headers = ownHeaders();
-    Phase from = end();
+    if (cache != null) {
+      cache.failed(code, json);
+    }
     // A backend that failed after its head may have left its own framing here.
     headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
     headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
-    completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(json),
+    answer(code, json, outcome, error);
+  }
+
+  /** Answers with a stored answer (a cache hit, or the error an identical request's load ended with), never reaching a backend. */
+  void answerStored(StoredAnswer stored, Outcome outcome, String error) {
+    stored.addHeadersTo(ownHeaders());
+    answer(stored.status(), stored.body(), outcome, error);
+  }
+
+  // The whole answer, its head in responseHeaders.
+  private void answer(int code, byte[] body, Outcome outcome, String error) {
+    Phase from = end();
+    responseHeaders.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(body),
         withConnection(from, code), EmptyHttpHeaders.INSTANCE));
     proxy.recorder().finished(this, from, code, outcome, error);
   }

@@ -3,6 +3,7 @@ package dev.modelgate.gateway.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.modelgate.gateway.auth.BearerSecrets;
+import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.log.AccessLog;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.rollout.SloGuard;
@@ -25,20 +26,31 @@ public final class ProxyHandler {
   private final Recorder recorder;
   private final ModelsEndpoint models;
   private final BearerSecrets clientKeys;
+  private final ResponseCache cache;
 
   public ProxyHandler(UpstreamPool upstreams, RoutingState routing, ProxySettings settings, AccessLog accessLog, GatewayMetrics metrics,
-      SloGuard sloGuard) {
+      SloGuard sloGuard, ResponseCache cache) {
     this.upstreams = requireNonNull(upstreams, "upstreams");
     this.routing = requireNonNull(routing, "routing");
     this.settings = requireNonNull(settings, "settings");
     this.recorder = new Recorder(requireNonNull(accessLog, "accessLog"), requireNonNull(metrics, "metrics"), requireNonNull(sloGuard, "sloGuard"));
     this.models = new ModelsEndpoint();
     this.clientKeys = BearerSecrets.of(settings.clientKeys());
+    this.cache = requireNonNull(cache, "cache");
   }
 
   /** Whether a request with this {@code Authorization} header may use the data plane: any, when no client key is configured. */
   boolean isAuthorized(String authorization) {
     return clientKeys.isEmpty() || clientKeys.accepts(authorization);
+  }
+
+  /** Which client key {@code authorization} presents, by index; -1 when client keys are not configured. */
+  int clientKeyIndex(String authorization) {
+    return clientKeys.isEmpty() ? -1 : clientKeys.indexOf(authorization);
+  }
+
+  ResponseCache cache() {
+    return cache;
   }
 
   UpstreamPool upstreams() {

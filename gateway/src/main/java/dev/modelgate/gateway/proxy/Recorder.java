@@ -88,7 +88,8 @@ final class Recorder {
         firstByteNanos < 0 ? null : (firstByteNanos - exchange.startNanos) / 1e6,
         promptTokens,
         completionTokens,
-        error));
+        error,
+        exchange.cache == null ? null : exchange.cache.logValue()));
   }
 
   /**
@@ -103,7 +104,7 @@ final class Recorder {
       metrics.route(null).record(Outcome.CLIENT_ERROR, elapsed);
     }
     accessLog.record(new AccessRecord(System.currentTimeMillis(), requestId, request == null ? null : request.method().name(), path,
-        null, null, null, null, null, null, status, elapsed / 1e6, null, null, null, error));
+        null, null, null, null, null, null, status, elapsed / 1e6, null, null, null, error, null));
   }
 
   /**
@@ -127,6 +128,10 @@ final class Recorder {
   // The SLO guard judges what the version did: a client that left or was refused says nothing about it.
   private void judge(Exchange exchange, Outcome outcome, long latencyNanos) {
     if (outcome == Outcome.CANCELLED || outcome == Outcome.CLIENT_ERROR || outcome == Outcome.GATEWAY_ERROR) {
+      return;
+    }
+    // An answer from the cache was not the version's doing now; its backend call was judged once.
+    if (exchange.cache != null && exchange.cache.fromCache) {
       return;
     }
     sloGuard.record(exchange.decision, latencyNanos, outcome.countsAgainstVersion());

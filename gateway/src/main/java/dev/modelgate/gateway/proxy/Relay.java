@@ -123,6 +123,9 @@ final class Relay implements Runnable {
           throw e;
         }
       }
+      if (exchange.cache != null) {
+        exchange.cache.capture(data);
+      }
     }
     sendHead();
     if (!last) {

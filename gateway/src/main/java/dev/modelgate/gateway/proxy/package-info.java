@@ -6,6 +6,7 @@
  * {@code Intake} (the body), {@code UpstreamAttempt} (endpoint, connection, retry, timeout),
  * {@code Relay} (the answer back) and {@code Recorder} (breaker, SLO window, metrics, access log).
  * {@code BodyScan} finds and splices {@code model}; {@code ForwardedHeaders} decides which headers
- * cross the gateway.
+ * cross the gateway. On an alias with a response cache, {@code CacheStep} stands between routing and
+ * the backend (see {@link dev.modelgate.gateway.cache}).
  */
 package dev.modelgate.gateway.proxy;

@@ -95,4 +95,7 @@ public final class AdminViews {
       return new EventList(events.stream().map(EventJson::of).toList());
     }
   }
+
+  /** What {@code DELETE /models/{model}/cache} removed from this replica's response cache. */
+  public record CachePurge(String model, int removed) {}
 }

@@ -1,5 +1,6 @@
 package dev.modelgate.gateway.server;
 
+import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.config.ConfigException;
 import dev.modelgate.gateway.config.ConfigLoader;
 import dev.modelgate.gateway.config.GatewayConfig;
@@ -34,14 +35,16 @@ final class ConfigReload {
   private final Path file;
   private final ControlPlane controlPlane;
   private final RolloutPlans plans;
+  private final ResponseCache cache;
   private final GatewayConfig running;
   // A digest, not the text: a config of 10,000 models is megabytes the process need not keep.
   private byte[] lastSeen;
   // Set by the writer when the store could not take the last edit; then the next check tries it again.
   private volatile boolean waitingForStore;
 
-  ConfigReload(Path file, ControlPlane controlPlane, RolloutPlans plans, GatewayConfig running) throws IOException {
+  ConfigReload(Path file, ControlPlane controlPlane, RolloutPlans plans, ResponseCache cache, GatewayConfig running) throws IOException {
     this.plans = plans;
+    this.cache = cache;
     this.file = file;
     this.controlPlane = controlPlane;
     this.running = running;
@@ -103,6 +106,7 @@ final class ConfigReload {
       }
       // Plans are read when a rollout starts, so the edited ones apply to the next rollout.
       plans.update(edited.withoutRegistry());
+      cache.policiesChanged(edited.caches());
       if (ar.result() > 0) {
         LOG.info("config: applied the edit of " + file + " (" + ar.result() + " model(s) changed)");
       }

@@ -6,6 +6,7 @@ import dev.modelgate.core.Ticker;
 import dev.modelgate.gateway.admin.AdminApi;
 import dev.modelgate.gateway.admin.AdminAuth;
 import dev.modelgate.gateway.admin.AdminHandler;
+import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.config.GatewayConfig;
 import dev.modelgate.gateway.config.ServerConfig;
 import dev.modelgate.gateway.log.AccessLog;
@@ -82,6 +83,7 @@ public final class Gateway {
   private final LedgerListener ledgerListener;
   private final PostgresGuardFleet guardFleet;
   private final GatewayMetrics metrics;
+  private final ResponseCache responseCache;
   private final AccessLog accessLog;
   private final UpstreamPool upstreams;
   private final List<String> clientKeys;
@@ -106,8 +108,11 @@ public final class Gateway {
     this.metrics = new GatewayMetrics();
     Ticker ticker = Ticker.system();
     SloWindows sloWindows = new SloWindows(ticker);
+    this.responseCache = new ResponseCache(config.server().cacheMaxBytes(), config.caches(), ticker);
+    metrics.bind(responseCache);
     this.routing = new RoutingState(environment, new EndpointGuards(config.server().circuitBreaker()), table -> {
       metrics.routingChanged(table);
+      responseCache.routingChanged(table);
       sloWindows.routingChanged(table);
       healthChecks.sync(table);
     });
@@ -271,14 +276,14 @@ public final class Gateway {
   private Future<Void> listen(ServerConfig server) {
     ProxySettings settings = new ProxySettings(server.maxBodyBytes(), server.upstreamTimeout(), server.ssePingInterval(),
         clientKeys, server.clients().requestReadTimeout());
-    ProxyHandler proxy = new ProxyHandler(upstreams, routing, settings, accessLog, metrics, sloGuard);
+    ProxyHandler proxy = new ProxyHandler(upstreams, routing, settings, accessLog, metrics, sloGuard, responseCache);
     return DataPlane.start(netty, server.host(), server.port(), server.clients(), proxy)
         .compose(data -> {
           dataPlane = data;
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
               () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, rolloutPlans, metrics,
-              server.clients().requestReadTimeout()), server.replicaId()), 1,
+              responseCache, server.clients().requestReadTimeout()), server.replicaId()), 1,
               Duration.ZERO);
         })
         .compose(admin -> {
@@ -342,7 +347,7 @@ public final class Gateway {
   public Future<Void> watchConfig(Path file, Duration every) {
     ConfigReload reload;
     try {
-      reload = new ConfigReload(file, controlPlane, rolloutPlans, config);
+      reload = new ConfigReload(file, controlPlane, rolloutPlans, responseCache, config);
     } catch (IOException e) {
       return Future.failedFuture(new UncheckedIOException("cannot watch " + file + ": " + e.getMessage(), e));
     }

@@ -5,6 +5,7 @@ import static dev.modelgate.gateway.proxy.GatewayHarness.await;
 import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.Ticker;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.config.AuthConfig;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
 import dev.modelgate.gateway.config.ConfigException;
@@ -47,7 +48,7 @@ final class AdminPort implements AutoCloseable {
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, Registry.EMPTY, Clock.systemUTC(), List.of());
     AdminAuth auth = AdminAuth.from(new AuthConfig(tokens, List.of(), false), environment::get);
     AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()),
-        noPlans(), metrics, Duration.ofSeconds(5));
+        noPlans(), metrics, new ResponseCache(0, Map.of(), Ticker.system()), Duration.ofSeconds(5));
     handler = new AdminHandler(vertx, metrics, ready, api, "admin-port-test");
     server = await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
   }

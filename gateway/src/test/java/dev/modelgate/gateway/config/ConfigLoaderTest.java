@@ -139,7 +139,7 @@ class ConfigLoaderTest {
     assertThat(config.server()).isEqualTo(new ServerConfig(9080, 0, "127.0.0.1", "127.0.0.2", Duration.ofMillis(500),
         Duration.ZERO, 1024, Duration.ofMinutes(1), Duration.ofMillis(1500),
         new BreakerConfig(0.25, 5, 0, Duration.ofSeconds(30), Duration.ofSeconds(20), 0.8, Duration.ofMinutes(1), 2),
-        new ClientLimits(Duration.ofSeconds(75), Duration.ofSeconds(20), 32_768, 50, 4096), "gw-1"));
+        new ClientLimits(Duration.ofSeconds(75), Duration.ofSeconds(20), 32_768, 50, 4096), "gw-1", 268_435_456L));
     assertThat(config.state()).isEqualTo(new StateConfig("postgres", null, "postgresql://modelgate@127.0.0.1:5432/modelgate",
         "MODELGATE_DB_PASSWORD", 8));
     assertThat(config.auth()).isEqualTo(new AuthConfig(
@@ -193,7 +193,7 @@ class ConfigLoaderTest {
         Duration.ofSeconds(30), 10_485_760L, Duration.ofSeconds(120), Duration.ofSeconds(2),
         new BreakerConfig(0.5, 10, 20, null, Duration.ofSeconds(60), 1.0, Duration.ofSeconds(10), 3),
         new ClientLimits(Duration.ofSeconds(60), Duration.ofSeconds(60), 16_384, 100, 8192),
-        ServerConfig.DEFAULT_REPLICA_ID));
+        ServerConfig.DEFAULT_REPLICA_ID, 268_435_456L));
     assertThat(config.state()).isEqualTo(new StateConfig("file", Path.of("./data"), null, null, 4)).isEqualTo(StateConfig.defaults());
     assertThat(config.auth().adminTokens()).isEmpty();
     assertThat(config.auth().clientKeysEnv()).isEmpty();

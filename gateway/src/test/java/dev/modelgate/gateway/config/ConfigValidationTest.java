@@ -417,7 +417,7 @@ class ConfigValidationTest {
         "server.adminport: unknown key (did you mean 'admin_port'?)",
         "server.foo: unknown key (expected one of: port, admin_port, host, admin_host, sse_ping_interval, drain_timeout, "
             + "max_body_bytes, upstream_timeout, connect_timeout, client_idle_timeout, request_read_timeout, max_header_bytes, "
-            + "max_headers, max_url_bytes, circuit_breaker, replica_id)",
+            + "max_headers, max_url_bytes, circuit_breaker, replica_id, cache)",
         "state.foo: unknown key (expected one of: kind, dir, url, password_env, pool_size)",
         "auth.admin_tokens[0].rol: unknown key (did you mean 'role'?)",
         "auth.client_key_env: unknown key (did you mean 'client_keys_env'?)",
