@@ -49,14 +49,15 @@ public final class CacheRoute {
    * @param tenant the index of the client key it presented, -1 when client keys are not configured
    * @param payload the exact body that would be forwarded; kept in the key, so not to be changed
    * @param noCache {@code Cache-Control: no-cache}: do not answer from the cache, but keep the answer
-   * @param noStore {@code Cache-Control: no-store}: keep nothing of this request or its answer
+   * @param noStore {@code Cache-Control: no-store}: neither answer from the cache nor keep anything of
+   *     this request or its answer (SPEC: no-store also skips storing, on top of what no-cache skips)
    */
   public CacheLookup lookup(String path, int tenant, byte[] payload, boolean noCache, boolean noStore) {
+    if (noStore) {
+      return CacheLookup.Bypass.INSTANCE;
+    }
     CacheKey key = new CacheKey(model, version, path, tenant, payload);
     if (noCache) {
-      if (noStore) {
-        return CacheLookup.Bypass.INSTANCE;
-      }
       // The fresh answer replaces the stored one; identical requests meanwhile wait for it.
       CacheFill fill = new CacheFill(ttlNanos, limit);
       store.put(key, fill.load);
@@ -70,9 +71,6 @@ public final class CacheRoute {
     }
     if (found != null && found.isDone()) {
       return new CacheLookup.Hit(found.join());
-    }
-    if (noStore) {
-      return found == null ? CacheLookup.Bypass.INSTANCE : new CacheLookup.Wait(found);
     }
     CacheFill fill = new CacheFill(ttlNanos, limit);
     CompletableFuture<StoredAnswer> load = store.get(key, (k, executor) -> fill.load);

@@ -280,7 +280,7 @@ class CacheEndToEndTest {
   }
 
   @Test
-  void noCacheSkipsTheLookupAndNoStoreKeepsNothing() throws Exception {
+  void noCacheSkipsTheLookupAndNoStoreSkipsLookupAndStore() throws Exception {
     startGateway();
     post("/v1/embeddings", embed("emb", "kept"));
 
@@ -288,12 +288,15 @@ class CacheEndToEndTest {
     assertThat(cacheHeader(fresh)).isEqualTo("miss");
     assertThat(sim.requestsServed()).isEqualTo(2);
     assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept")))).as("the fresh answer is kept").isEqualTo("hit");
-    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept"), "cache-control", "max-age=0, No-Store"))).isEqualTo("hit");
     assertThat(sim.requestsServed()).isEqualTo(2);
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept"), "cache-control", "max-age=0, No-Store")))
+        .as("no-store is not answered from the cache").isEqualTo("miss");
+    assertThat(sim.requestsServed()).isEqualTo(3);
+    assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "kept")))).as("and leaves the kept answer").isEqualTo("hit");
 
     assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "secret"), "cache-control", "no-store"))).isEqualTo("miss");
     assertThat(cacheHeader(post("/v1/embeddings", embed("emb", "secret")))).as("nothing was kept").isEqualTo("miss");
-    assertThat(sim.requestsServed()).isEqualTo(4);
+    assertThat(sim.requestsServed()).isEqualTo(5);
   }
 
   @Test

@@ -165,7 +165,7 @@ class ResponseCacheTest {
   }
 
   @Test
-  void noCacheSkipsTheLookupButKeepsTheFreshAnswerAndNoStoreKeepsNothing() {
+  void noCacheSkipsTheLookupButKeepsTheFreshAnswerAndNoStoreSkipsBothLookupAndStore() {
     CacheRoute v1 = cache(1 << 20).route(decision("emb", "v1"));
     answer(fill(v1.lookup(PATH, -1, bytes("x"), false, false)), 200, "{\"old\":1}");
 
@@ -174,7 +174,8 @@ class ResponseCacheTest {
         .isEqualTo("{\"new\":1}");
 
     assertThat(v1.lookup(PATH, -1, bytes("x"), true, true)).isInstanceOf(CacheLookup.Bypass.class);
-    assertThat(v1.lookup(PATH, -1, bytes("x"), false, true)).as("no-store may still be answered").isInstanceOf(CacheLookup.Hit.class);
+    assertThat(v1.lookup(PATH, -1, bytes("x"), false, true)).as("no-store skips the lookup too").isInstanceOf(CacheLookup.Bypass.class);
+    assertThat(v1.lookup(PATH, -1, bytes("x"), false, false)).as("and leaves what is kept").isInstanceOf(CacheLookup.Hit.class);
     assertThat(v1.lookup(PATH, -1, bytes("y"), false, true)).isInstanceOf(CacheLookup.Bypass.class);
     assertThat(v1.lookup(PATH, -1, bytes("y"), false, false)).as("the no-store miss left nothing behind").isInstanceOf(CacheFill.class);
   }
