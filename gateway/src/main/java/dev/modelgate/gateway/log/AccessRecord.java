@@ -4,6 +4,8 @@ package dev.modelgate.gateway.log;
  * One answered request, as written to the access log. Fields the request never reached are
  * {@code null} (an unknown model has no version); token counts are {@code null} when the backend
  * reported none.
+ *
+ * @param segment the alias's segment that routed the request, or {@code null}
  */
 public record AccessRecord(
     long epochMillis,
@@ -21,4 +23,14 @@ public record AccessRecord(
     Double ttftMs,
     Long promptTokens,
     Long completionTokens,
-    String error) {}
+    String error,
+    String segment) {
+
+  /** A record of a request no segment routed. */
+  public AccessRecord(long epochMillis, String requestId, String method, String path, String model, String alias, String version,
+      String artifact, String route, String endpoint, int status, double latencyMs, Double ttftMs, Long promptTokens,
+      Long completionTokens, String error) {
+    this(epochMillis, requestId, method, path, model, alias, version, artifact, route, endpoint, status, latencyMs, ttftMs,
+        promptTokens, completionTokens, error, null);
+  }
+}

@@ -23,6 +23,7 @@ public final class ProxyHandler {
   private final RoutingState routing;
   private final ProxySettings settings;
   private final Recorder recorder;
+  private final Shadows shadows;
   private final ModelsEndpoint models;
   private final BearerSecrets clientKeys;
 
@@ -32,6 +33,7 @@ public final class ProxyHandler {
     this.routing = requireNonNull(routing, "routing");
     this.settings = requireNonNull(settings, "settings");
     this.recorder = new Recorder(requireNonNull(accessLog, "accessLog"), requireNonNull(metrics, "metrics"), requireNonNull(sloGuard, "sloGuard"));
+    this.shadows = new Shadows(upstreams, settings, recorder);
     this.models = new ModelsEndpoint();
     this.clientKeys = BearerSecrets.of(settings.clientKeys());
   }
@@ -55,6 +57,10 @@ public final class ProxyHandler {
 
   Recorder recorder() {
     return recorder;
+  }
+
+  Shadows shadows() {
+    return shadows;
   }
 
   ModelsEndpoint models() {
