@@ -204,13 +204,16 @@ public final class RoutingTable {
         segmentSplits.add(TrafficSplit.of(alias.layout(), weighted(model, alias, versions, decisions, segment.name())));
       }
     }
-    // A rollout's shadow phase mirrors to its candidate in place of the alias's standing shadow.
+    // A rollout's shadow phase mirrors to its candidate in place of the alias's standing shadow; a
+    // standing shadow of the candidate pauses while the rollout runs, so each phase's gate judges
+    // only that phase's requests (the segment's, the step's).
     VersionRoute shadow = null;
     int mirrorPercent = 0;
-    if (candidate != null && rollout.mirrorPercent() > 0) {
+    boolean rollingOut = candidate != null && !rollout.status().isTerminal();
+    if (rollingOut && rollout.mirrorPercent() > 0) {
       shadow = candidate;
       mirrorPercent = rollout.mirrorPercent();
-    } else if (delivery.shadow() != null) {
+    } else if (delivery.shadow() != null && !(rollingOut && delivery.shadow().version().equals(candidate.id()))) {
       shadow = versions.get(delivery.shadow().version());
       mirrorPercent = delivery.shadow().percent();
     }

@@ -171,4 +171,14 @@ class AliasDeliveryTest {
 
     assertThat(table.segmentBodyFields()).containsExactly("user");
   }
+
+  @Test
+  void aStandingShadowOfTheCandidatePausesWhileItsRolloutRunsButOneOfAnotherVersionGoesOn() {
+    Rollout segmentPhase = rollout(RolloutPhase.SEGMENT, 0);
+    Alias production = production(segmentPhase.weights(), segmentPhase);
+
+    assertThat(target(production, new Delivery(PLAN, List.of(INTERNAL), new Delivery.Shadow("v8", 100))).mirrors()).isFalse();
+    assertThat(target(production, new Delivery(PLAN, List.of(INTERNAL), new Delivery.Shadow("v7", 100))).mirror().version().id())
+        .isEqualTo("v7");
+  }
 }
