@@ -149,16 +149,11 @@ public final class ControlPlane {
    * {@code config} event per changed model — all of them or, if any would be refused, none. Runs on
    * the writer thread: a hot reload of the file.
    *
+   * <p>The file's {@code deliveries} (segments, shadows) live in the config rather than the ledger:
+   * they route once the edit is taken, an edit of them alone reroutes too, and a refused edit keeps
+   * the deliveries routed before.
+   *
    * @return the number of events recorded; the future fails with the refusal, naming every problem
-   */
-  public Future<Integer> redeclare(Registry declared) {
-    return redeclare(declared, routing.table().deliveries());
-  }
-
-  /**
-   * Like {@link #redeclare(Registry)}, with the file's deliveries (segments, shadows), which live in
-   * the config rather than the ledger: they route once the edit is taken, and an edit of them alone
-   * reroutes too. A refused edit keeps the deliveries routed before.
    */
   public Future<Integer> redeclare(Registry declared, Map<String, Map<String, Delivery>> deliveries) {
     requireNonNull(declared, "declared");
