@@ -7,7 +7,9 @@ public enum Route {
   /** Any other version the alias's weights chose. */
   CANARY("canary"),
   /** The client named the version ({@code name:vN}). */
-  PINNED("pinned");
+  PINNED("pinned"),
+  /** A copy of a request sent to a shadow version, whose answer is discarded. */
+  SHADOW("shadow");
 
   private final String header;
 

@@ -6,6 +6,11 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
+import dev.modelgate.core.registry.Segment;
+import dev.modelgate.core.registry.SegmentMatcher;
+import dev.modelgate.core.rollout.Delivery;
+import dev.modelgate.core.rollout.Rollout;
+import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,7 +32,7 @@ import java.util.function.Function;
  * a single lookup; parsing happens only to explain a miss.
  */
 public final class RoutingTable {
-  public static final RoutingTable EMPTY = new RoutingTable(Registry.EMPTY, Map.of(), Map.of(), List.of(), List.of());
+  public static final RoutingTable EMPTY = new RoutingTable(Registry.EMPTY, Map.of(), Map.of(), List.of(), List.of(), Map.of(), List.of());
   private static final int MAX_ECHOED_CHARS = 160;
 
   private final Registry registry;
@@ -35,14 +40,18 @@ public final class RoutingTable {
   private final Map<String, Endpoint> endpointsByUrl;
   private final List<String> modelIds;
   private final List<RouteDecision> decisions;
+  private final Map<String, Map<String, Delivery>> deliveries;
+  private final List<String> segmentBodyFields;
 
   private RoutingTable(Registry registry, Map<String, Target> targets, Map<String, Endpoint> endpointsByUrl, List<String> modelIds,
-      List<RouteDecision> decisions) {
+      List<RouteDecision> decisions, Map<String, Map<String, Delivery>> deliveries, List<String> segmentBodyFields) {
     this.registry = registry;
     this.targets = targets;
     this.endpointsByUrl = endpointsByUrl;
     this.modelIds = modelIds;
     this.decisions = decisions;
+    this.deliveries = deliveries;
+    this.segmentBodyFields = segmentBodyFields;
   }
 
   /**
@@ -63,6 +72,17 @@ public final class RoutingTable {
    */
   public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment,
       Function<String, EndpointGate> gates) {
+    return build(registry, previous, environment, gates, Map.of());
+  }
+
+  /**
+   * Like {@link #build(Registry, RoutingTable, Function, Function)}, with what each alias declares
+   * about delivering new versions: its segments (compiled into its target) and standing shadow.
+   *
+   * @param deliveries model → alias → delivery; an alias not named has {@link Delivery#NONE}
+   */
+  public static RoutingTable build(Registry registry, RoutingTable previous, Function<String, String> environment,
+      Function<String, EndpointGate> gates, Map<String, Map<String, Delivery>> deliveries) {
     List<String> problems = new ArrayList<>(RegistryRules.problems(registry));
     boolean rulesHold = problems.isEmpty();
     for (Model model : registry.models().values()) {
@@ -87,6 +107,7 @@ public final class RoutingTable {
     Map<String, Endpoint> endpoints = new LinkedHashMap<>();
     List<String> ids = new ArrayList<>();
     List<RouteDecision> decisions = new ArrayList<>();
+    List<String> bodyFields = new ArrayList<>();
     for (Model model : registry.models().values()) {
       String name = model.name();
       if (model.aliases().containsKey(model.defaultAlias())) {
@@ -114,7 +135,13 @@ public final class RoutingTable {
         targets.put(name + "@" + version.id(), pinned);
       }
       for (Alias alias : model.aliases().values()) {
-        AliasTarget target = aliasTarget(name, alias, versions, decisions);
+        Delivery delivery = deliveries.getOrDefault(name, Map.of()).getOrDefault(alias.name(), Delivery.NONE);
+        AliasTarget target = aliasTarget(name, alias, delivery, versions, decisions);
+        for (String field : target.segments().bodyFields()) {
+          if (!bodyFields.contains(field)) {
+            bodyFields.add(field);
+          }
+        }
         String id = name + ":" + alias.name();
         targets.put(id, target);
         targets.put(name + "@" + alias.name(), target);
@@ -125,14 +152,21 @@ public final class RoutingTable {
       }
       ids.addAll(versionIds);
     }
+    Map<String, Map<String, Delivery>> declared = new HashMap<>();
+    deliveries.forEach((model, aliases) -> declared.put(model, Map.copyOf(aliases)));
     return new RoutingTable(registry, Map.copyOf(targets), Collections.unmodifiableMap(endpoints), List.copyOf(ids),
-        List.copyOf(decisions));
+        List.copyOf(decisions), Map.copyOf(declared), List.copyOf(bodyFields));
+  }
+
+  private static RouteDecision decide(List<RouteDecision> decisions, String model, String alias, VersionRoute version, Route route,
+      String segment) {
+    RouteDecision decision = new RouteDecision(model, alias, version, route, decisions.size(), segment);
+    decisions.add(decision);
+    return decision;
   }
 
   private static RouteDecision decide(List<RouteDecision> decisions, String model, String alias, VersionRoute version, Route route) {
-    RouteDecision decision = new RouteDecision(model, alias, version, route, decisions.size());
-    decisions.add(decision);
-    return decision;
+    return decide(decisions, model, alias, version, route, null);
   }
 
   private static boolean isHeaderSafe(String key) {
@@ -155,16 +189,50 @@ public final class RoutingTable {
     return versions;
   }
 
-  private static AliasTarget aliasTarget(String model, Alias alias, Map<String, VersionRoute> versions, List<RouteDecision> decisions) {
+  private static AliasTarget aliasTarget(String model, Alias alias, Delivery delivery, Map<String, VersionRoute> versions,
+      List<RouteDecision> decisions) {
+    TrafficSplit<RouteDecision> split = TrafficSplit.of(alias.layout(), weighted(model, alias, versions, decisions, null));
+    Rollout rollout = alias.rollout();
+    String candidateSegment = rollout == null ? null : rollout.candidateSegment().orElse(null);
+    VersionRoute candidate = rollout == null ? null : versions.get(rollout.version());
+    List<TrafficSplit<RouteDecision>> segmentSplits = new ArrayList<>();
+    for (Segment segment : delivery.segments()) {
+      if (candidate != null && segment.name().equals(candidateSegment)) {
+        RouteDecision all = decide(decisions, model, alias.name(), candidate, Route.CANARY, segment.name());
+        segmentSplits.add(TrafficSplit.of(BucketLayout.contiguous(Map.of(candidate.id(), TrafficSplit.BUCKETS)), Map.of(candidate.id(), all)));
+      } else {
+        segmentSplits.add(TrafficSplit.of(alias.layout(), weighted(model, alias, versions, decisions, segment.name())));
+      }
+    }
+    // A rollout's shadow phase mirrors to its candidate in place of the alias's standing shadow; a
+    // standing shadow of the candidate pauses while the rollout runs, so each phase's gate judges
+    // only that phase's requests (the segment's, the step's).
+    VersionRoute shadow = null;
+    int mirrorPercent = 0;
+    boolean rollingOut = candidate != null && !rollout.status().isTerminal();
+    if (rollingOut && rollout.mirrorPercent() > 0) {
+      shadow = candidate;
+      mirrorPercent = rollout.mirrorPercent();
+    } else if (delivery.shadow() != null && !(rollingOut && delivery.shadow().version().equals(candidate.id()))) {
+      shadow = versions.get(delivery.shadow().version());
+      mirrorPercent = delivery.shadow().percent();
+    }
+    RouteDecision mirror = shadow == null ? null : decide(decisions, model, alias.name(), shadow, Route.SHADOW);
+    return new AliasTarget(model, alias, split, SegmentMatcher.compile(delivery.segments()), segmentSplits, mirror, mirrorPercent);
+  }
+
+  // A decision per version with weight, tagged with the segment that routes by them (null for the alias's own).
+  private static Map<String, RouteDecision> weighted(String model, Alias alias, Map<String, VersionRoute> versions,
+      List<RouteDecision> decisions, String segment) {
     Map<String, RouteDecision> byVersion = new HashMap<>();
     for (Map.Entry<String, Integer> weight : alias.weights().entrySet()) {
       if (weight.getValue() > 0) {
         VersionRoute version = versions.get(weight.getKey());
         Route route = version.id().equals(alias.stable()) ? Route.STABLE : Route.CANARY;
-        byVersion.put(version.id(), decide(decisions, model, alias.name(), version, route));
+        byVersion.put(version.id(), decide(decisions, model, alias.name(), version, route, segment));
       }
     }
-    return new AliasTarget(model, alias, TrafficSplit.of(alias.layout(), byVersion));
+    return byVersion;
   }
 
   /** The target a {@code model} field names exactly, or {@code null}. */
@@ -213,6 +281,19 @@ public final class RoutingTable {
   /** Every id {@code GET /v1/models} lists: each model, {@code model:alias} and {@code model:vN}. */
   public List<String> modelIds() {
     return modelIds;
+  }
+
+  /** What each alias declares about delivering new versions, as this table was built with. */
+  public Map<String, Map<String, Delivery>> deliveries() {
+    return deliveries;
+  }
+
+  /**
+   * Every top-level body field some alias's segment reads, each once: what the request's one body
+   * scan keeps besides {@code model}. Empty when no segment reads the body.
+   */
+  public List<String> segmentBodyFields() {
+    return segmentBodyFields;
   }
 
   /** Every distinct endpoint of the table. */

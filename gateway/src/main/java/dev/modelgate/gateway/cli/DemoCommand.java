@@ -12,10 +12,12 @@ import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.server.Gateway;
 import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
@@ -47,6 +49,8 @@ import picocli.CommandLine.Option;
  * <p>The admin API is on with an admin token drawn at start and printed: {@code modelgate ctl}
  * works against the demo at once, and the token dies with it (nothing is read from or left in the
  * environment).
+ *
+ * <p>With {@code --rollout} it shows a progressive rollout instead ({@link RolloutDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the gateway in front of two simulated backends and watch the canary split.")
@@ -81,6 +85,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long (default: run until Ctrl-C).")
   Duration duration;
 
+  @Option(names = "--rollout", description = "Show a progressive rollout instead: a healthy candidate through shadow, 5, 25, 50 and 100 %%, "
+      + "then a failing one rolled back mid-way; ends by itself in about half a minute.")
+  boolean rollout;
+
   private final Map<String, AtomicLong> servedBy = new ConcurrentHashMap<>();
   private final AtomicLong failures = new AtomicLong();
   private volatile String lastHeaders = "";
@@ -94,6 +102,9 @@ final class DemoCommand implements Callable<Integer> {
     checkPort("--canary-port", canaryPort);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (rollout) {
+      return new RolloutDemo(out, err, port, adminPort).run();
+    }
     Path stateDir = Files.createTempDirectory("modelgate-demo-");
     String token = newToken();
 
@@ -163,20 +174,25 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static String newToken() {
+  static String newToken() {
     byte[] bytes = new byte[TOKEN_BYTES];
     new SecureRandom().nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
   }
 
-  /**
-   * demo.yaml with the ports in force, its state under {@code stateDir}, and the admin API on with
-   * the default token variable, which the demo answers itself.
-   */
+  /** demo.yaml with the ports in force. */
   private GatewayConfig config(Path stateDir, int stableListens, int canaryListens) throws ConfigException, IOException {
-    String yaml = readDemoConfig()
+    String yaml = readDemoConfig(DEMO_CONFIG)
         .replace(endpoint(STABLE_PORT), endpoint(stableListens))
         .replace(endpoint(CANARY_PORT), endpoint(canaryListens));
+    return demoConfig(yaml, stateDir, port, adminPort);
+  }
+
+  /**
+   * A demo's config {@code yaml} with its state under {@code stateDir}, the given ports, and the
+   * admin API on with the default token variable, which the demo answers itself.
+   */
+  static GatewayConfig demoConfig(String yaml, Path stateDir, int port, int adminPort) throws ConfigException {
     GatewayConfig loaded = ConfigLoader.parse(yaml, "demo.yaml");
     ServerConfig server = loaded.server().withPorts(port, adminPort);
     AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv(), false);
@@ -184,14 +200,15 @@ final class DemoCommand implements Callable<Integer> {
         stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry(), loaded.deliveries(), loaded.caches());
   }
 
-  private static String endpoint(int port) {
+  static String endpoint(int port) {
     return "http://127.0.0.1:" + port;
   }
 
-  private static String readDemoConfig() throws IOException {
-    try (InputStream in = DemoCommand.class.getResourceAsStream(DEMO_CONFIG)) {
+  /** A demo config shipped in the jar. */
+  static String readDemoConfig(String resource) throws IOException {
+    try (InputStream in = DemoCommand.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IOException("demo.yaml is missing from the jar");
+        throw new IOException(resource + " is missing from the jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
@@ -234,13 +251,18 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private void sendOne(HttpClient client, int port) {
+  /** One chat request of a demo's traffic to the gateway on {@code port}, its answer read whole. */
+  static Future<HttpClientResponse> sendChat(HttpClient client, int port) {
     Buffer body = Buffer.buffer("{\"model\":\"support-agent\",\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order?\"}]}");
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/v1/chat/completions").putHeader("content-type", "application/json");
-    client.request(options)
+    return client.request(options)
         .compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> resp))
+        .compose(resp -> resp.body().map(b -> resp));
+  }
+
+  private void sendOne(HttpClient client, int port) {
+    sendChat(client, port)
         .onSuccess(resp -> {
           String version = resp.getHeader("x-modelgate-version");
           String route = resp.getHeader("x-modelgate-route");

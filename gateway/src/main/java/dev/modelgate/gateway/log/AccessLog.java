@@ -136,8 +136,11 @@ public final class AccessLog implements AutoCloseable {
         .string("alias", r.alias())
         .string("version", r.version())
         .string("artifact", r.artifact())
-        .string("route", r.route())
-        .string("endpoint", r.endpoint())
+        .string("route", r.route());
+    if (r.segment() != null) {
+      line.string("segment", r.segment());
+    }
+    line.string("endpoint", r.endpoint())
         .number("status", r.status())
         .thousandths("latency_ms", Math.round(r.latencyMs() * 1000));
     if (r.ttftMs() == null) {

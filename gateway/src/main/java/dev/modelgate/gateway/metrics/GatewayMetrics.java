@@ -49,6 +49,7 @@ public final class GatewayMetrics implements AutoCloseable {
   // The current table's decisions' meters, filled as they serve; replaced whole with the table.
   private volatile PerDecision<RouteMeters> routes = PerDecision.lazily(RoutingTable.EMPTY, this::meters);
   private final ConcurrentHashMap<String, AtomicInteger> inflightByVersion = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ShadowCounters> shadowCounters = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final Timer overhead;
   private final RegistrySeries registrySeries = new RegistrySeries();
@@ -171,6 +172,39 @@ public final class GatewayMetrics implements AutoCloseable {
 
     public void upstreamError(UpstreamError kind) {
       upstreamErrors[kind.ordinal()].increment();
+    }
+  }
+
+  /**
+   * Counts one shadow copy of a request by how it ended; {@code null} for a copy dropped because
+   * too many were in flight. Every outcome's series is registered at the version's first copy.
+   */
+  public void shadowRequest(RouteDecision shadow, Outcome outcome) {
+    String key = shadow.model() + '\u0000' + shadow.version().id();
+    ShadowCounters counters = shadowCounters.get(key);
+    if (counters == null) {
+      counters = shadowCounters.computeIfAbsent(key, k -> new ShadowCounters(shadow.model(), shadow.version().id()));
+    }
+    (outcome == null ? counters.dropped : counters.ended[outcome.ordinal()]).increment();
+  }
+
+  /** {@code modelgate_shadow_requests_total} of one version. */
+  private final class ShadowCounters {
+    private final Counter[] ended = new Counter[Outcome.values().length];
+    private final Counter dropped;
+
+    ShadowCounters(String model, String version) {
+      for (Outcome outcome : Outcome.values()) {
+        ended[outcome.ordinal()] = counter(model, version, outcome.label());
+      }
+      dropped = counter(model, version, "dropped");
+    }
+
+    private Counter counter(String model, String version, String outcome) {
+      return Counter.builder("modelgate_shadow_requests")
+          .description("Copies of requests sent to shadow versions, by outcome; dropped: not sent, too many in flight")
+          .tags("model", model, "version", version, "outcome", outcome)
+          .register(registry);
     }
   }
 

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * One streaming pass over a request body that finds the top-level {@code model}, {@code stream},
- * sticky-key fields and what the response cache asks ({@code temperature}, {@code n}), with the
- * byte range of the {@code model} value so it can be replaced by a splice instead of
+ * sticky-key and segment fields and what the response cache asks ({@code temperature}, {@code n}),
+ * with the byte range of the {@code model} value so it can be replaced by a splice instead of
  * re-serialising the whole body. Every other value is skipped unread, but the
  * pass still checks that the body is one well-formed JSON object.
  *
@@ -32,15 +33,26 @@ final class BodyScan {
   /** The {@code n} asked for: 1 when absent or null, -1 when not an integer that fits a long. */
   long choices = 1;
   String stickyValue;
+  /** The top-level string fields segments read, by their index in {@link #fields}; {@code null} when none are read. */
+  private final List<String> fields;
+  private final String[] fieldValues;
   /** Why the body was refused, or {@code null}. */
   String problem;
   /** The parameter the problem is about, or {@code null}. */
   String problemParam;
 
-  private BodyScan() {}
+  private BodyScan(List<String> fields) {
+    this.fields = fields;
+    this.fieldValues = fields.isEmpty() ? null : new String[fields.size()];
+  }
 
   static BodyScan scan(byte[] body, int length, String stickyField) {
-    BodyScan scan = new BodyScan();
+    return scan(body, length, stickyField, List.of());
+  }
+
+  /** @param fields the top-level string fields to keep as well, for {@link #field}: the routing table's segment fields */
+  static BodyScan scan(byte[] body, int length, String stickyField, List<String> fields) {
+    BodyScan scan = new BodyScan(fields);
     try (JsonParser parser = JSON.createParser(body, 0, length)) {
       scan.read(parser, stickyField);
     } catch (IOException | RuntimeException e) {
@@ -81,11 +93,13 @@ final class BodyScan {
         stream = value == JsonToken.VALUE_TRUE;
       } else if (field.equals(stickyField) && value.isScalarValue() && value != JsonToken.VALUE_NULL) {
         stickyValue = parser.getText();
+        // One field may key both stickiness and a segment (body: user for each).
+        keepIfSegmentField(parser, field, value);
       } else if (field.equals("temperature")) {
         temperatureZero = value.isNumeric() && parser.getDoubleValue() == 0;
       } else if (field.equals("n")) {
         choices = value == JsonToken.VALUE_NULL ? 1 : integral(parser, value);
-      } else {
+      } else if (!keepIfSegmentField(parser, field, value)) {
         parser.skipChildren();
       }
     }
@@ -105,6 +119,20 @@ final class BodyScan {
     }
     JsonParser.NumberType type = parser.getNumberType();
     return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG ? parser.getLongValue() : -1;
+  }
+
+  private boolean keepIfSegmentField(JsonParser parser, String field, JsonToken value) throws IOException {
+    if (fieldValues == null || value != JsonToken.VALUE_STRING || !fields.contains(field)) {
+      return false;
+    }
+    fieldValues[fields.indexOf(field)] = parser.getText();
+    return true;
+  }
+
+  /** The value of the top-level string field {@code name} the scan was asked to keep, or {@code null}. */
+  String field(String name) {
+    int index = fields.indexOf(name);
+    return index < 0 || fieldValues == null ? null : fieldValues[index];
   }
 
   private void refuse(String message, String param) {

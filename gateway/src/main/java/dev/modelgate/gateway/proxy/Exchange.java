@@ -56,6 +56,7 @@ final class Exchange implements ChannelFutureListener {
   static final AsciiString X_ALIAS = AsciiString.cached("x-modelgate-alias");
   static final AsciiString X_VERSION = AsciiString.cached("x-modelgate-version");
   static final AsciiString X_ROUTE = AsciiString.cached("x-modelgate-route");
+  static final AsciiString X_SEGMENT = AsciiString.cached("x-modelgate-segment");
   static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
   private static final List<String> FORWARDED_PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses");
 
@@ -82,6 +83,9 @@ final class Exchange implements ChannelFutureListener {
   GatewayMetrics.RouteMeters meters;
   /** Only on a route whose alias has a cache. */
   CacheStep cache;
+  /** Only when the alias mirrors this request: the shadow version and the body it is sent. */
+  private RouteDecision shadow;
+  private byte[] shadowPayload;
 
   Exchange(ProxyHandler proxy, ClientConnection connection, HttpRequest request, boolean keepAlive) {
     this.proxy = proxy;
@@ -172,7 +176,7 @@ final class Exchange implements ChannelFutureListener {
   void route(byte[] body, int length) {
     moveTo(Phase.ROUTING);
     RoutingTable table = proxy.routing().table();
-    BodyScan scan = BodyScan.scan(body, length, null);
+    BodyScan scan = BodyScan.scan(body, length, null, table.segmentBodyFields());
     if (scan.problem != null) {
       refuse(ErrorKind.INVALID_REQUEST, scan.problem, scan.problemParam);
       return;
@@ -183,14 +187,20 @@ final class Exchange implements ChannelFutureListener {
       refuse(ErrorKind.MODEL_NOT_FOUND, table.whyNotFound(scan.model), "model");
       return;
     }
+    AliasTarget alias = null;
     if (target instanceof PinnedTarget pinned) {
       decision = pinned.decision();
     } else {
-      AliasTarget alias = (AliasTarget) target;
-      decision = alias.pick(stickyKey(alias.sticky(), scan, body, length));
+      alias = (AliasTarget) target;
+      String stickyKey = stickyKey(alias.sticky(), scan, body, length);
+      decision = alias.segments().isEmpty() ? alias.pick(stickyKey) : alias.pick(new SegmentRequest(request.headers(), scan), stickyKey);
     }
     meters = proxy.recorder().routed(decision);
-    byte[] payload = splice(scan, body, length);
+    byte[] payload = splice(scan, body, length, decision);
+    shadow = alias == null || !alias.mirrors() ? null : alias.mirror();
+    if (shadow != null) {
+      shadowPayload = splice(scan, body, length, shadow);
+    }
     CacheRoute cacheRoute = proxy.cache().route(decision);
     if (cacheRoute != null) {
       cache = new CacheStep(this, cacheRoute, scan, payload);
@@ -205,6 +215,10 @@ final class Exchange implements ChannelFutureListener {
   void forward(byte[] payload, boolean stream) {
     attempt = new UpstreamAttempt(this, payload, stream);
     attempt.start();
+    // A copy goes with a request a backend serves; an answer from the cache has nothing to mirror.
+    if (shadow != null) {
+      proxy.shadows().mirror(this, shadow, shadowPayload, stream);
+    }
   }
 
   private String stickyKey(StickyKey sticky, BodyScan scan, byte[] body, int length) {
@@ -217,8 +231,8 @@ final class Exchange implements ChannelFutureListener {
     return BodyScan.scan(body, length, sticky.name()).stickyValue;
   }
 
-  private byte[] splice(BodyScan scan, byte[] body, int length) {
-    byte[] served = decision.version().servedModelJson();
+  private static byte[] splice(BodyScan scan, byte[] body, int length, RouteDecision to) {
+    byte[] served = to.version().servedModelJson();
     byte[] out = new byte[length - (scan.modelEnd - scan.modelStart) + served.length];
     System.arraycopy(body, 0, out, 0, scan.modelStart);
     System.arraycopy(served, 0, out, scan.modelStart, served.length);
@@ -240,6 +254,9 @@ final class Exchange implements ChannelFutureListener {
     headers.set(X_ROUTE, decision.route().header());
     if (cache != null) {
       cache.tag(headers);
+    }
+    if (decision.segment() != null) {
+      headers.set(X_SEGMENT, decision.segment());
     }
   }
 

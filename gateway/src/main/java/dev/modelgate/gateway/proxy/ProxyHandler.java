@@ -24,6 +24,7 @@ public final class ProxyHandler {
   private final RoutingState routing;
   private final ProxySettings settings;
   private final Recorder recorder;
+  private final Shadows shadows;
   private final ModelsEndpoint models;
   private final BearerSecrets clientKeys;
   private final ResponseCache cache;
@@ -34,6 +35,7 @@ public final class ProxyHandler {
     this.routing = requireNonNull(routing, "routing");
     this.settings = requireNonNull(settings, "settings");
     this.recorder = new Recorder(requireNonNull(accessLog, "accessLog"), requireNonNull(metrics, "metrics"), requireNonNull(sloGuard, "sloGuard"));
+    this.shadows = new Shadows(upstreams, settings, recorder);
     this.models = new ModelsEndpoint();
     this.clientKeys = BearerSecrets.of(settings.clientKeys());
     this.cache = requireNonNull(cache, "cache");
@@ -67,6 +69,10 @@ public final class ProxyHandler {
 
   Recorder recorder() {
     return recorder;
+  }
+
+  Shadows shadows() {
+    return shadows;
   }
 
   ModelsEndpoint models() {

@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 /**
  * Books what the data plane did: the only place it reaches metrics, the SLO guard, the endpoints'
  * breakers and the access log. Every answered request, exchange or connection-level refusal, ends
- * here exactly once.
+ * here exactly once; so does every shadow copy, sent or dropped.
  */
 final class Recorder {
   private final AccessLog accessLog;
@@ -39,6 +39,62 @@ final class Recorder {
     exchange.meters.upstreamError(kind);
   }
 
+  /** A shadow copy's exchange with a backend went wrong in one of the ways the metrics count. */
+  void upstreamError(ShadowExchange shadow, UpstreamError kind) {
+    shadow.meters.upstreamError(kind);
+  }
+
+  /** A shadow copy was not sent: too many were in flight. */
+  void shadowDropped(RouteDecision shadow) {
+    metrics.shadowRequest(shadow, null);
+  }
+
+  /**
+   * A shadow copy ended: it counts like a request of its version (breaker, SLO window, route
+   * {@code shadow} in the metrics and access log) and in {@code modelgate_shadow_requests_total}.
+   */
+  void shadowFinished(ShadowExchange shadow, Outcome outcome) {
+    boolean timedToFirstByte = shadow.eventStream && shadow.firstByteNanos >= 0;
+    if (shadow.holdsEndpoint) {
+      verdict(shadow.endpoint, shadow.attemptStartNanos, outcome, timedToFirstByte ? shadow.firstByteNanos : -1);
+    }
+    long end = System.nanoTime();
+    long elapsed = end - shadow.startNanos;
+    Long promptTokens = shadow.usage == null ? null : shadow.usage.promptTokens();
+    Long completionTokens = shadow.usage == null ? null : shadow.usage.completionTokens();
+    RouteDecision decision = shadow.decision;
+    GatewayMetrics.RouteMeters meters = shadow.meters;
+    if (meters != null) {
+      judge(decision, outcome, (timedToFirstByte ? shadow.firstByteNanos : end) - shadow.startNanos);
+      meters.stopped();
+      meters.tokens(promptTokens, completionTokens);
+      if (timedToFirstByte) {
+        meters.firstToken(shadow.firstByteNanos - shadow.startNanos);
+      }
+      meters.record(outcome, elapsed);
+    }
+    metrics.shadowRequest(decision, outcome);
+    accessLog.record(new AccessRecord(
+        System.currentTimeMillis(),
+        shadow.requestId,
+        "POST",
+        shadow.path,
+        decision.model(),
+        decision.alias(),
+        decision.version().id(),
+        decision.version().spec().artifact(),
+        decision.route().header(),
+        shadow.endpoint != null ? shadow.endpoint.url() : null,
+        shadow.status,
+        elapsed / 1e6,
+        shadow.firstByteNanos < 0 ? null : (shadow.firstByteNanos - shadow.startNanos) / 1e6,
+        promptTokens,
+        completionTokens,
+        shadow.error,
+        null,
+        null));
+  }
+
   /**
    * The exchange ended ({@code from} is the phase it ended in) with {@code status} sent, or 499 for
    * a client that left.
@@ -48,15 +104,19 @@ final class Recorder {
     boolean eventStream = relay != null && relay.eventStream;
     long firstByteNanos = relay == null ? -1 : relay.firstByteNanos;
     if (from.holdsEndpoint()) {
-      verdict(exchange.attempt, outcome, eventStream ? firstByteNanos : -1);
+      verdict(exchange.attempt.endpoint, exchange.attempt.attemptStartNanos, outcome, eventStream ? firstByteNanos : -1);
     }
     long end = System.nanoTime();
     long elapsed = end - exchange.startNanos;
     Long promptTokens = relay == null || relay.usage == null ? null : relay.usage.promptTokens();
     Long completionTokens = relay == null || relay.usage == null ? null : relay.usage.completionTokens();
     GatewayMetrics.RouteMeters meters = exchange.meters;
+    // An answer from the cache was not the version's doing now; its backend call was judged once.
+    boolean fromCache = exchange.cache != null && exchange.cache.fromCache;
     if (meters != null) {
-      judge(exchange, outcome, (eventStream && firstByteNanos >= 0 ? firstByteNanos : end) - exchange.startNanos);
+      if (!fromCache) {
+        judge(exchange.decision, outcome, (eventStream && firstByteNanos >= 0 ? firstByteNanos : end) - exchange.startNanos);
+      }
       meters.stopped();
       meters.tokens(promptTokens, completionTokens);
       if (eventStream && firstByteNanos >= 0) {
@@ -89,6 +149,7 @@ final class Recorder {
         promptTokens,
         completionTokens,
         error,
+        decision != null ? decision.segment() : null,
         exchange.cache == null ? null : exchange.cache.logValue()));
   }
 
@@ -104,7 +165,7 @@ final class Recorder {
       metrics.route(null).record(Outcome.CLIENT_ERROR, elapsed);
     }
     accessLog.record(new AccessRecord(System.currentTimeMillis(), requestId, request == null ? null : request.method().name(), path,
-        null, null, null, null, null, null, status, elapsed / 1e6, null, null, null, error, null));
+        null, null, null, null, null, null, status, elapsed / 1e6, null, null, null, error, null, null));
   }
 
   /**
@@ -113,11 +174,10 @@ final class Recorder {
    * slow answer, or for a stream a slow first byte ({@code firstByteNanos}, -1 otherwise), as the
    * SLO guard judges it.
    */
-  private static void verdict(UpstreamAttempt attempt, Outcome outcome, long firstByteNanos) {
-    Endpoint endpoint = attempt.endpoint;
+  private static void verdict(Endpoint endpoint, long attemptStartNanos, Outcome outcome, long firstByteNanos) {
     endpoint.finished();
     EndpointGate gate = endpoint.gate();
-    long took = (firstByteNanos >= 0 ? firstByteNanos : System.nanoTime()) - attempt.attemptStartNanos;
+    long took = (firstByteNanos >= 0 ? firstByteNanos : System.nanoTime()) - attemptStartNanos;
     switch (outcome) {
       case SUCCESS -> gate.succeeded(took);
       case UPSTREAM_ERROR, TIMEOUT -> gate.failed(took);
@@ -126,14 +186,10 @@ final class Recorder {
   }
 
   // The SLO guard judges what the version did: a client that left or was refused says nothing about it.
-  private void judge(Exchange exchange, Outcome outcome, long latencyNanos) {
+  private void judge(RouteDecision decision, Outcome outcome, long latencyNanos) {
     if (outcome == Outcome.CANCELLED || outcome == Outcome.CLIENT_ERROR || outcome == Outcome.GATEWAY_ERROR) {
       return;
     }
-    // An answer from the cache was not the version's doing now; its backend call was judged once.
-    if (exchange.cache != null && exchange.cache.fromCache) {
-      return;
-    }
-    sloGuard.record(exchange.decision, latencyNanos, outcome.countsAgainstVersion());
+    sloGuard.record(decision, latencyNanos, outcome.countsAgainstVersion());
   }
 }

@@ -117,7 +117,7 @@ final class Relay implements Runnable {
       }
       if (usage != null && usage.wantsMore()) {
         try {
-          scanUsage(data);
+          scanUsage(usage, data);
         } catch (RuntimeException e) {
           content.release();
           throw e;
@@ -141,7 +141,8 @@ final class Relay implements Runnable {
     exchange.relayed(content, status.code());
   }
 
-  private void scanUsage(ByteBuf data) {
+  /** Feeds {@code data} to {@code usage} without consuming it; a shadow's answer is read the same way. */
+  static void scanUsage(UsageReader usage, ByteBuf data) {
     int n = data.readableBytes();
     if (data.hasArray()) {
       int from = data.arrayOffset() + data.readerIndex();

@@ -5,8 +5,10 @@
  * they share. An {@code Exchange} walks the {@code Phase} table and hands each job to its part:
  * {@code Intake} (the body), {@code UpstreamAttempt} (endpoint, connection, retry, timeout),
  * {@code Relay} (the answer back) and {@code Recorder} (breaker, SLO window, metrics, access log).
- * {@code BodyScan} finds and splices {@code model}; {@code ForwardedHeaders} decides which headers
- * cross the gateway. On an alias with a response cache, {@code CacheStep} stands between routing and
- * the backend (see {@link dev.modelgate.gateway.cache}).
+ * {@code BodyScan} finds and splices {@code model} (and keeps the fields segments read, for
+ * {@code SegmentRequest}); {@code ForwardedHeaders} decides which headers cross the gateway.
+ * {@code Shadows} sends the copies a shadow version gets, each a {@code ShadowExchange} of its own.
+ * On an alias with a response cache, {@code CacheStep} stands between routing and the backend (see
+ * {@link dev.modelgate.gateway.cache}).
  */
 package dev.modelgate.gateway.proxy;

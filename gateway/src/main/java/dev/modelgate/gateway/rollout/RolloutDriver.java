@@ -44,6 +44,12 @@ import java.util.logging.Logger;
  * step before never pass the step after. A phase therefore lasts at least the longer of
  * {@code step_interval} and the SLO {@code window}.
  *
+ * <p><b>Shadow and segment phases.</b> The routing table gives the candidate no live request in the
+ * shadow phase, only mirrored copies, and in the segment phase only the segment's requests (a
+ * standing shadow of the candidate pauses meanwhile), so the candidate's window then holds exactly
+ * what the phase is judged on, and the machine gates it like a step: {@code min_requests} of them,
+ * for at least the phase's time.
+ *
  * <p>The run of failing evaluations is kept in memory between transitions and written with each
  * one; a restart or a new leader resumes the step the ledger says, with the run it last recorded.
  */

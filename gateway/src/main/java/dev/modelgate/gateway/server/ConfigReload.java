@@ -94,7 +94,7 @@ final class ConfigReload {
     if (!needRestart.isEmpty() && !retry) {
       LOG.warning("config: " + String.join(", ", needRestart) + " changed; that takes effect at the next restart");
     }
-    controlPlane.redeclare(edited.registry()).onComplete(ar -> {
+    controlPlane.redeclare(edited.registry(), edited.deliveries()).onComplete(ar -> {
       waitingForStore = ar.cause() instanceof StateUnavailableException;
       if (waitingForStore) {
         if (!retry) {

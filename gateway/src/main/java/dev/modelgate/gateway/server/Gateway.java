@@ -116,6 +116,7 @@ public final class Gateway {
       sloWindows.routingChanged(table);
       healthChecks.sync(table);
     });
+    routing.declareDeliveries(config.deliveries());
     this.controlWriter = vertx.createSharedWorkerExecutor("modelgate-control@" + Integer.toHexString(System.identityHashCode(this)), 1);
     Ledger ledger = null;
     Webhooks started = null;

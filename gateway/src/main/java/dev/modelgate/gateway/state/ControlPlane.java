@@ -12,6 +12,7 @@ import dev.modelgate.core.ledger.RegistryFold;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
+import dev.modelgate.core.rollout.Delivery;
 import dev.modelgate.core.rollout.GuardMemory;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -148,13 +149,30 @@ public final class ControlPlane {
    * {@code config} event per changed model — all of them or, if any would be refused, none. Runs on
    * the writer thread: a hot reload of the file.
    *
+   * <p>The file's {@code deliveries} (segments, shadows) live in the config rather than the ledger:
+   * they route once the edit is taken, an edit of them alone reroutes too, and a refused edit keeps
+   * the deliveries routed before.
+   *
    * @return the number of events recorded; the future fails with the refusal, naming every problem
    */
-  public Future<Integer> redeclare(Registry declared) {
+  public Future<Integer> redeclare(Registry declared, Map<String, Map<String, Delivery>> deliveries) {
     requireNonNull(declared, "declared");
+    requireNonNull(deliveries, "deliveries");
     return writer.executeBlocking(() -> {
       writeHeld();
-      return declareAgainstLatest(declared);
+      Map<String, Map<String, Delivery>> before = routing.table().deliveries();
+      routing.declareDeliveries(deliveries);
+      int changed;
+      try {
+        changed = declareAgainstLatest(declared);
+      } catch (IOException | RuntimeException e) {
+        routing.declareDeliveries(before);
+        throw e;
+      }
+      if (routing.deliveriesChanged()) {
+        routing.install(routing.build(routing.table().registry()));
+      }
+      return changed;
     });
   }
 

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.RoutingTable;
 import dev.modelgate.core.registry.Registry;
+import dev.modelgate.core.rollout.Delivery;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -19,6 +21,8 @@ public final class RoutingState {
   private final Function<String, String> environment;
   private final Function<String, EndpointGate> gates;
   private final Consumer<RoutingTable> onChange;
+  // What the config file declares about delivery (segments, shadows); runtime state never changes it.
+  private volatile Map<String, Map<String, Delivery>> deliveries = Map.of();
 
   /**
    * @param gates makes the gate (breaker, health) of an endpoint URL new to a table
@@ -43,7 +47,20 @@ public final class RoutingState {
    * writer, with no other write in between.
    */
   public RoutingTable build(Registry registry) {
-    return RoutingTable.build(registry, current.get(), environment, gates);
+    return RoutingTable.build(registry, current.get(), environment, gates, deliveries);
+  }
+
+  /**
+   * Takes the config file's deliveries (model → alias → segments, shadow, plan); the next table
+   * built routes by them. {@link ControlPlane#redeclare} builds one when they changed alone.
+   */
+  public void declareDeliveries(Map<String, Map<String, Delivery>> declared) {
+    deliveries = Map.copyOf(requireNonNull(declared, "declared"));
+  }
+
+  /** Whether the current table was built with other deliveries than the declared ones. */
+  boolean deliveriesChanged() {
+    return !current.get().deliveries().equals(deliveries);
   }
 
   /** Swaps in a table from {@link #build}. */

@@ -165,4 +165,27 @@ class DemoCommandTest {
     assertThat(commandLine.execute("demo", "--admin-port", "70000")).isEqualTo(2);
     assertThat(err.toString()).contains("--admin-port").contains("70000");
   }
+
+  @Test
+  void theRolloutDemoTakesAHealthyCandidateToStableAndRollsAFailingOneBackMidway() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = ModelgateCommand.commandLine();
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+
+    int status = commandLine.execute("demo", "--rollout", "--port", "0", "--admin-port", "0");
+
+    assertThat(status).as("stdout: %s%nstderr: %s", out, err).isZero();
+    String printed = out.toString();
+    String healthy = printed.substring(printed.indexOf("Rolling out v8"), printed.indexOf("Rolling out v9"));
+    assertThat(healthy.lines().filter(line -> line.matches("  \\[ *\\d+\\.\\ds\\] .*")).map(line -> line.substring(11).split(" +")[0]))
+        .containsExactly("rollout_started", "rollout_advanced", "rollout_advanced", "rollout_advanced", "rollout_advanced", "rollout_completed");
+    assertThat(healthy).contains("started rolling out v8 from v7: the shadow phase (20 % mirrored)")
+        .contains("now at step 1 (5 %)").contains("now at step 2 (25 %)").contains("now at step 3 (50 %)").contains("now at step 4 (100 %)")
+        .contains("v8 is stable").contains("phases: shadow ");
+    String failing = printed.substring(printed.indexOf("Rolling out v9"));
+    assertThat(failing).contains("v9 starts failing").contains("auto_rollback").contains("at step 2 (25 %)").contains("v8 has 100 % again");
+    assertThat(printed).contains("Done: v8 is completed and stable; v9 was rolled back at step 2 (25 %)");
+  }
 }

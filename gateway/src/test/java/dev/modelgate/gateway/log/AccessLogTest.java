@@ -29,12 +29,12 @@ class AccessLogTest {
 
   private static AccessRecord served(String requestId) {
     return new AccessRecord(1_767_225_600_123L, requestId, "POST", "/v1/chat/completions", "support-agent", "production", "v8",
-        "wandb-artifact://acme/llm/support-agent:v8", "canary", "http://127.0.0.1:9002", 200, 12.3456789, 4.25, 17L, 42L, null, null);
+        "wandb-artifact://acme/llm/support-agent:v8", "canary", "http://127.0.0.1:9002", 200, 12.3456789, 4.25, 17L, 42L, null, null, null);
   }
 
   private static AccessRecord refused(String requestId) {
     return new AccessRecord(1_767_225_600_000L, requestId, "POST", "/v1/chat/completions", "no \"such\"\nmodel", null, null,
-        null, null, null, 404, 0.5, null, null, null, "The model does not exist.", null);
+        null, null, null, 404, 0.5, null, null, null, "The model does not exist.", null, null);
   }
 
   private List<JsonNode> lines(Path file) throws Exception {

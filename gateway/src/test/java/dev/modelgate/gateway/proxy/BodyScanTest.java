@@ -386,4 +386,31 @@ class BodyScanTest {
       assertThat(scan.problem).isNotBlank();
     }
   }
+
+  @Test
+  void keepsTheTopLevelStringFieldsSegmentsReadInTheSamePass() {
+    byte[] body = ("{\"user\":\"emp-7\",\"model\":\"support-agent\",\"metadata\":{\"team\":\"nested\"},\"team\":42,"
+        + "\"messages\":[{\"user\":\"inner\"}]}").getBytes(StandardCharsets.UTF_8);
+
+    BodyScan scan = BodyScan.scan(body, body.length, null, List.of("team", "user", "tier"));
+
+    assertThat(scan.problem).isNull();
+    assertThat(scan.model).isEqualTo("support-agent");
+    assertThat(scan.field("user")).isEqualTo("emp-7");
+    // A number is not a string field, a nested one is not top-level, and an absent one is absent.
+    assertThat(scan.field("team")).isNull();
+    assertThat(scan.field("tier")).isNull();
+    assertThat(scan.field("model")).isNull();
+  }
+
+  @Test
+  void oneBodyFieldKeysBothTheStickyKeyAndASegment() {
+    byte[] bytes = "{\"model\":\"m\",\"user\":\"emp-42\",\"team\":\"ml\"}".getBytes(StandardCharsets.UTF_8);
+
+    BodyScan scan = BodyScan.scan(bytes, bytes.length, "user", List.of("user", "team"));
+
+    assertThat(scan.stickyValue).isEqualTo("emp-42");
+    assertThat(scan.field("user")).isEqualTo("emp-42");
+    assertThat(scan.field("team")).isEqualTo("ml");
+  }
 }

@@ -122,14 +122,14 @@ class ControlPlaneDeclareTest {
     edited.remove("model-7");
     edited.put("model-" + MODELS, model(MODELS, 2));
 
-    assertThat(await(plane.redeclare(new Registry(edited)))).isEqualTo(3);
+    assertThat(await(plane.redeclare(new Registry(edited), Map.of()))).isEqualTo(3);
 
     List<AuditEvent> recorded = ledger.since(MODELS, 100, null, null);
     assertThat(recorded).extracting(AuditEvent::model).containsExactlyInAnyOrder("model-3", "model-7", "model-" + MODELS);
     assertThat(recorded).extracting(AuditEvent::seq).containsExactly((long) MODELS + 1, (long) MODELS + 2, (long) MODELS + 3);
     assertThat(routing.table().registry().models()).doesNotContainKey("model-7").containsKey("model-" + MODELS);
     assertThat(routing.table().lookup("model-3:v3")).isNotNull();
-    assertThat(await(plane.redeclare(new Registry(edited)))).isZero();
+    assertThat(await(plane.redeclare(new Registry(edited), Map.of()))).isZero();
     assertThat(ledger.lastSeq()).isEqualTo(MODELS + 3);
   }
 
@@ -147,7 +147,7 @@ class ControlPlaneDeclareTest {
     edited.put("model-250", new Model("model-250", "production", null, null, List.of(), versions, rewritten.aliases()));
     edited.put("model-" + MODELS, model(MODELS, 2));
 
-    assertThatThrownBy(() -> await(plane.redeclare(new Registry(edited))))
+    assertThatThrownBy(() -> await(plane.redeclare(new Registry(edited), Map.of())))
         .isInstanceOf(ExecutionException.class)
         .hasMessageContaining("models.model-250.versions.v1: already registered with other content (differs in: artifact");
     assertThat(ledger.lastSeq()).isEqualTo(MODELS);

@@ -77,7 +77,7 @@ class ControlPlaneSnapshotTest {
     assertThat(ledger.lastSeq()).isEqualTo(ControlPlane.SNAPSHOT_EVERY);
     // The writer runs in order: the snapshot queued by that batch is saved before this edit is decided.
     Registry edited = registry(ControlPlane.SNAPSHOT_EVERY, "retrained");
-    assertThat(await(plane.redeclare(edited))).isEqualTo(1);
+    assertThat(await(plane.redeclare(edited, Map.of()))).isEqualTo(1);
     assertThat(dir.resolve("snapshot-" + ControlPlane.SNAPSHOT_EVERY + ".json")).exists();
     ledger.close();
 

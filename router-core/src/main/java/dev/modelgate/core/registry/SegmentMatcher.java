@@ -75,20 +75,26 @@ public final class SegmentMatcher {
 
   /** The first segment {@code request} belongs to, or {@code null} for none. Allocates nothing. */
   public Segment match(Request request) {
+    int index = indexOf(request);
+    return index < 0 ? null : segments[index];
+  }
+
+  /** The declaration index of the first segment {@code request} belongs to, or -1 for none. Allocates nothing. */
+  public int indexOf(Request request) {
     for (int i = 0; i < segments.length; i++) {
       if (fromBody[i]) {
         String value = request.bodyField(keys[i]);
         if (value != null && value.startsWith(accepted[i][0])) {
-          return segments[i];
+          return i;
         }
       } else {
         String value = request.header(keys[i]);
         if (value != null && contains(accepted[i], value)) {
-          return segments[i];
+          return i;
         }
       }
     }
-    return null;
+    return -1;
   }
 
   private static boolean contains(String[] values, String value) {

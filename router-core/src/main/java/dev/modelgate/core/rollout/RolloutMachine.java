@@ -7,6 +7,7 @@ import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -100,7 +101,7 @@ public final class RolloutMachine {
     }
     Verdict verdict = verdict(rollout, policy, figures, now, breached);
     if (verdict == Verdict.PASS && rollout.status() == RolloutStatus.RUNNING) {
-      return advance(judged, describe(rollout) + " passed: " + figures(figures.phase()) + " over " + Durations.format(elapsed(rollout, now)), now);
+      return advance(judged, describe(rollout) + " passed: " + figures(figures.phase()) + " over " + shown(elapsed(rollout, now)), now);
     }
     return new Stay(judged, verdict, holdReason(judged, policy, figures, now, verdict, breached));
   }
@@ -232,7 +233,7 @@ public final class RolloutMachine {
     if (figures.phase().requests() < plan.minRequests()) {
       return "holding at " + at + ": " + figures.phase().requests() + " of the " + plan.minRequests() + " requests the gate needs";
     }
-    return "holding at " + at + ": passing, " + Durations.format(elapsed(rollout, now)) + " of its least " + Durations.format(plan.duration(rollout.phase()));
+    return "holding at " + at + ": passing, " + shown(elapsed(rollout, now)) + " of its least " + Durations.format(plan.duration(rollout.phase()));
   }
 
   private static Duration elapsed(Rollout rollout, Instant now) {
@@ -253,7 +254,12 @@ public final class RolloutMachine {
   }
 
   private static String figures(WindowSnapshot window) {
-    return String.format(Locale.ROOT, "%d requests, error rate %.4f, p99 %s", window.requests(), window.errorRate(), Durations.format(window.p99()));
+    return String.format(Locale.ROOT, "%d requests, error rate %.4f, p99 %s", window.requests(), window.errorRate(), shown(window.p99()));
+  }
+
+  // Measured times to the millisecond: nanoseconds in an audit reason are noise.
+  private static String shown(Duration measured) {
+    return Durations.format(measured.truncatedTo(ChronoUnit.MILLIS));
   }
 
   private static String rules(Set<Rule> rules) {
