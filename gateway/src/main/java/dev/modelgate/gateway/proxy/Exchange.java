@@ -77,6 +77,11 @@ final class Exchange implements ChannelFutureListener {
   Relay relay;
   String requestedModel;
   RouteDecision decision;
+  // The whole body and where its model value lies, once routed.
+  private byte[] body;
+  private int bodyLength;
+  private int modelStart;
+  private int modelEnd;
   GatewayMetrics.RouteMeters meters;
 
   Exchange(ProxyHandler proxy, ClientConnection connection, HttpRequest request, boolean keepAlive) {
@@ -186,7 +191,11 @@ final class Exchange implements ChannelFutureListener {
       decision = alias.pick(stickyKey(alias.sticky(), scan, body, length));
     }
     meters = proxy.recorder().routed(decision);
-    attempt = new UpstreamAttempt(this, splice(scan, body, length), scan.stream);
+    this.body = body;
+    this.bodyLength = length;
+    this.modelStart = scan.modelStart;
+    this.modelEnd = scan.modelEnd;
+    attempt = new UpstreamAttempt(this, scan.stream);
     attempt.start();
   }
 
@@ -200,13 +209,15 @@ final class Exchange implements ChannelFutureListener {
     return BodyScan.scan(body, length, sticky.name()).stickyValue;
   }
 
-  private byte[] splice(BodyScan scan, byte[] body, int length) {
+  /**
+   * The routed body with the version's served model name in place of {@code model}, spliced
+   * straight into a pooled buffer when the request is sent (the write releases it): no array of
+   * its own per request.
+   */
+  ByteBuf spliced() {
     byte[] served = decision.version().servedModelJson();
-    byte[] out = new byte[length - (scan.modelEnd - scan.modelStart) + served.length];
-    System.arraycopy(body, 0, out, 0, scan.modelStart);
-    System.arraycopy(served, 0, out, scan.modelStart, served.length);
-    System.arraycopy(body, scan.modelEnd, out, scan.modelStart + served.length, length - scan.modelEnd);
-    return out;
+    ByteBuf out = channel.alloc().buffer(bodyLength - (modelEnd - modelStart) + served.length);
+    return out.writeBytes(body, 0, modelStart).writeBytes(served).writeBytes(body, modelEnd, bodyLength - modelEnd);
   }
 
   /** Adds the request id and, once routed, the route's headers. */
