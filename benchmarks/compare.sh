@@ -27,7 +27,8 @@
 #     per request (utime+stime from /proc/PID/stat before and after, over the requests completed);
 #   - serial latency, wrk with 1 connection: p50/p99/max and what the proxy adds over direct;
 #   - for modelgate, in each of those windows: GC pauses and safepoints (count, total and longest, from
-#     -Xlog:gc,safepoint, which is added to its JVM options) and JIT compilations (jstat -compiler);
+#     -Xlog:gc,safepoint, which is added to its JVM options), JIT compilations (jstat -compiler) and
+#     which of its threads used its core (event loop, access-log writer, compiler, VM thread...);
 #   - split share over 2,000 requests (which backend answered, from the body stamp);
 #   - 40 concurrent streams: time to first `data:` event and to the end (direct = the simulator);
 #   - modelgate only: --hold (1,000) concurrent streams held open and its peak VmRSS meanwhile,
@@ -393,10 +394,13 @@ snap() { python3 "$HERE/bench.py" snap --root $$; }
 # wrk_run KIND TARGET REP CONNECTIONS SECONDS [record]
 wrk_run() {
   local kind=$1 target=$2 rep=$3 conns=$4 secs=$5 pids before after line out jvm0="- - -" jvm1="- - -" snap0 snap1 busy jvm="{}"
-  local up0 up1 comp0 comp1 ctime0 ctime1
+  local up0 up1 comp0 comp1 ctime0 ctime1 threads0="{}" threads1="{}"
   out="$WORK/logs/wrk-$kind-$target-$rep.txt"
   read -r -a pids <<<"$(proxy_pids "$target")"
-  if [ "$target" = modelgate ] && [ "${6:-}" = record ]; then jvm0=$(jvm_counters "$MG_PID"); fi
+  if [ "$target" = modelgate ] && [ "${6:-}" = record ]; then
+    jvm0=$(jvm_counters "$MG_PID")
+    threads0=$(python3 "$HERE/bench.py" threads --pid "$MG_PID")
+  fi
   snap0=$(snap)
   before=$([ "${#pids[@]}" -gt 0 ] && cpu_ticks "${pids[@]}" || echo 0)
   run_fg env MODEL=bench taskset -c "$LOAD_CPUS" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$HERE/post.lua" \
@@ -404,7 +408,10 @@ wrk_run() {
   after=$([ "${#pids[@]}" -gt 0 ] && cpu_ticks "${pids[@]}" || echo 0)
   snap1=$(snap)
   [ "${6:-}" = record ] || return 0
-  if [ "$target" = modelgate ]; then jvm1=$(jvm_counters "$MG_PID"); fi
+  if [ "$target" = modelgate ]; then
+    threads1=$(python3 "$HERE/bench.py" threads --pid "$MG_PID")
+    jvm1=$(jvm_counters "$MG_PID")
+  fi
   busy=$(python3 "$HERE/bench.py" busy --root $$ --before "$snap0" --after "$snap1" --max-other-cpu "$MAX_OTHER_CPU")
   read -r up0 comp0 ctime0 <<<"$jvm0"
   read -r up1 comp1 ctime1 <<<"$jvm1"
@@ -414,13 +421,16 @@ wrk_run() {
   fi
   line=$(sed -n 's/^MGBENCH //p' "$out")
   [ -n "$line" ] || die "no figures in wrk's output; see $out"
-  record "$(python3 - "$kind" "$target" "$rep" "$line" "$((after - before))" "$CLK_TCK" "${#pids[@]}" "$busy" "$jvm" <<'EOF'
+  record "$(python3 - "$kind" "$target" "$rep" "$line" "$((after - before))" "$CLK_TCK" "${#pids[@]}" "$busy" "$jvm" "$threads0" "$threads1" <<'EOF'
 import json, sys
-kind, target, rep, line, ticks, hz, procs, busy, jvm = sys.argv[1:]
+kind, target, rep, line, ticks, hz, procs, busy, jvm, threads0, threads1 = sys.argv[1:]
 w = json.loads(line)
 r = {"kind": kind, "target": target, "rep": int(rep), "wrk": w, "machine": json.loads(busy)}
 if jvm != "{}":
     r["jvm"] = json.loads(jvm)
+t0, t1 = json.loads(threads0), json.loads(threads1)
+if t1:
+    r["threads"] = {n: t - t0.get(n, 0) for n, t in t1.items() if t - t0.get(n, 0) > 0}
 if int(procs) and w["requests"]:
     cpu_s = int(ticks) / int(hz)
     r["cpu_us_per_req"] = cpu_s * 1e6 / w["requests"]

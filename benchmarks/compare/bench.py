@@ -9,6 +9,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -298,6 +299,26 @@ def top_others(root, seconds=1.0):
     hz = os.sysconf("SC_CLK_TCK")
     used = sorted(((b[p][1] - a[p][1], p, b[p][0]) for p in b if p in a), reverse=True)
     return [f"{name} (pid {pid}) {t * 100 / hz / seconds:.0f} %" for t, pid, name in used[:5] if t > 0]
+
+
+def thread_ticks(pid):
+    """CPU ticks of a process's threads, summed by name without a trailing index ("GC Thread#0" -> "GC Thread")."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                head, rest = f.read().rsplit(") ", 1)
+            fields = rest.split()
+        except (OSError, ValueError):
+            continue
+        name = re.sub(r"[#_ -]*[0-9]+$", "", head.split("(", 1)[1])
+        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def cmd_threads(a):
+    print(json.dumps(thread_ticks(a.pid)))
+    return 0
 
 
 def cmd_snap(a):
@@ -599,6 +620,28 @@ def cmd_report(a):
                 w(f"| {kind} | " + " | ".join(cells) + " |")
         w("")
 
+    # What ran on the gateway's core besides its event loop.
+    thread_runs = [r for r in rows if r["kind"] in ("throughput", "serial") and r.get("threads")]
+    if thread_runs:
+        w("## What ran on modelgate's core")
+        w("")
+        w("CPU of the gateway's threads within the measured windows (`/proc/PID/task/*/stat`, names as the kernel keeps "
+          "them, a trailing index dropped), in % of the process's CPU: median (min–max) over the repetitions. With the serial "
+          "collector the VM Thread is where the collections run.")
+        w("")
+        names = sorted({n for r in thread_runs for n in r["threads"]},
+                       key=lambda n: -sum(r["threads"].get(n, 0) for r in thread_runs))
+        w("| thread | " + " | ".join(k for k in ("throughput", "serial") if any(r["kind"] == k for r in thread_runs)) + " |")
+        w("| --- |" + " ---: |" * len({r["kind"] for r in thread_runs}))
+        for n in names[:10]:
+            cells = []
+            for kind in ("throughput", "serial"):
+                runs = [r["threads"] for r in thread_runs if r["kind"] == kind]
+                if runs:
+                    cells.append(spread([100 * t.get(n, 0) / max(sum(t.values()), 1) for t in runs], 1))
+            w(f"| {n} | " + " | ".join(cells) + " |")
+        w("")
+
     # How quiet the machine was.
     checks = [r for r in rows if r["kind"] == "busy_check"] + [r for r in rows if r.get("machine")]
     if checks:
@@ -736,6 +779,8 @@ def main():
     b.add_argument("--after")
     b.add_argument("--max-other-cpu", type=float, required=True)
     b.add_argument("--max-steal", type=float, default=5)
+    t_ = sub.add_parser("threads")
+    t_.add_argument("--pid", type=int, required=True)
     j = sub.add_parser("jvm-window")
     j.add_argument("--gc-log", required=True)
     j.add_argument("--from", dest="start", type=float, required=True)
@@ -748,7 +793,7 @@ def main():
     o.add_argument("--meta", required=True)
     o.add_argument("--out", required=True)
     a = p.parse_args()
-    return {"ready": cmd_ready, "split": cmd_split, "streams": cmd_streams, "hold": cmd_hold, "snap": cmd_snap, "busy": cmd_busy, "line": cmd_line, "busy-windows": cmd_busy_windows,
+    return {"ready": cmd_ready, "split": cmd_split, "streams": cmd_streams, "hold": cmd_hold, "snap": cmd_snap, "threads": cmd_threads, "busy": cmd_busy, "line": cmd_line, "busy-windows": cmd_busy_windows,
             "jvm-window": cmd_jvm_window, "report": cmd_report}[a.cmd](a)
 
 
