@@ -3,6 +3,7 @@
 #
 #   bash benchmarks/compare.sh [--duration S] [--reps N] [--warmup S] [--no-build] [--quick]
 #                              [--hold N] [--out FILE] [--note TEXT] [--keep]
+#                              [--max-other-cpu PCT] [--allow-busy]
 #
 # It starts, all on 127.0.0.1 and on free ports:
 #   - a static-JSON backend pair: one nginx (from Debian's packages; `apt-get install -y nginx` when
@@ -22,9 +23,12 @@
 # alone on CPU 1 (PROXY_CPUS), pinned with taskset.
 #
 # It measures, for three targets — direct (backend a, no proxy), nginx, modelgate:
-#   - closed-loop throughput, wrk with 64 connections: req/s, p50/p99, errors, and the proxy's CPU per
-#     request (utime+stime from /proc/PID/stat before and after, over the requests completed);
-#   - serial latency, wrk with 1 connection: p50/p99 and what the proxy adds over direct;
+#   - closed-loop throughput, wrk with 64 connections: req/s, p50/p99/max, errors, and the proxy's CPU
+#     per request (utime+stime from /proc/PID/stat before and after, over the requests completed);
+#   - serial latency, wrk with 1 connection: p50/p99/max and what the proxy adds over direct;
+#   - for modelgate, in each of those windows: GC pauses and safepoints (count, total and longest, from
+#     -Xlog:gc,safepoint, which is added to its JVM options), JIT compilations (jstat -compiler) and
+#     which of its threads used its core (event loop, access-log writer, compiler, VM thread...);
 #   - split share over 2,000 requests (which backend answered, from the body stamp);
 #   - 40 concurrent streams: time to first `data:` event and to the end (direct = the simulator);
 #   - modelgate only: --hold (1,000) concurrent streams held open and its peak VmRSS meanwhile,
@@ -33,7 +37,13 @@
 # shares the gateway's one core and is still busy long after start (jstat -compiler: 2.2 s, 1.2 s
 # and 0.4 s of compiling within three 8-s runs that followed 30 s of load), and 5 s for nginx and
 # direct (no JIT; only their connections and caches to warm). Each figure is taken
-# --reps times, targets interleaved, and the median is reported. Every process it starts it stops
+# --reps (5) times, targets interleaved; the report quotes the median and the spread (min–max).
+# A busy machine makes every figure noise, so it is checked: 3 s before anything starts, in every
+# measured window and 3 s after the last one, the CPU used by processes outside this script's tree
+# (user+nice+system from /proc/stat less what the tree used) and steal must stay within
+# --max-other-cpu (10 % of one core) and 5 %. A busy start stops the script at once; a busy window
+# makes it exit 3 with the windows named, the report written to FILE.busy.md instead of FILE.
+# --allow-busy measures anyway: the report goes to FILE with a warning at its top. Every process it starts it stops
 # by PID (also on Ctrl-C or failure). Logs and generated configs: a temp dir, removed unless --keep
 # or a failure. Needs: java 17, mvn (unless --no-build with the jar built), wrk, nginx, taskset,
 # python3, curl, 2 cores. Run from anywhere; paths are relative to the repository root.
@@ -48,7 +58,7 @@ for a in "$@"; do
   if [[ "$a" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then ARGS+=" $a"; else ARGS+=" '${a//\'/\'\\\'\'}'"; fi
 done
 
-DURATION=10 REPS=3 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE=""
+DURATION=10 REPS=5 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE="" MAX_OTHER_CPU=10 ALLOW_BUSY=0
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
 RECOMMENDED_JAVA_OPTS="-Xmx128m -Xms32m -Xmn16m -XX:+UseSerialGC"
@@ -58,7 +68,7 @@ HOLD_SIM_ARGS="--ttft-ms 50 --itl-ms 200 --tokens 1000"
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
 say() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -71,6 +81,8 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --quick) DURATION=3 REPS=1 WARMUP=3 HOLD_S=3; shift ;;
     --keep) KEEP=1; shift ;;
+    --max-other-cpu) MAX_OTHER_CPU="${2:?--max-other-cpu needs a percentage of one core}"; shift 2 ;;
+    --allow-busy) ALLOW_BUSY=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage 2 ;;
   esac
@@ -78,6 +90,7 @@ done
 for v in DURATION REPS WARMUP HOLD; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v,,}: ${!v} (expected: a whole number, 1 or more)"
 done
+[[ "$MAX_OTHER_CPU" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--max-other-cpu: $MAX_OTHER_CPU (expected: a percentage of one core, e.g. 10)"
 
 # ---- processes: every one started is recorded and stopped by PID ------------------------------------
 PIDS=()
@@ -150,6 +163,7 @@ need python3 "apt-get install -y python3"
 need curl "apt-get install -y curl"
 need java "install a JDK 17"
 need getconf "apt-get install -y libc-bin"
+need jstat "install a full JDK 17 (jstat reads the gateway's GC and JIT counters)"
 [ "$(nproc --all)" -ge 2 ] || die "needs 2 cores (load on CPU $LOAD_CPUS, proxy on CPU $PROXY_CPUS); this machine has $(nproc --all)"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge $((HOLD * 3 + 200)) ] || die "open-files limit $(ulimit -n) is too low for --hold $HOLD (raise ulimit -n)"
@@ -162,6 +176,14 @@ fi
 [ -f "$JAR" ] || die "$JAR is missing: build it (mvn -B -ntp -DskipTests package) or drop --no-build"
 
 CLK_TCK=$(getconf CLK_TCK)
+# busy_check SECONDS: other processes' CPU over a quiet sample, as JSON (bench.py busy).
+busy_check() { python3 "$HERE/bench.py" busy --root $$ --seconds "$1" --max-other-cpu "$MAX_OTHER_CPU"; }
+BUSY_START=$(busy_check 3)
+if [[ "$BUSY_START" == *'"busy": true'* ]]; then
+  msg="the machine is busy before the run: $BUSY_START (limit: --max-other-cpu $MAX_OTHER_CPU % of one core, 5 % steal)"
+  [ "$ALLOW_BUSY" = 1 ] || die "$msg; wait until it is quiet, or pass --allow-busy to measure anyway (the report will say so)"
+  say "WARNING: $msg; measuring anyway (--allow-busy)"
+fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/modelgate-compare.XXXXXX")
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
@@ -331,7 +353,8 @@ for i in $(seq 1 "$STARTUPS"); do
   stop "$pid"
 done
 
-start modelgate "$PROXY_CPUS" java $JAVA_OPTS -jar "$JAR" serve --config "$WORK/modelgate.yaml"
+GC_LOG="$WORK/logs/modelgate-gc.log"
+start modelgate "$PROXY_CPUS" java $JAVA_OPTS -Xlog:gc,safepoint:file="$GC_LOG":uptime -jar "$JAR" serve --config "$WORK/modelgate.yaml"
 MG_PID=$LAST_PID
 ready "$U:$P_MG_ADMIN/readyz" 60
 sleep 2
@@ -358,23 +381,56 @@ proxy_pids() {  # the processes whose CPU a target costs
   case "$1" in nginx) echo "${NGINX_PIDS[@]}" ;; modelgate) echo "$MG_PID" ;; direct) ;; esac
 }
 
+# jvm_counters PID: "uptime_s compiled_methods compile_s" from jstat (perf counters, no safepoint),
+# or "- - -" when the JVM does not publish them (-XX:-UsePerfData).
+jvm_counters() {
+  local gc jit
+  gc=$(taskset -c "$LOAD_CPUS" jstat -gc -t "$1" 2>/dev/null | awk 'NR == 2 {print $1}') || gc=""
+  jit=$(taskset -c "$LOAD_CPUS" jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $1, $4}') || jit=""
+  if [ -n "$gc" ] && [ -n "$jit" ]; then echo "$gc $jit"; else echo "- - -"; fi
+}
+snap() { python3 "$HERE/bench.py" snap --root $$; }
+
 # wrk_run KIND TARGET REP CONNECTIONS SECONDS [record]
 wrk_run() {
-  local kind=$1 target=$2 rep=$3 conns=$4 secs=$5 pids before after line out
+  local kind=$1 target=$2 rep=$3 conns=$4 secs=$5 pids before after line out jvm0="- - -" jvm1="- - -" snap0 snap1 busy jvm="{}"
+  local up0 up1 comp0 comp1 ctime0 ctime1 threads0="{}" threads1="{}"
   out="$WORK/logs/wrk-$kind-$target-$rep.txt"
   read -r -a pids <<<"$(proxy_pids "$target")"
+  if [ "$target" = modelgate ] && [ "${6:-}" = record ]; then
+    jvm0=$(jvm_counters "$MG_PID")
+    threads0=$(python3 "$HERE/bench.py" threads --pid "$MG_PID")
+  fi
+  snap0=$(snap)
   before=$([ "${#pids[@]}" -gt 0 ] && cpu_ticks "${pids[@]}" || echo 0)
   run_fg env MODEL=bench taskset -c "$LOAD_CPUS" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$HERE/post.lua" \
     "${URL[$target]}" >"$out" 2>&1 || die "wrk failed against $target; see $out"
   after=$([ "${#pids[@]}" -gt 0 ] && cpu_ticks "${pids[@]}" || echo 0)
+  snap1=$(snap)
   [ "${6:-}" = record ] || return 0
+  if [ "$target" = modelgate ]; then
+    threads1=$(python3 "$HERE/bench.py" threads --pid "$MG_PID")
+    jvm1=$(jvm_counters "$MG_PID")
+  fi
+  busy=$(python3 "$HERE/bench.py" busy --root $$ --before "$snap0" --after "$snap1" --max-other-cpu "$MAX_OTHER_CPU")
+  read -r up0 comp0 ctime0 <<<"$jvm0"
+  read -r up1 comp1 ctime1 <<<"$jvm1"
+  if [ "$up0" != - ] && [ "$up1" != - ]; then
+    jvm=$(python3 "$HERE/bench.py" jvm-window --gc-log "$GC_LOG" --from "$up0" --to "$up1")
+    jvm="${jvm%\}}, \"compiled\": $((comp1 - comp0)), \"compile_s\": $(python3 -c "print(round($ctime1 - $ctime0, 3))")}"
+  fi
   line=$(sed -n 's/^MGBENCH //p' "$out")
   [ -n "$line" ] || die "no figures in wrk's output; see $out"
-  record "$(python3 - "$kind" "$target" "$rep" "$line" "$((after - before))" "$CLK_TCK" "${#pids[@]}" <<'EOF'
+  record "$(python3 - "$kind" "$target" "$rep" "$line" "$((after - before))" "$CLK_TCK" "${#pids[@]}" "$busy" "$jvm" "$threads0" "$threads1" <<'EOF'
 import json, sys
-kind, target, rep, line, ticks, hz, procs = sys.argv[1:]
+kind, target, rep, line, ticks, hz, procs, busy, jvm, threads0, threads1 = sys.argv[1:]
 w = json.loads(line)
-r = {"kind": kind, "target": target, "rep": int(rep), "wrk": w}
+r = {"kind": kind, "target": target, "rep": int(rep), "wrk": w, "machine": json.loads(busy)}
+if jvm != "{}":
+    r["jvm"] = json.loads(jvm)
+t0, t1 = json.loads(threads0), json.loads(threads1)
+if t1:
+    r["threads"] = {n: t - t0.get(n, 0) for n, t in t1.items() if t - t0.get(n, 0) > 0}
 if int(procs) and w["requests"]:
     cpu_s = int(ticks) / int(hz)
     r["cpu_us_per_req"] = cpu_s * 1e6 / w["requests"]
@@ -382,7 +438,7 @@ if int(procs) and w["requests"]:
 print(json.dumps(r))
 EOF
 )"
-  say "$kind $target #$rep: $(tail -1 "$RESULTS" | python3 -c 'import json,sys; r=json.load(sys.stdin); w=r["wrk"]; print("{:.0f} req/s, p50 {} us, p99 {} us, {} errors, proxy CPU {:.1f} us/request".format(w["requests"] / (w["duration_us"] / 1e6), w["p50_us"], w["p99_us"], w["errors"], r.get("cpu_us_per_req") or 0))')"
+  say "$kind $target #$rep: $(tail -1 "$RESULTS" | python3 "$HERE/bench.py" line)"
 }
 
 NATIVE_WARMUP=$((WARMUP < 5 ? WARMUP : 5))
@@ -432,6 +488,10 @@ say "hold: $s"
 sleep 2
 record "{\"kind\":\"rss_idle_after\",\"kb\":$(rss_kb "$MG_PID")}"
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+BUSY_END=$(busy_check 3)
+record "{\"kind\":\"busy_check\",\"when\":\"before\",\"check\":$BUSY_START}"
+record "{\"kind\":\"busy_check\",\"when\":\"after\",\"check\":$BUSY_END}"
+BUSY_WINDOWS=$(python3 "$HERE/bench.py" busy-windows --results "$RESULTS")
 
 # ---- report --------------------------------------------------------------------------------------------
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -452,7 +512,7 @@ SETTINGS=$(
 )
 JAVA_OPTS=${JAVA_OPTS//$WORK/\$WORK}
 export ARGS NOTE DURATION REPS WARMUP NATIVE_WARMUP STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
-  LOADAVG_START LOADAVG_END
+  LOADAVG_START LOADAVG_END MAX_OTHER_CPU BUSY_WINDOWS
 python3 - >"$WORK/meta.json" <<'EOF'
 import json, os, platform, subprocess, datetime
 def sh(cmd):
@@ -477,6 +537,7 @@ print(json.dumps({
     "streams": int(e["STREAMS"]), "hold_s": float(e["HOLD_S"]), "load_cpus": e["LOAD_CPUS"], "proxy_cpus": e["PROXY_CPUS"],
     "sim_args": e["SIM_ARGS"], "hold_sim_args": e["HOLD_SIM_ARGS"], "java_opts": e["JAVA_OPTS"],
     "loadavg_start": e["LOADAVG_START"], "loadavg_end": e["LOADAVG_END"], "settings": e["SETTINGS"],
+    "max_other_cpu": float(e["MAX_OTHER_CPU"]), "busy_windows": e["BUSY_WINDOWS"],
     "machine": {
         "CPU": f"{cpu_model()}, {os.cpu_count()} cores",
         "memory": f"{int(mem) // 1024 // 1024} GiB",
@@ -488,6 +549,13 @@ print(json.dumps({
     },
 }))
 EOF
+if [ -n "$BUSY_WINDOWS" ] && [ "$ALLOW_BUSY" = 0 ]; then
+  OUT="${OUT%.md}.busy.md"
+fi
 mkdir -p "$(dirname "$OUT")"
 python3 "$HERE/bench.py" report --results "$RESULTS" --meta "$WORK/meta.json" --out "$OUT"
 say "wrote $OUT"
+if [ -n "$BUSY_WINDOWS" ]; then
+  echo "compare.sh: THE MACHINE WAS BUSY — other processes used more than $MAX_OTHER_CPU % of a core (or steal above 5 %) in: $BUSY_WINDOWS" >&2
+  [ "$ALLOW_BUSY" = 1 ] || { echo "compare.sh: these figures are noise; the report went to $OUT, not to the results file. Rerun on a quiet machine (or pass --allow-busy)." >&2; exit 3; }
+fi

@@ -3,7 +3,9 @@
  * {@link dev.modelgate.benchmarks.RoutingBenchmark} (lookup and pick, 0 B/op under {@code -prof gc}),
  * {@link dev.modelgate.benchmarks.SloWindowBenchmark} (record and snapshot) and
  * {@link dev.modelgate.benchmarks.ModelRefBenchmark}; {@link dev.modelgate.benchmarks.Tables} builds
- * their routing tables. The body scan's benchmark sits in the gateway's {@code proxy} package, whose
+ * their routing tables. {@link dev.modelgate.benchmarks.ExchangeBenchmark} sends whole requests
+ * through a real gateway to a raw backend ({@link dev.modelgate.benchmarks.RawHttp}) for the garbage per
+ * request. The body scan's benchmark sits in the gateway's {@code proxy} package, whose
  * package-private scanner it measures. How to run them: {@code JMH.md}.
  */
 package dev.modelgate.benchmarks;

@@ -83,7 +83,8 @@ public final class Endpoint {
     if (basePathIsV1 && clientPath.startsWith("/v1/")) {
       return basePath + clientPath.substring(3);
     }
-    return basePath + clientPath;
+    // Most base URLs have no path: the client's path as it is, not a copy per request.
+    return basePath.isEmpty() ? clientPath : basePath + clientPath;
   }
 
   public String url() {

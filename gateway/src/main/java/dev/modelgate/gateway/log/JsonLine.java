@@ -13,6 +13,7 @@ final class JsonLine {
   private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private byte[] buf = new byte[1024];
+  private final byte[] digits = new byte[20];
   private int length;
   private boolean first;
 
@@ -23,7 +24,7 @@ final class JsonLine {
     return this;
   }
 
-  JsonLine string(String name, String value) {
+  JsonLine string(String name, CharSequence value) {
     name(name);
     if (value == null) {
       ascii("null");
@@ -35,7 +36,14 @@ final class JsonLine {
 
   JsonLine number(String name, long value) {
     name(name);
-    ascii(Long.toString(value));
+    if (value == Long.MIN_VALUE) {
+      ascii(Long.toString(value));
+    } else if (value < 0) {
+      put('-');
+      digits(-value);
+    } else {
+      digits(value);
+    }
     return this;
   }
 
@@ -50,7 +58,7 @@ final class JsonLine {
       put('-');
       thousandths = -thousandths;
     }
-    ascii(Long.toString(thousandths / 1000));
+    digits(thousandths / 1000);
     put('.');
     long fraction = thousandths % 1000;
     put('0' + (int) (fraction / 100));
@@ -81,7 +89,7 @@ final class JsonLine {
     put(':');
   }
 
-  private void quoted(String s) {
+  private void quoted(CharSequence s) {
     put('"');
     int n = s.length();
     for (int i = 0; i < n; i++) {
@@ -127,6 +135,18 @@ final class JsonLine {
         put(HEX[c >> 4]);
         put(HEX[c & 0xf]);
       }
+    }
+  }
+
+  // The decimal digits of a value ≥ 0, with no String in between: one line per request adds up.
+  private void digits(long value) {
+    int n = 0;
+    do {
+      digits[n++] = (byte) ('0' + value % 10);
+      value /= 10;
+    } while (value > 0);
+    while (n > 0) {
+      put(digits[--n]);
     }
   }
 

@@ -4,14 +4,16 @@ import java.time.Instant;
 
 /**
  * ISO-8601 UTC timestamps to the millisecond ({@code 2026-11-28T07:27:12.345Z}), for one thread:
- * the text up to the second is built once per second, not once per record.
+ * the text up to the second is built once per second, not once per record, and the result is one
+ * reused buffer rather than a new String.
  */
 final class UtcMillis {
   private long second = Long.MIN_VALUE;
   private String prefix;
   private final StringBuilder out = new StringBuilder(24);
 
-  String format(long epochMillis) {
+  /** The timestamp, valid until the next call. */
+  CharSequence format(long epochMillis) {
     long s = Math.floorDiv(epochMillis, 1000);
     if (s != second) {
       second = s;
@@ -27,6 +29,6 @@ final class UtcMillis {
     if (millis < 10) {
       out.append('0');
     }
-    return out.append(millis).append('Z').toString();
+    return out.append(millis).append('Z');
   }
 }

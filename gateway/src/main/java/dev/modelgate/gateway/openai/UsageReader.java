@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads the token counts an answer reports in its {@code usage} object while the answer is being
@@ -27,6 +28,10 @@ public final class UsageReader {
   private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] USAGE_NAME = "usage".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+  // Chat and completions name their counters one way, the Responses API the other; prompt ones first.
+  private static final String[] COUNTER_NAMES = {"prompt_tokens", "input_tokens", "completion_tokens", "output_tokens"};
+  private static final int PROMPT_COUNTERS = 2;
+  private static final byte[][] COUNTERS = Arrays.stream(COUNTER_NAMES).map(n -> n.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
   // An SSE line longer than this is a content delta, never a usage report: stop collecting it.
   private static final int MAX_LINE = 64 * 1024;
   // A usage object is a handful of counters; anything larger is not one worth reading.
@@ -168,9 +173,14 @@ public final class UsageReader {
         case '}', ']' -> {
           depth--;
           if (state == IN_USAGE && depth == 1) {
-            collectUsage(chunk, usageFrom, i + 1 - usageFrom);
-            if (!done) {
-              readUsageObject();
+            if (usageLength == 0) {
+              // The usage object came whole in this chunk (the usual case): read it where it is.
+              readUsageObject(chunk, usageFrom, i + 1);
+            } else {
+              collectUsage(chunk, usageFrom, i + 1 - usageFrom);
+              if (!done) {
+                readUsageObject(usageBytes, 0, usageLength);
+              }
             }
             done = true;
             return;
@@ -197,20 +207,19 @@ public final class UsageReader {
     if (usageBytes == null) {
       usageBytes = new byte[Math.max(256, length)];
     } else if (usageLength + length > usageBytes.length) {
-      usageBytes = java.util.Arrays.copyOf(usageBytes, Math.max(usageBytes.length * 2, usageLength + length));
+      usageBytes = Arrays.copyOf(usageBytes, Math.max(usageBytes.length * 2, usageLength + length));
     }
     System.arraycopy(chunk, from, usageBytes, usageLength, length);
     usageLength += length;
   }
 
   /**
-   * Reads the collected {@code {...}} by hand: a flat object of counters, so creating a Jackson
-   * parser (buffers, symbol table) per answer would cost more than the reading.
+   * Reads the {@code {...}} in {@code b[from, to)} by hand: a flat object of counters, so creating a
+   * Jackson parser (buffers, symbol table) per answer would cost more than the reading.
    */
-  private void readUsageObject() {
-    byte[] b = usageBytes;
-    int end = usageLength - 1;
-    int i = 1;
+  private void readUsageObject(byte[] b, int from, int to) {
+    int end = to - 1;
+    int i = from + 1;
     while (i < end) {
       i = skipWhitespace(b, i, end);
       if (i >= end || b[i] != '"') {
@@ -243,7 +252,7 @@ public final class UsageReader {
         }
       }
       if (integer) {
-        count(new String(b, nameFrom, nameTo - nameFrom, StandardCharsets.ISO_8859_1), value);
+        count(counterOf(b, nameFrom, nameTo), value);
       }
       i = skipWhitespace(b, i, end);
       if (i < end && b[i] != ',') {
@@ -303,16 +312,38 @@ public final class UsageReader {
       } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
         level--;
       } else if (level == 1 && token == JsonToken.VALUE_NUMBER_INT) {
-        count(parser.currentName(), parser.getLongValue());
+        count(counterOf(parser.currentName()), parser.getLongValue());
       }
     }
   }
 
-  private void count(String field, long value) {
-    switch (field) {
-      case "prompt_tokens", "input_tokens" -> promptTokens = value;
-      case "completion_tokens", "output_tokens" -> completionTokens = value;
-      default -> { }
+  // Which counter a usage field is: an index into COUNTERS, or -1 for another field.
+  private static int counterOf(String name) {
+    for (int c = 0; c < COUNTER_NAMES.length; c++) {
+      if (COUNTER_NAMES[c].equals(name)) {
+        return c;
+      }
+    }
+    return -1;
+  }
+
+  // The same, on the name's bytes in b[from, to): no String per field.
+  private static int counterOf(byte[] b, int from, int to) {
+    for (int c = 0; c < COUNTERS.length; c++) {
+      if (Arrays.equals(b, from, to, COUNTERS[c], 0, COUNTERS[c].length)) {
+        return c;
+      }
+    }
+    return -1;
+  }
+
+  private void count(int counter, long value) {
+    if (counter >= 0) {
+      if (counter < PROMPT_COUNTERS) {
+        promptTokens = value;
+      } else {
+        completionTokens = value;
+      }
     }
   }
 

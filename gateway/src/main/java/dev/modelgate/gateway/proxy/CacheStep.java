@@ -106,7 +106,7 @@ final class CacheStep implements BiConsumer<StoredAnswer, Throwable> {
     if (lookups >= MAX_LOOKUPS) {
       route.miss();
     }
-    exchange.forward(payload, false);
+    exchange.forward(false);
   }
 
   private void answer(StoredAnswer stored) {

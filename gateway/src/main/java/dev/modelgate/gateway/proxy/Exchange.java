@@ -80,12 +80,16 @@ final class Exchange implements ChannelFutureListener {
   Relay relay;
   String requestedModel;
   RouteDecision decision;
+  // The whole body and where its model value lies, once routed.
+  private byte[] body;
+  private int bodyLength;
+  private int modelStart;
+  private int modelEnd;
   GatewayMetrics.RouteMeters meters;
   /** Only on a route whose alias has a cache. */
   CacheStep cache;
-  /** Only when the alias mirrors this request: the shadow version and the body it is sent. */
+  /** Only when the alias mirrors this request: the shadow version. */
   private RouteDecision shadow;
-  private byte[] shadowPayload;
 
   Exchange(ProxyHandler proxy, ClientConnection connection, HttpRequest request, boolean keepAlive) {
     this.proxy = proxy;
@@ -196,28 +200,28 @@ final class Exchange implements ChannelFutureListener {
       decision = alias.segments().isEmpty() ? alias.pick(stickyKey) : alias.pick(new SegmentRequest(request.headers(), scan), stickyKey);
     }
     meters = proxy.recorder().routed(decision);
-    byte[] payload = splice(scan, body, length, decision);
+    this.body = body;
+    this.bodyLength = length;
+    this.modelStart = scan.modelStart;
+    this.modelEnd = scan.modelEnd;
     shadow = alias == null || !alias.mirrors() ? null : alias.mirror();
-    if (shadow != null) {
-      shadowPayload = splice(scan, body, length, shadow);
-    }
     CacheRoute cacheRoute = proxy.cache().route(decision);
     if (cacheRoute != null) {
-      cache = new CacheStep(this, cacheRoute, scan, payload);
+      cache = new CacheStep(this, cacheRoute, scan, splicedArray(decision));
       if (cache.answersFirst()) {
         return;
       }
     }
-    forward(payload, scan.stream);
+    forward(scan.stream);
   }
 
   /** Sends the routed request to its version's backends. */
-  void forward(byte[] payload, boolean stream) {
-    attempt = new UpstreamAttempt(this, payload, stream);
+  void forward(boolean stream) {
+    attempt = new UpstreamAttempt(this, stream);
     attempt.start();
     // A copy goes with a request a backend serves; an answer from the cache has nothing to mirror.
     if (shadow != null) {
-      proxy.shadows().mirror(this, shadow, shadowPayload, stream);
+      proxy.shadows().mirror(this, shadow, splicedArray(shadow), stream);
     }
   }
 
@@ -231,13 +235,28 @@ final class Exchange implements ChannelFutureListener {
     return BodyScan.scan(body, length, sticky.name()).stickyValue;
   }
 
-  private static byte[] splice(BodyScan scan, byte[] body, int length, RouteDecision to) {
-    byte[] served = to.version().servedModelJson();
-    byte[] out = new byte[length - (scan.modelEnd - scan.modelStart) + served.length];
-    System.arraycopy(body, 0, out, 0, scan.modelStart);
-    System.arraycopy(served, 0, out, scan.modelStart, served.length);
-    System.arraycopy(body, scan.modelEnd, out, scan.modelStart + served.length, length - scan.modelEnd);
+  /**
+   * The routed body with the version's served model name in place of {@code model}, spliced
+   * straight into a pooled buffer when the request is sent (the write releases it): no array of
+   * its own per request.
+   */
+  ByteBuf spliced() {
+    return splice(decision, channel.alloc().buffer(splicedLength(decision)));
+  }
+
+  /** The body {@code to} is sent, as an array: the cache's key, a shadow copy. */
+  private byte[] splicedArray(RouteDecision to) {
+    byte[] out = new byte[splicedLength(to)];
+    splice(to, Unpooled.wrappedBuffer(out).clear());
     return out;
+  }
+
+  private int splicedLength(RouteDecision to) {
+    return bodyLength - (modelEnd - modelStart) + to.version().servedModelJson().length;
+  }
+
+  private ByteBuf splice(RouteDecision to, ByteBuf out) {
+    return out.writeBytes(body, 0, modelStart).writeBytes(to.version().servedModelJson()).writeBytes(body, modelEnd, bodyLength - modelEnd);
   }
 
   /** Adds the request id and, once routed, the route's headers. */

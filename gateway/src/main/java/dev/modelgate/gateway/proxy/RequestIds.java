@@ -1,11 +1,12 @@
 package dev.modelgate.gateway.proxy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Request ids: the client's when it is a sane token, a random 128-bit hex id otherwise. */
 final class RequestIds {
   private static final int MAX_LENGTH = 128;
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private RequestIds() {}
 
@@ -29,13 +30,14 @@ final class RequestIds {
 
   static String generate() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    char[] out = new char[32];
+    // Bytes, not chars: a Latin-1 String takes them with one copy and no compression pass.
+    byte[] out = new byte[32];
     long hi = random.nextLong();
     long lo = random.nextLong();
     for (int i = 0; i < 16; i++) {
       out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
       out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
     }
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 }

@@ -5,7 +5,7 @@ import dev.modelgate.gateway.metrics.Outcome;
 import dev.modelgate.gateway.metrics.UpstreamError;
 import dev.modelgate.gateway.openai.ErrorKind;
 import dev.modelgate.gateway.upstream.UpstreamConnection;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
@@ -34,7 +34,6 @@ import java.util.function.BiConsumer;
  */
 final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, Throwable>, UpstreamConnection.Listener {
   private final Exchange exchange;
-  private final byte[] payload;
   private final boolean streaming;
   /** The endpoint tried last. */
   Endpoint endpoint;
@@ -46,9 +45,8 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
   private UpstreamConnection upstream;
   private ScheduledFuture<?> deadline;
 
-  UpstreamAttempt(Exchange exchange, byte[] payload, boolean streaming) {
+  UpstreamAttempt(Exchange exchange, boolean streaming) {
     this.exchange = exchange;
-    this.payload = payload;
     this.streaming = streaming;
   }
 
@@ -117,8 +115,9 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
     // The client's header map, filtered, carries the request on: the client's request needs it no more.
     HttpHeaders headers = exchange.request.headers();
     ForwardedHeaders.keepUpstream(headers);
+    ByteBuf payload = exchange.spliced();
     headers.set(HttpHeaderNames.HOST, target.hostHeader());
-    headers.set(HttpHeaderNames.CONTENT_LENGTH, payload.length);
+    headers.setInt(HttpHeaderNames.CONTENT_LENGTH, payload.readableBytes());
     headers.set(Exchange.X_REQUEST_ID, exchange.requestId);
     String authorization = exchange.decision.version().upstreamAuthorization();
     if (authorization != null) {
@@ -126,7 +125,7 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
     }
     String uri = target.upstreamPath(exchange.path);
     return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, exchange.query == null ? uri : uri + "?" + exchange.query,
-        Unpooled.wrappedBuffer(payload), headers, EmptyHttpHeaders.INSTANCE);
+        payload, headers, EmptyHttpHeaders.INSTANCE);
   }
 
   @Override

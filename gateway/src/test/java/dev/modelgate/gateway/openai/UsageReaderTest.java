@@ -65,6 +65,22 @@ class UsageReaderTest {
   }
 
   @Test
+  void readsAUsageThatArrivesWholeInOneChunkWhereverItSitsInTheBuffer() {
+    // A backend's answer usually arrives in one read, and the chunk is a window of a larger buffer.
+    byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
+    byte[] buffer = new byte[body.length + 20];
+    java.util.Arrays.fill(buffer, (byte) '}');
+    System.arraycopy(body, 0, buffer, 7, body.length);
+    UsageReader reader = UsageReader.forContentType("application/json");
+
+    reader.feed(buffer, 7, 7 + body.length);
+
+    assertThat(reader.promptTokens()).isEqualTo(12);
+    assertThat(reader.completionTokens()).isEqualTo(34);
+    assertThat(reader.wantsMore()).isFalse();
+  }
+
+  @Test
   void aNullUsageReportsNothing() {
     UsageReader reader = fedInPieces("application/json", "{\"usage\":null,\"choices\":[{\"usage\":{\"prompt_tokens\":3}}]}", 1);
 

@@ -372,6 +372,161 @@ class BodyScanTest {
     assertScanIsSafe(body);
   }
 
+  /**
+   * The scan is hand-written; Jackson is the reference. Random bodies (objects with a model, a
+   * stream flag, a sticky field and values of every shape), half of them damaged: both must accept
+   * the same bodies and read the same fields from them. A damage that breaks UTF-8 must be refused.
+   */
+  @Property(tries = 3000)
+  void agreesWithAJacksonScanOnRandomAndDamagedBodies(@ForAll("models") String model, @ForAll long seed) throws Exception {
+    Random random = new Random(seed);
+    StringBuilder json = new StringBuilder("{").append(space(random));
+    int members = random.nextInt(5);
+    int modelAt = random.nextInt(members + 1);
+    for (int m = 0; m <= members; m++) {
+      if (m > 0) {
+        json.append(',').append(space(random));
+      }
+      switch (m == modelAt ? 0 : 1 + random.nextInt(4)) {
+        case 0 -> json.append(quote("model", random)).append(':').append(space(random)).append(quote(model, random));
+        case 1 -> json.append(quote("stream", random)).append(':').append(random.nextBoolean());
+        case 2 -> {
+          json.append(quote("user", random)).append(space(random)).append(':').append(space(random));
+          appendValue(json, random, 3);
+        }
+        default -> appendMember(json, random, null);
+      }
+    }
+    json.append(space(random)).append('}').append(space(random));
+    byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+    if (random.nextBoolean()) {
+      body = damaged(body, random);
+    }
+
+    BodyScan scan = BodyScan.scan(body, body.length, "user");
+
+    if (!isUtf8(body)) {
+      assertThat(scan.problem).as(new String(body, StandardCharsets.ISO_8859_1)).isNotNull();
+      return;
+    }
+    JacksonScan reference = JacksonScan.scan(body, "user");
+    String shown = new String(body, StandardCharsets.UTF_8);
+    assertThat(scan.problem == null).as("accepted: %s (Jackson: %s, scan: %s)", shown, reference.problem, scan.problem)
+        .isEqualTo(reference.problem == null);
+    if (scan.problem == null) {
+      assertThat(scan.model).as(shown).isEqualTo(reference.model);
+      assertThat(scan.modelStart).as(shown).isEqualTo(reference.modelStart);
+      assertThat(scan.modelEnd).as(shown).isEqualTo(reference.modelEnd);
+      assertThat(scan.stream).as(shown).isEqualTo(reference.stream);
+      assertThat(scan.stickyValue).as(shown).isEqualTo(reference.stickyValue);
+    } else if (!reference.problem.startsWith("malformed")) {
+      // Where the body is well-formed JSON, both refuse it for the same field.
+      assertThat(scan.problemParam).as(shown).isEqualTo(reference.problemParam);
+    }
+  }
+
+  private static final String DAMAGE = "{}[]\",:\\ x0-.eE+tn\u0000";
+
+  private static byte[] damaged(byte[] body, Random random) {
+    int at = random.nextInt(body.length);
+    byte[] out;
+    switch (random.nextInt(3)) {
+      case 0 -> {
+        out = new byte[body.length - 1];
+        System.arraycopy(body, 0, out, 0, at);
+        System.arraycopy(body, at + 1, out, at, body.length - at - 1);
+      }
+      case 1 -> {
+        out = body.clone();
+        out[at] = (byte) DAMAGE.charAt(random.nextInt(DAMAGE.length()));
+      }
+      default -> {
+        out = new byte[body.length + 1];
+        System.arraycopy(body, 0, out, 0, at);
+        out[at] = (byte) DAMAGE.charAt(random.nextInt(DAMAGE.length()));
+        System.arraycopy(body, at, out, at + 1, body.length - at);
+      }
+    }
+    return out;
+  }
+
+  private static boolean isUtf8(byte[] bytes) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  /** The scan as Jackson's streaming parser does it: the reference the hand-written one must agree with. */
+  private static final class JacksonScan {
+    private static final com.fasterxml.jackson.core.JsonFactory FACTORY = com.fasterxml.jackson.core.JsonFactory.builder()
+        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(BodyScan.MAX_DEPTH).build())
+        .build();
+    String model;
+    int modelStart;
+    int modelEnd;
+    boolean stream;
+    String stickyValue;
+    String problem;
+    String problemParam;
+
+    static JacksonScan scan(byte[] body, String stickyField) {
+      JacksonScan scan = new JacksonScan();
+      try (com.fasterxml.jackson.core.JsonParser parser = FACTORY.createParser(body)) {
+        scan.read(parser, stickyField);
+      } catch (java.io.IOException | RuntimeException e) {
+        scan.problem = "malformed: " + e.getMessage();
+      }
+      return scan;
+    }
+
+    private void read(com.fasterxml.jackson.core.JsonParser parser, String stickyField) throws java.io.IOException {
+      if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        problem = "not an object";
+        return;
+      }
+      boolean seenModel = false;
+      com.fasterxml.jackson.core.JsonToken token;
+      while ((token = parser.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        com.fasterxml.jackson.core.JsonToken value = parser.nextToken();
+        if (field.equals("model")) {
+          if (seenModel) {
+            problem = "two models";
+            problemParam = "model";
+            return;
+          }
+          seenModel = true;
+          if (value != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+            problem = "model not a string";
+            problemParam = "model";
+            return;
+          }
+          modelStart = (int) parser.currentTokenLocation().getByteOffset();
+          model = parser.getText();
+          modelEnd = (int) parser.currentLocation().getByteOffset();
+        } else if (field.equals("stream")) {
+          stream = value == com.fasterxml.jackson.core.JsonToken.VALUE_TRUE;
+          parser.skipChildren();
+        } else if (field.equals(stickyField) && value.isScalarValue() && value != com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+          stickyValue = parser.getText();
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (token != com.fasterxml.jackson.core.JsonToken.END_OBJECT || parser.nextToken() != null) {
+        problem = "content after the object";
+        return;
+      }
+      if (!seenModel) {
+        problem = "no model";
+        problemParam = "model";
+      }
+    }
+  }
+
   private static void assertScanIsSafe(byte[] bytes) {
     BodyScan[] result = new BodyScan[1];
     assertThatCode(() -> result[0] = BodyScan.scan(bytes, bytes.length, "user")).doesNotThrowAnyException();
