@@ -17,6 +17,8 @@ import java.util.Map;
  * @param registry the models, versions and aliases the file seeds, aliases at revision 1
  * @param deliveries model → alias → what the alias declares about delivering new versions (its
  *     rollout plan, segments, shadow), only for aliases that declare any
+ * @param registries the model registries models can follow, by name (docs/registry-sync.md)
+ * @param sources model → the registry it follows and how, only for models that follow one
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -25,7 +27,9 @@ public record GatewayConfig(
     String accessLog,
     List<WebhookConfig> webhooks,
     Registry registry,
-    Map<String, Map<String, Delivery>> deliveries) {
+    Map<String, Map<String, Delivery>> deliveries,
+    Map<String, RegistryConfig> registries,
+    Map<String, SourceConfig> sources) {
 
   public static final String ACCESS_LOG_STDOUT = "-";
   public static final String ACCESS_LOG_OFF = "off";
@@ -33,7 +37,13 @@ public record GatewayConfig(
 
   /** This config without its models: what a running gateway keeps once they are declared, so a big registry is not held twice. */
   public GatewayConfig withoutRegistry() {
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries);
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries, registries, sources);
+  }
+
+  /** A config that follows no registry. */
+  public GatewayConfig(ServerConfig server, StateConfig state, AuthConfig auth, String accessLog, List<WebhookConfig> webhooks,
+      Registry registry, Map<String, Map<String, Delivery>> deliveries) {
+    this(server, state, auth, accessLog, webhooks, registry, deliveries, Map.of(), Map.of());
   }
 
   /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
@@ -51,5 +61,7 @@ public record GatewayConfig(
     Map<String, Map<String, Delivery>> copy = new LinkedHashMap<>();
     deliveries.forEach((model, aliases) -> copy.put(model, Map.copyOf(aliases)));
     deliveries = Collections.unmodifiableMap(copy);
+    registries = Collections.unmodifiableMap(new LinkedHashMap<>(registries));
+    sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
   }
 }
