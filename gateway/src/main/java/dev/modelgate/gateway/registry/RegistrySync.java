@@ -140,17 +140,25 @@ public final class RegistrySync implements RegistryFollowing {
     this.registries = registries;
   }
 
+  /** The registries' clients and webhook verifiers, made before anything else of the gateway holds a resource. */
+  public static final class Clients {
+    private final Map<String, Followed> registries;
+
+    private Clients(Map<String, Followed> registries) {
+      this.registries = registries;
+    }
+  }
+
   /**
-   * The sync {@code config} declares, its clients made but nothing started ({@link #start}).
+   * The clients of the registries {@code config} declares, each with its credential and webhook secret
+   * read from the environment.
    *
    * @param policy the retry schedule and timeouts of registry calls; its give-up time is capped at
    *     each registry's poll interval (and 30 s), so a registry that is down shows as such within one poll
-   * @throws IllegalArgumentException naming the key when a credential or secret variable is not set
+   * @throws IllegalArgumentException naming the key when a variable is not set or a kind is not built
    */
-  public static RegistrySync create(Vertx vertx, GatewayConfig config, Function<String, String> environment, ControlPlane controlPlane,
-      RoutingState routing, RolloutPlans plans, BooleanSupplier leads, GatewayMetrics metrics, DeliveryPolicy policy) {
+  public static Clients clients(Vertx vertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy policy) {
     requireNonNull(vertx, "vertx");
-    requireNonNull(config, "config");
     requireNonNull(environment, "environment");
     requireNonNull(policy, "policy");
     Map<String, Followed> registries = new LinkedHashMap<>();
@@ -160,18 +168,24 @@ public final class RegistrySync implements RegistryFollowing {
           registry.credentialEnv());
       String webhookSecret = secret(environment, at + ".webhook_secret_env", registry.webhookSecretEnv());
       Duration budget = min(min(policy.giveUpAfter(), registry.pollInterval()), MAX_CALL_BUDGET);
-      DeliveryPolicy calls = new DeliveryPolicy(policy.firstRetry(), policy.maxRetry().compareTo(budget) > 0 ? max(policy.firstRetry(), budget)
-          : policy.maxRetry(), budget, 1, policy.connectTimeout(), policy.requestTimeout());
-      RegistryHttp http = new RegistryHttp(vertx, calls, registry.name());
-      registries.put(registry.name(), new Followed(registry, client(vertx, http, registry, credential),
-          webhookSecret == null ? null : verifier(registry, webhookSecret)));
+      DeliveryPolicy calls = new DeliveryPolicy(policy.firstRetry(), max(policy.firstRetry(), min(policy.maxRetry(), budget)), budget, 1,
+          policy.connectTimeout(), policy.requestTimeout());
+      WebhookVerifier verifier = webhookSecret == null ? null : verifier(registry, webhookSecret);
+      registries.put(registry.name(), new Followed(registry, client(vertx, new RegistryHttp(vertx, calls, registry.name()), registry, credential),
+          verifier));
     }
     config.sources().forEach((model, source) -> {
       Followed registry = registries.get(source.registry());
       source.follow().forEach((registryAlias, alias) -> registry.follows.add(new FollowState(model, alias, registryAlias, source)));
     });
-    return new RegistrySync(vertx, requireNonNull(controlPlane, "controlPlane"), requireNonNull(routing, "routing"),
-        requireNonNull(plans, "plans"), requireNonNull(leads, "leads"), requireNonNull(metrics, "metrics"), registries);
+    return new Clients(registries);
+  }
+
+  /** The sync of {@code clients}' registries; nothing runs before {@link #start}. */
+  public static RegistrySync create(Vertx vertx, Clients clients, ControlPlane controlPlane, RoutingState routing, RolloutPlans plans,
+      BooleanSupplier leads, GatewayMetrics metrics) {
+    return new RegistrySync(requireNonNull(vertx, "vertx"), requireNonNull(controlPlane, "controlPlane"), requireNonNull(routing, "routing"),
+        requireNonNull(plans, "plans"), requireNonNull(leads, "leads"), requireNonNull(metrics, "metrics"), clients.registries);
   }
 
   /**
