@@ -27,6 +27,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
 
 /**
  * A gateway following an MLflow registry (the {@link MlflowFake}, real HTTP on loopback) end to end:
@@ -196,6 +198,30 @@ class MlflowSyncEndToEndTest {
       mlflow.mode(MlflowFake.Mode.HEALTHY);
       awaitUntil(() -> production(gateway) != null, "the sync once the registry is back");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v1", 100));
+    }
+  }
+
+  @Test
+  void aRestartReplaysTheSyncedAliasAndRecordsNothingNew(@TempDir Path state) throws Exception {
+    try (GatewayHarness backends = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(backends.vertx(), TOKEN)) {
+      Simulator v1 = backends.sim(FAST);
+      mlflow.version(MODEL, 1, Map.of());
+      mlflow.alias(MODEL, "production", 1);
+      String yaml = config(mlflow, v1, "100ms", false) + "state: {dir: \"" + state + "\"}\n";
+      int recorded;
+      try (GatewayHarness first = new GatewayHarness()) {
+        Gateway gateway = first.start(yaml, ENV, QUICK);
+        awaitUntil(() -> production(gateway) != null, "the first sync");
+        recorded = events(gateway).size();
+      }
+      try (GatewayHarness second = new GatewayHarness()) {
+        Gateway gateway = second.start(yaml, ENV, QUICK);
+        assertThat(production(gateway).weights()).isEqualTo(Map.of("v1", 100));
+        assertThat(production(gateway).slo().minRequests()).isEqualTo(5);
+        double unchanged = metric(second, "unchanged");
+        awaitUntil(() -> metric(second, "unchanged") > unchanged, "a sync after the restart");
+        assertThat(events(gateway)).hasSize(recorded);
+      }
     }
   }
 
