@@ -267,12 +267,12 @@ public final class RegistrySync implements RegistryFollowing {
     }
   }
 
+  // Write-backs are retried wherever their event was recorded; reading the registry is the leader's.
   private void poll(Followed registry) {
-    if (!leads.getAsBoolean()) {
-      return;
-    }
-    sync(registry);
     writeBack(registry);
+    if (leads.getAsBoolean()) {
+      sync(registry);
+    }
   }
 
   // On the context. A sync asked for while one runs runs once more after it, so no webhook is lost.

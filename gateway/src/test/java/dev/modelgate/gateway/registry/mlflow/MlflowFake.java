@@ -37,6 +37,7 @@ final class MlflowFake implements AutoCloseable {
   final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private volatile Mode mode = Mode.HEALTHY;
   private volatile Duration slowBy = Duration.ZERO;
+  private volatile boolean failWrites;
 
   MlflowFake(Vertx vertx, String token) {
     this.vertx = vertx;
@@ -84,6 +85,11 @@ final class MlflowFake implements AutoCloseable {
     this.mode = mode;
   }
 
+  /** Whether every POST answers 503 while reads keep working. */
+  void failWrites(boolean fail) {
+    this.failWrites = fail;
+  }
+
   void slowBy(Duration delay) {
     this.slowBy = delay;
     this.mode = Mode.SLOW;
@@ -123,6 +129,10 @@ final class MlflowFake implements AutoCloseable {
     }
     String path = request.path();
     String method = request.method().name();
+    if (failWrites && method.equals("POST")) {
+      answer(request, 503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"database is read-only\"}");
+      return;
+    }
     if (method.equals("GET") && path.equals(API + "registered-models/alias")) {
       String name = request.getParam("name");
       String version = aliases.get(name + "@" + request.getParam("alias"));

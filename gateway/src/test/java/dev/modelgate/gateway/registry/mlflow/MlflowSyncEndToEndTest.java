@@ -202,6 +202,48 @@ class MlflowSyncEndToEndTest {
   }
 
   @Test
+  void aWriteBackTheRegistryRefusesIsShownAndRetriedUntilItIsTaken() throws Exception {
+    try (GatewayHarness harness = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(harness.vertx(), TOKEN)) {
+      Simulator v1 = harness.sim(FAST);
+      mlflow.version(MODEL, 1, Map.of());
+      mlflow.alias(MODEL, "production", 1);
+      mlflow.failWrites(true);
+      Gateway gateway = harness.start(config(mlflow, v1, "100ms", false), ENV, QUICK);
+      awaitUntil(() -> production(gateway) != null, "the first sync");
+
+      JsonNode pending = awaitPending(harness);
+      assertThat(pending.path("what").asText()).isEqualTo("serving on version 1 of support-agent");
+      assertThat(pending.path("last_error").asText()).contains("POST model-versions/set-tag").contains("503").doesNotContain(TOKEN);
+      // Routing never waited for it.
+      assertThat(production(gateway).weights()).isEqualTo(Map.of("v1", 100));
+
+      mlflow.failWrites(false);
+      awaitUntil(() -> "serving".equals(mlflow.tag(MODEL, 1, "modelgate.status")), "the write-back taken");
+      awaitUntil(() -> statusOf(harness).path("pending_write_backs").isEmpty(), "no write-back pending");
+    }
+  }
+
+  private static JsonNode awaitPending(GatewayHarness harness) throws Exception {
+    long deadline = System.nanoTime() + LIMIT.toNanos();
+    while (true) {
+      JsonNode pending = registryStatus(harness).path("registries").get(0).path("pending_write_backs");
+      if (!pending.isEmpty() && pending.get(0).has("last_error")) {
+        return pending.get(0);
+      }
+      assertThat(System.nanoTime()).as("waiting for a failed write-back in the status").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private static JsonNode statusOf(GatewayHarness harness) {
+    try {
+      return registryStatus(harness).path("registries").get(0);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void aRestartReplaysTheSyncedAliasAndRecordsNothingNew(@TempDir Path state) throws Exception {
     try (GatewayHarness backends = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(backends.vertx(), TOKEN)) {
       Simulator v1 = backends.sim(FAST);
