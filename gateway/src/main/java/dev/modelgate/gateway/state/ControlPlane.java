@@ -439,7 +439,7 @@ public final class ControlPlane {
     }
     LedgerState next = state.applyAll(numbered);
     // Held changes, if any, stay routed on top.
-    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered));
+    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered, state.declared()));
     List<AuditEvent> events = store(() -> ledger.appendAll(drafts));
     routing.install(table);
     state = next;

@@ -119,6 +119,22 @@ class ReconcileTest {
     assertThat(state.registry().models().get(MODEL).versions().get("v10")).isEqualTo(other);
   }
 
+  @Test
+  void aConfigEditAfterTheSyncChangesTheFollowedAliasesPolicyNotItsRouting() {
+    LedgerState state = synced(OnNewVersion.SWITCH, 9);
+    Model before = state.declared().get(MODEL);
+    SloPolicy stricter = new SloPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), 20, 0.01, Duration.ofSeconds(1), null, 2,
+        Duration.ofMinutes(10));
+    Model edited = Registries.model(MODEL, List.of(), List.of(Alias.awaitingSync("production", stricter, null)));
+    state = state.applyAll(List.of(new AuditEvent(state.seq() + 1, T0, "config", Action.CONFIG, MODEL, null,
+        new Change.ModelDeclared(before, edited), "config file", Map.of())));
+
+    Alias production = state.registry().models().get(MODEL).aliases().get("production");
+    assertThat(production.weights()).isEqualTo(Map.of("v9", 100));
+    assertThat(production.revision()).isEqualTo(1);
+    assertThat(production.slo()).isEqualTo(stricter);
+  }
+
   /** Whatever the registry does, deciding again on what was just recorded records nothing: twice, or a second replica, changes nothing. */
   @Property(tries = 200)
   void decidingAgainOnWhatWasRecordedChangesNothing(@ForAll @Size(min = 1, max = 8) List<@IntRange(min = 1, max = 5) Integer> seenVersions,
