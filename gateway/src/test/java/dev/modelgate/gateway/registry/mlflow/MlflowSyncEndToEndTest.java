@@ -174,6 +174,21 @@ class MlflowSyncEndToEndTest {
 
   @Test
   void aRegistryThatIsDownSlowRefusesTheTokenOrAnswersGarbageChangesNothingAndTheStatusSaysWhy() throws Exception {
+    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler capture = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        logged.add(record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger gatewayLogs = java.util.logging.Logger.getLogger("dev.modelgate");
+    gatewayLogs.addHandler(capture);
     try (GatewayHarness harness = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(harness.vertx(), TOKEN)) {
       Simulator v1 = harness.sim(FAST);
       mlflow.version(MODEL, 1, Map.of());
@@ -198,6 +213,9 @@ class MlflowSyncEndToEndTest {
       mlflow.mode(MlflowFake.Mode.HEALTHY);
       awaitUntil(() -> production(gateway) != null, "the sync once the registry is back");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v1", 100));
+      assertThat(logged).anyMatch(line -> line.contains("nothing changed here")).noneMatch(line -> line.contains(TOKEN));
+    } finally {
+      gatewayLogs.removeHandler(capture);
     }
   }
 
