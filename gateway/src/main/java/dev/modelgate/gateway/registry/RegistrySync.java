@@ -275,12 +275,14 @@ public final class RegistrySync implements RegistryFollowing {
     }
   }
 
-  // On the context. A sync asked for while one runs runs once more after it, so no webhook is lost.
+  // A sync asked for while one runs makes it run once more after, so no webhook is lost: the flag is
+  // raised before the claim, and the one that finishes looks at it after letting go.
   private void sync(Followed registry) {
+    registry.again = true;
     if (!registry.busy.compareAndSet(false, true)) {
-      registry.again = true;
       return;
     }
+    registry.again = false;
     Future<Void> chain = Future.succeededFuture();
     for (FollowState follow : registry.follows) {
       chain = chain.compose(v -> syncOne(registry, follow));
@@ -288,7 +290,6 @@ public final class RegistrySync implements RegistryFollowing {
     chain.onComplete(done -> {
       registry.busy.set(false);
       if (registry.again) {
-        registry.again = false;
         sync(registry);
       }
     });
