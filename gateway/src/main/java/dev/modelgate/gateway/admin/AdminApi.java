@@ -16,6 +16,8 @@ import dev.modelgate.core.slo.SloPolicy;
 import dev.modelgate.core.slo.WindowSnapshot;
 import dev.modelgate.gateway.cache.ResponseCache;
 import dev.modelgate.gateway.metrics.GatewayMetrics;
+import dev.modelgate.gateway.registry.RegistryFollowing;
+import dev.modelgate.gateway.registry.SyncStatus;
 import dev.modelgate.core.rollout.GateFigures;
 import dev.modelgate.core.rollout.Refusal;
 import dev.modelgate.core.rollout.Rollout;
@@ -76,11 +78,17 @@ public final class AdminApi {
   private final GatewayMetrics metrics;
   private final ResponseCache cache;
   private final Duration readTimeout;
+  private final RegistryFollowing following;
 
-  /** @param readTimeout how long after its head a request's body may take to arrive */
+  /**
+   * @param cache the response cache, for its purge
+   * @param readTimeout how long after its head a request's body may take to arrive
+   * @param following registry sync, for its status and the registries' webhooks ({@link RegistryFollowing#NONE}: none)
+   */
   public AdminApi(AdminAuth auth, RoutingState routing, ControlPlane controlPlane, SloGuard sloGuard, RolloutPlans plans, GatewayMetrics metrics,
-      ResponseCache cache, Duration readTimeout) {
+      ResponseCache cache, Duration readTimeout, RegistryFollowing following) {
     this.cache = requireNonNull(cache, "cache");
+    this.following = requireNonNull(following, "following");
     this.plans = requireNonNull(plans, "plans");
     this.auth = requireNonNull(auth, "auth");
     this.routing = requireNonNull(routing, "routing");
@@ -100,12 +108,26 @@ public final class AdminApi {
     return controlPlane.health();
   }
 
-    /** How long after its head a request's body may take to arrive. */
+  /** How long after its head a request's body may take to arrive. */
   Duration readTimeout() {
     return readTimeout;
   }
 
   record Reply(int status, JsonNode body) {}
+
+  Future<Reply> registryStatus() {
+    return Future.succeededFuture(new Reply(200, Schema.tree(new SyncStatus.Answer(following.status()))));
+  }
+
+  /** A registry's webhook: verified by its signature, never by a token; only ever a reason to read the registry again. */
+  Future<Reply> registryWebhook(String registry, Function<String, String> header, byte[] body) {
+    return following.webhook(registry, header, body).map(answer -> {
+      if (answer.status() >= 400) {
+        throw new AdminError(answer.status(), answer.code(), answer.message(), null);
+      }
+      return new Reply(answer.status(), Schema.tree(Map.of("status", answer.code(), "message", answer.message())));
+    });
+  }
 
   Future<Reply> models() {
     return Future.succeededFuture(new Reply(200, Schema.tree(ModelList.of(routing.table().registry().models().values()))));

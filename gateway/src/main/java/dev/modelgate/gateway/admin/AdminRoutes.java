@@ -59,6 +59,9 @@ final class AdminRoutes {
   }
 
   private void mount(Router router) {
+    // Before the token check: a registry signs its webhooks and carries no admin token.
+    router.post(BASE + "/registry/:registry/webhook").handler(bodies).handler(context -> call(context, c -> api.registryWebhook(
+        c.pathParam("registry"), c.request()::getHeader, c.body().buffer() == null ? new byte[0] : c.body().buffer().getBytes())));
     router.route(BASE + "/*").handler(this::enabled);
     router.get(OPENAPI).handler(context -> context.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON).end(OPENAPI_DOCUMENT));
@@ -85,6 +88,7 @@ final class AdminRoutes {
     change(router, HttpMethod.DELETE, "/models/:model/cache", Role.OPERATOR,
         (context, body) -> api.purgeCache(caller(context), context.pathParam("model")));
     read(router, "/audit", context -> api.audit(context.request()));
+    read(router, "/registry", context -> api.registryStatus());
   }
 
   private void read(Router router, String path, Function<RoutingContext, Future<Reply>> operation) {

@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
     description = {"The SRE's command line over the admin API.",
         "Connects to $" + CtlCommand.URL_ENV + " (default " + CtlCommand.DEFAULT_URL + ") with the token in $" + CtlCommand.TOKEN_ENV + "."},
     subcommands = {CtlModelsCommand.class, CtlAliasCommand.class, CtlWeightsCommand.class, CtlPromoteCommand.class,
-        CtlRollbackCommand.class, CtlRolloutCommand.class, CtlAuditCommand.class, CtlRegisterCommand.class, CtlCacheCommand.class},
+        CtlRollbackCommand.class, CtlRolloutCommand.class, CtlAuditCommand.class, CtlRegisterCommand.class, CtlRegistryCommand.class,
+        CtlCacheCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  done", "  1  the server refused the call (its status and message are printed)", "  2  bad arguments",
         "  3  the admin API could not be reached"})

@@ -40,6 +40,46 @@ final class CtlOutput {
     table.print(out);
   }
 
+  /** Each registry's sync, then a row per followed alias: where the registry alias points and what the alias here does. */
+  static void registries(JsonNode body, PrintWriter out) {
+    if (body.path("registries").isEmpty()) {
+      out.println("No registry is configured (registries: in the config file).");
+      return;
+    }
+    boolean first = true;
+    for (JsonNode registry : body.path("registries")) {
+      if (!first) {
+        out.println();
+      }
+      first = false;
+      Table fields = new Table("registry", registry.path("name").asText() + " (" + registry.path("kind").asText() + ", "
+          + registry.path("url").asText() + ")");
+      fields.row("polling", (registry.path("polling").asBoolean() ? "every " : "by the fleet leader, not this replica, every ") + registry.path("poll_interval").asText()
+          + (registry.path("webhooks").asBoolean() ? "; webhooks verified" : "; webhooks off (no webhook_secret_env)"));
+      fields.row("last success", registry.path("last_success").asText("never")
+          + (registry.hasNonNull("lag_seconds") ? " (" + registry.path("lag_seconds").asText() + " s ago)" : ""));
+      fields.row("last error", registry.hasNonNull("last_error")
+          ? registry.path("last_error_at").asText() + " " + registry.path("last_error").asText() : "none");
+      fields.print(out);
+      out.println();
+      Table follows = new Table("MODEL:ALIAS", "FOLLOWS", "THERE", "HERE", "ROLLOUT", "LAST SYNC");
+      for (JsonNode followed : registry.path("followed")) {
+        JsonNode here = followed.path("here");
+        follows.row(followed.path("model").asText() + ":" + followed.path("alias").asText(),
+            followed.path("path").asText() + "@" + followed.path("registry_alias").asText(),
+            followed.hasNonNull("registry_version") ? "version " + followed.path("registry_version").asText() : "unset",
+            here.hasNonNull("weights") ? weights(here.path("weights")) + " (stable " + here.path("stable").asText() + ")" : "not synced yet",
+            here.hasNonNull("rollout_version") ? here.path("rollout_version").asText() + " " + here.path("rollout_state").asText() : "-",
+            followed.hasNonNull("error") ? "error: " + followed.path("error").asText() : followed.path("summary").asText("-"));
+      }
+      follows.print(out);
+      for (JsonNode pending : registry.path("pending_write_backs")) {
+        out.println("write-back pending: " + pending.path("what").asText() + " (" + pending.path("attempts").asText() + " attempt(s)"
+            + (pending.hasNonNull("last_error") ? ", last: " + pending.path("last_error").asText() : "") + ")");
+      }
+    }
+  }
+
   /** An alias: its state, then a row per version with the live SLO window when a policy watches it. */
   static void alias(JsonNode alias, PrintWriter out) {
     JsonNode slo = alias.path("slo");

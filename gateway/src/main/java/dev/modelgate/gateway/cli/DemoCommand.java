@@ -197,7 +197,7 @@ final class DemoCommand implements Callable<Integer> {
     ServerConfig server = loaded.server().withPorts(port, adminPort);
     AuthConfig auth = new AuthConfig(AuthConfig.DEFAULT_ADMIN_TOKENS, loaded.auth().clientKeysEnv(), false);
     return new GatewayConfig(server, StateConfig.file(stateDir), auth,
-        stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry(), loaded.deliveries(), loaded.caches());
+        stateDir.resolve("access.jsonl").toString(), loaded.webhooks(), loaded.registry(), loaded.deliveries(), loaded.caches(), loaded.registries(), loaded.sources());
   }
 
   static String endpoint(int port) {

@@ -10,6 +10,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a config file (docs/configuration.md) into a {@link GatewayConfig}, or fails with every problem in it.
@@ -86,14 +87,16 @@ public final class ConfigLoader {
     AuthConfig auth = SettingsReader.auth(top);
     String accessLog = SettingsReader.accessLog(top);
     List<WebhookConfig> webhooks = SettingsReader.webhooks(top);
+    Map<String, RegistryConfig> registries = SourceReader.registries(top);
     RegistryReader.Read read = RegistryReader.read(top);
     Registry registry = read.registry();
     top.finish();
+    SourceReader.check(registries, read.sources(), registry, problems);
     problems.addRegistryProblems(RegistryRules.problems(registry));
     if (!problems.isEmpty()) {
       throw new ConfigException(sourceName, problems.list());
     }
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry, read.deliveries(), read.caches());
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, registry, read.deliveries(), read.caches(), registries, read.sources());
   }
 
   // The first run of characters without a space or line break longer than MAX_RUN_CHARS, described, or null.

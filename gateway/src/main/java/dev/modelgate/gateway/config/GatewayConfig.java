@@ -19,6 +19,8 @@ import java.util.Map;
  * @param deliveries model → alias → what the alias declares about delivering new versions (its
  *     rollout plan, segments, shadow), only for aliases that declare any
  * @param caches model → alias → the alias's response cache (SPEC §12), only for aliases that declare one
+ * @param registries the model registries models can follow, by name (docs/registry-sync.md)
+ * @param sources model → the registry it follows and how, only for models that follow one
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -28,7 +30,9 @@ public record GatewayConfig(
     List<WebhookConfig> webhooks,
     Registry registry,
     Map<String, Map<String, Delivery>> deliveries,
-    Map<String, Map<String, CachePolicy>> caches) {
+    Map<String, Map<String, CachePolicy>> caches,
+    Map<String, RegistryConfig> registries,
+    Map<String, SourceConfig> sources) {
 
   public static final String ACCESS_LOG_STDOUT = "-";
   public static final String ACCESS_LOG_OFF = "off";
@@ -36,7 +40,7 @@ public record GatewayConfig(
 
   /** This config without its models: what a running gateway keeps once they are declared, so a big registry is not held twice. */
   public GatewayConfig withoutRegistry() {
-    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries, caches);
+    return new GatewayConfig(server, state, auth, accessLog, webhooks, Registry.EMPTY, deliveries, caches, registries, sources);
   }
 
   /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
@@ -53,6 +57,8 @@ public record GatewayConfig(
     requireNonNull(registry, "registry");
     deliveries = perAlias(deliveries);
     caches = perAlias(caches);
+    registries = Collections.unmodifiableMap(new LinkedHashMap<>(registries));
+    sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
   }
 
   /** An unmodifiable copy of a model → alias → setting map, models in their order. */

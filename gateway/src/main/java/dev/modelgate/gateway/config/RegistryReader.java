@@ -19,6 +19,7 @@ import dev.modelgate.gateway.schema.Schema;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,10 +52,12 @@ final class RegistryReader {
    * @param deliveries model → alias → delivery, only for aliases that declare one
    * @param caches model → alias → cache policy, only for aliases that declare one
    */
-  record Read(Registry registry, Map<String, Map<String, Delivery>> deliveries, Map<String, Map<String, CachePolicy>> caches) {
+  record Read(Registry registry, Map<String, Map<String, Delivery>> deliveries, Map<String, Map<String, CachePolicy>> caches,
+      Map<String, SourceConfig> sources) {
     Read {
       deliveries = GatewayConfig.perAlias(deliveries);
       caches = GatewayConfig.perAlias(caches);
+      sources = Collections.unmodifiableMap(new LinkedHashMap<>(sources));
     }
 
     /** The delivery {@code alias} of {@code model} declares; {@link Delivery#NONE} when it declares none. */
@@ -66,9 +69,10 @@ final class RegistryReader {
   static Read read(Fields top) {
     Map<String, Map<String, Delivery>> deliveries = new LinkedHashMap<>();
     Map<String, Map<String, CachePolicy>> caches = new LinkedHashMap<>();
+    Map<String, SourceConfig> sources = new LinkedHashMap<>();
     if (!top.has("models")) {
       top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
-      return new Read(Registry.EMPTY, deliveries, caches);
+      return new Read(Registry.EMPTY, deliveries, caches, sources);
     }
     Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
     Map<String, Model> byName = new LinkedHashMap<>();
@@ -76,8 +80,12 @@ final class RegistryReader {
       String name = e.getKey();
       Map<String, Delivery> modelDeliveries = new LinkedHashMap<>();
       Map<String, CachePolicy> modelCaches = new LinkedHashMap<>();
-      byName.put(name, model(name, Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems()),
-          modelDeliveries, modelCaches));
+      Fields modelField = Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems());
+      SourceConfig source = SourceReader.source(modelField);
+      if (source != null) {
+        sources.put(name, source);
+      }
+      byName.put(name, model(name, modelField, modelDeliveries, modelCaches, source == null ? List.of() : source.follow().values()));
       if (!modelDeliveries.isEmpty()) {
         deliveries.put(name, modelDeliveries);
       }
@@ -85,10 +93,12 @@ final class RegistryReader {
         caches.put(name, modelCaches);
       }
     }
-    return new Read(new Registry(byName), deliveries, caches);
+    return new Read(new Registry(byName), deliveries, caches, sources);
   }
 
-  private static Model model(String name, Fields f, Map<String, Delivery> deliveries, Map<String, CachePolicy> caches) {
+  /** @param followed the aliases that follow a registry, which may leave their weights to it */
+  private static Model model(String name, Fields f, Map<String, Delivery> deliveries, Map<String, CachePolicy> caches,
+      Collection<String> followed) {
     String defaultAlias = f.text("default_alias", Model.DEFAULT_ALIAS);
     String description = f.text("description", null);
     String owner = f.text("owner", null);
@@ -104,7 +114,8 @@ final class RegistryReader {
     for (Map.Entry<String, JsonNode> e : aliasesField.entries()) {
       String alias = e.getKey();
       Fields aliasField = Fields.of(e.getValue(), aliasesField.path(alias), "a mapping with weights and stable", f.problems());
-      Alias read = alias(alias, aliasField);
+      boolean awaitsSync = followed.contains(alias) && !aliasField.has("weights") && !aliasField.has("stable");
+      Alias read = awaitsSync ? policyOnly(alias, aliasField) : alias(alias, aliasField);
       Delivery delivery = delivery(aliasField, versions.keySet(), read.slo() != null);
       CachePolicy cache = aliasField.has("cache")
           ? cache(aliasField.mapping("cache", "a mapping such as {ttl: 10m, paths: [embeddings, chat, completions]}")) : null;
@@ -153,6 +164,12 @@ final class RegistryReader {
     if (stable == null) {
       stable = inferStable(f, weights, weightsRead);
     }
+    Alias policy = policyOnly(name, f);
+    return new Alias(name, weights, stable, CONFIG_REVISION, policy.slo(), policy.sticky());
+  }
+
+  // An alias's policy (sticky, slo) without routing: all a followed alias needs until its first sync.
+  private static Alias policyOnly(String name, Fields f) {
     StickyKey sticky = null;
     String stickyText = f.text("sticky", null);
     if (stickyText != null) {
@@ -163,7 +180,7 @@ final class RegistryReader {
       }
     }
     SloPolicy slo = f.has("slo") ? slo(f.mapping("slo", "a mapping such as {max_error_rate: 0.05, max_p99_latency: 2s}")) : null;
-    return new Alias(name, weights, stable, CONFIG_REVISION, slo, sticky);
+    return Alias.awaitingSync(name, slo, sticky);
   }
 
   /** The alias's delivery keys, judged by {@link Delivery#problems} once read. */

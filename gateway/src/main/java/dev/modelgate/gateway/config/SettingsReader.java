@@ -319,12 +319,17 @@ final class SettingsReader {
 
   private static void webhookUrl(Fields f, String url) {
     // A webhook URL may carry credentials or a query (some receivers authenticate so); a backend's may not.
+    httpUrl(f, "url", url);
+  }
+
+  /** Reports {@code url} at {@code key} unless it is an http:// or https:// URL with a host. */
+  static void httpUrl(Fields f, String key, String url) {
     HttpUrl checked = HttpUrl.check(url);
     if (checked.flaw() == HttpUrl.Flaw.BAD_PORT) {
-      f.problems().add(f.path("url"), Messages.quote(url) + " " + checked.detail());
+      f.problems().add(f.path(key), Messages.quote(url) + " " + checked.detail());
     } else if (!checked.reachable()) {
       String detail = checked.flaw() == HttpUrl.Flaw.NOT_A_URL ? ": " + checked.detail() : "";
-      f.problems().add(f.path("url"), Messages.quote(url) + " (expected: an http:// or https:// URL with a host" + detail + ")");
+      f.problems().add(f.path(key), Messages.quote(url) + " (expected: an http:// or https:// URL with a host" + detail + ")");
     }
   }
 
@@ -376,7 +381,7 @@ final class SettingsReader {
     }
   }
 
-  private static void envName(Problems problems, String path, String name) {
+  static void envName(Problems problems, String path, String name) {
     boolean valid = !name.isEmpty() && !(name.charAt(0) >= '0' && name.charAt(0) <= '9');
     for (int i = 0; valid && i < name.length(); i++) {
       char c = name.charAt(i);

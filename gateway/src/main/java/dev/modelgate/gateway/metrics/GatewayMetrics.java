@@ -236,6 +236,19 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   /**
+   * Counts one sync of a followed alias with {@code registry} (a configured name) by outcome:
+   * {@code changed} (events recorded here), {@code unchanged} (already in line), {@code error}
+   * (the registry could not be read, or what it said could not be applied).
+   */
+  public void registrySync(String registry, String outcome) {
+    Counter.builder("modelgate_registry_sync")
+        .description("Syncs of a followed registry alias, by outcome: changed, unchanged, error")
+        .tags("registry", registry, "outcome", outcome)
+        .register(this.registry)
+        .increment();
+  }
+
+  /**
    * The counters of the webhook at {@code index} in the config, labelled by that index and its
    * configured host: values fixed by the config, never by an event. Registered at once, so every
    * series exists from zero.

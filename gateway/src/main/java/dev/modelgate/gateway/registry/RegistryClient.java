@@ -23,4 +23,7 @@ public interface RegistryClient {
 
   /** Points the registry alias at {@code version} (moving it if it was elsewhere). */
   Future<Void> moveAlias(String path, String alias, long version);
+
+  /** Releases its connections; the sync calls it when the gateway stops. */
+  default void close() {}
 }

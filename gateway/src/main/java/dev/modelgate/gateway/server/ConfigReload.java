@@ -91,6 +91,12 @@ final class ConfigReload {
     if (!edited.webhooks().equals(running.webhooks())) {
       needRestart.add("webhooks");
     }
+    if (!edited.registries().equals(running.registries())) {
+      needRestart.add("registries");
+    }
+    if (!edited.sources().equals(running.sources())) {
+      needRestart.add("models.*.source");
+    }
     if (!needRestart.isEmpty() && !retry) {
       LOG.warning("config: " + String.join(", ", needRestart) + " changed; that takes effect at the next restart");
     }

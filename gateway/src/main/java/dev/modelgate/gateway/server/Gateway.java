@@ -15,6 +15,8 @@ import dev.modelgate.gateway.netty.VertxNetty;
 import dev.modelgate.gateway.proxy.DataPlane;
 import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
+import dev.modelgate.gateway.registry.RegistrySync;
+import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.slo.SloPolicy;
@@ -54,6 +56,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -89,6 +93,7 @@ public final class Gateway {
   private final List<String> clientKeys;
   private final AdminAuth adminAuth;
   private final Webhooks webhooks;
+  private final RegistrySync registrySync;
   private final HealthChecks healthChecks = new HealthChecks();
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private DataPlane dataPlane;
@@ -105,6 +110,9 @@ public final class Gateway {
     this.clientKeys = clientKeys(config, environment);
     this.adminAuth = AdminAuth.from(config.auth(), environment);
     List<Webhooks.Target> webhookTargets = Webhooks.targets(config.webhooks(), environment);
+    RegistrySync.Clients registryClients = RegistrySync.clients(vertx, config, environment, webhookPolicy);
+    // Registry sync reads the events this replica records for outcomes to write back; it exists once the plane does.
+    AtomicReference<Consumer<AuditEvent>> registryEvents = new AtomicReference<>(event -> { });
     this.metrics = new GatewayMetrics();
     Ticker ticker = Ticker.system();
     SloWindows sloWindows = new SloWindows(ticker);
@@ -124,7 +132,8 @@ public final class Gateway {
       ledger = openLedger(vertx, config.state(), environment, config.server().replicaId());
       started = startWebhooks(vertx, ledger, webhookTargets, webhookPolicy, ticker, config, environment);
       // Webhooks listen from the start, so the config events open records are delivered too.
-      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(), List.of(started::publish));
+      this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(),
+          List.of(started::publish, event -> registryEvents.get().accept(event)));
     } catch (RuntimeException e) {
       closeQuietly(ledger);
       controlWriter.close();
@@ -148,6 +157,9 @@ public final class Gateway {
     this.sloGuard = new SloGuard(routing, sloWindows, controlPlane,
         guardFleet != null ? guardFleet : GuardFleet.single(config.server().replicaId()), metrics, ticker);
     metrics.sloGuardLeader(sloGuard::leads);
+    // Registry sync polls on the fleet's leader, the one that drives rollouts.
+    this.registrySync = RegistrySync.create(vertx, registryClients, controlPlane, routing, rolloutPlans, sloGuard::leads, metrics);
+    registryEvents.set(registrySync::recorded);
     StateHealth stateHealth = controlPlane.health();
     metrics.stateDegraded(() -> !stateHealth.available());
     this.accessLog = AccessLog.open(config.accessLog());
@@ -284,7 +296,7 @@ public final class Gateway {
           port = data.port();
           return Listeners.deploy(vertx, serverOptions(server.adminHost(), server.adminPort()), server.clients(), new AdminHandler(vertx, metrics,
               () -> ready, new AdminApi(adminAuth, routing, controlPlane, sloGuard, rolloutPlans, metrics,
-              responseCache, server.clients().requestReadTimeout()), server.replicaId()), 1,
+              responseCache, server.clients().requestReadTimeout(), registrySync), server.replicaId()), 1,
               Duration.ZERO);
         })
         .compose(admin -> {
@@ -298,6 +310,7 @@ public final class Gateway {
         })
         .map(checks -> {
           deployments.add(checks);
+          registrySync.start();
           return null;
         });
   }
@@ -410,6 +423,7 @@ public final class Gateway {
         // Before the writer closes: an announcement must not queue a catch-up on a closed writer.
         .transform(v -> ledgerListener == null ? Future.<Void>succeededFuture() : ledgerListener.close())
         .transform(v -> guardFleet == null ? Future.<Void>succeededFuture() : guardFleet.close())
+        .transform(v -> registrySync.close())
         .transform(v -> controlWriter.close())
         // After the writer: no event can be published to closed webhooks.
         .transform(v -> webhooks.close())

@@ -228,6 +228,29 @@ public final class ControlPlane {
     return writer.executeBlocking(() -> decideAndRecord(decide));
   }
 
+  /**
+   * As {@link #submit}, for a change made of several events that apply together or not at all
+   * (registry sync: a version registered and the alias moved to it): {@code decide} returns them in
+   * order, or an empty list for nothing to do; they are folded, written and routed as one batch.
+   */
+  public Future<List<AuditEvent>> submitAll(Function<Registry, List<AuditEventDraft>> decide) {
+    requireNonNull(decide, "decide");
+    if (!health.available()) {
+      return Future.failedFuture(health.refusal());
+    }
+    return writer.executeBlocking(() -> {
+      writeHeld();
+      for (int attempt = 1; ; attempt++) {
+        List<AuditEventDraft> drafts = decide.apply(routing.table().registry());
+        try {
+          return recordAll(drafts);
+        } catch (AppendConflictException e) {
+          afterConflict(attempt, e);
+        }
+      }
+    });
+  }
+
   private AuditEvent decideAndRecord(Function<Registry, AuditEventDraft> decide) throws IOException {
     writeHeld();
     for (int attempt = 1; ; attempt++) {
@@ -434,7 +457,7 @@ public final class ControlPlane {
     }
     LedgerState next = state.applyAll(numbered);
     // Held changes, if any, stay routed on top.
-    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered));
+    RoutingTable table = routing.build(held.isEmpty() ? next.registry() : RegistryFold.applyAll(routing.table().registry(), numbered, state.declared()));
     List<AuditEvent> events = store(() -> ledger.appendAll(drafts));
     routing.install(table);
     state = next;

@@ -17,6 +17,7 @@ import dev.modelgate.gateway.rollout.SloWindows;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.FileLedger;
 import dev.modelgate.gateway.state.RoutingState;
+import dev.modelgate.gateway.registry.RegistryFollowing;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
@@ -48,7 +49,7 @@ final class AdminPort implements AutoCloseable {
     ControlPlane plane = ControlPlane.open(ledger, routing, writer, Registry.EMPTY, Clock.systemUTC(), List.of());
     AdminAuth auth = AdminAuth.from(new AuthConfig(tokens, List.of(), false), environment::get);
     AdminApi api = new AdminApi(auth, routing, plane, new SloGuard(routing, new SloWindows(Ticker.system()), plane, GuardFleet.single("admin-port-test"), metrics, Ticker.system()),
-        noPlans(), metrics, new ResponseCache(0, Map.of(), Ticker.system()), Duration.ofSeconds(5));
+        noPlans(), metrics, new ResponseCache(0, Map.of(), Ticker.system()), Duration.ofSeconds(5), RegistryFollowing.NONE);
     handler = new AdminHandler(vertx, metrics, ready, api, "admin-port-test");
     server = await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
   }

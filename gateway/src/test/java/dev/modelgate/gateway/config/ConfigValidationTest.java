@@ -255,10 +255,10 @@ class ConfigValidationTest {
         "webhooks[0].events[0]: 'promte' is not an audit action (did you mean 'promote'?)",
         "webhooks[0].events[2]: config is listed twice",
         "webhooks[0].events[3]: 'nonsense' is not an audit action "
-            + "(expected one of: register_version, set_weights, promote, rollback, auto_rollback, config, rollout_started, rollout_advanced, rollout_paused, rollout_resumed, rollout_approved, rollout_completed, rollout_aborted)",
+            + "(expected one of: register_version, set_weights, promote, rollback, auto_rollback, config, rollout_started, rollout_advanced, rollout_paused, rollout_resumed, rollout_approved, rollout_completed, rollout_aborted, registry_synced)",
         "webhooks[1].url: 'http://' (expected: an http:// or https:// URL with a host: Expected authority)",
         "webhooks[1].events: is empty (expected: some of register_version, set_weights, promote, rollback, auto_rollback, config, "
-            + "rollout_started, rollout_advanced, rollout_paused, rollout_resumed, rollout_approved, rollout_completed, rollout_aborted; leave it out for all)",
+            + "rollout_started, rollout_advanced, rollout_paused, rollout_resumed, rollout_approved, rollout_completed, rollout_aborted, registry_synced; leave it out for all)",
         "webhooks[2].url: 'http://x y' (expected: an http:// or https:// URL with a host: Illegal character in authority)",
         "webhooks[2].secret_env: 'my-secret' is not an environment variable name (expected: letters, digits and _, not starting with a digit)",
         "webhooks[3]: 'https://example.com/hook' (expected: a mapping such as {url: https://…, secret_env: HOOK_SECRET})");

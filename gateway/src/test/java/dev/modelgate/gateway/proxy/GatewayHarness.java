@@ -36,6 +36,11 @@ public final class GatewayHarness implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
   Gateway gateway;
 
+  /** The Vert.x instance the gateway and the simulators run on, for other fakes on loopback. */
+  public Vertx vertx() {
+    return vertx;
+  }
+
   public Simulator sim(SimOptions options) {
     return await(Simulator.start(vertx, options));
   }

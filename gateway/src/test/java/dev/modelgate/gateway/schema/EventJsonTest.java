@@ -24,8 +24,8 @@ class EventJsonTest {
 
   @Test
   void readsBackEveryActionAsWritten() {
-    List<AuditEvent> events = java.util.stream.Stream.concat(LedgerEvents.lifecycle().stream(), LedgerEvents.rollouts().stream())
-        .map(d -> d.withSeq(1)).toList();
+    List<AuditEvent> events = java.util.stream.Stream.of(LedgerEvents.lifecycle(), LedgerEvents.rollouts(), LedgerEvents.registrySync())
+        .flatMap(List::stream).map(d -> d.withSeq(1)).toList();
 
     assertThat(events).extracting(AuditEvent::action).contains(Action.values());
     assertThat(events).allSatisfy(e -> assertThat(EventJson.read(EventJson.write(e))).isEqualTo(e));

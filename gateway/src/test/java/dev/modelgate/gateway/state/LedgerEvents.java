@@ -25,7 +25,9 @@ public final class LedgerEvents {
   public static final Instant T0 = Instant.parse("2026-05-01T12:00:00Z");
   public static final String MODEL = "support-agent";
   /** The actions {@link #lifecycle()} holds: every one but the rollouts', which {@link #rollouts()} holds. */
-  public static final Action[] LIFECYCLE_ACTIONS = java.util.Arrays.stream(Action.values()).filter(a -> !a.isRollout()).toArray(Action[]::new);
+  // registry_synced has its own list, registrySync().
+  public static final Action[] LIFECYCLE_ACTIONS = java.util.Arrays.stream(Action.values())
+      .filter(a -> !a.isRollout() && a != Action.REGISTRY_SYNCED).toArray(Action[]::new);
 
   private LedgerEvents() {}
 
@@ -77,6 +79,12 @@ public final class LedgerEvents {
         new Change.AliasChanged(before, after), reason, evidence);
   }
 
+  /** A {@code registry_synced} move by registry {@code mlflow}, with what it saw as evidence. */
+  public static AuditEventDraft synced(int second, String alias, AliasState before, AliasState after, String reason) {
+    return new AuditEventDraft(T0.plusSeconds(second), "registry:mlflow", Action.REGISTRY_SYNCED, MODEL, alias, new Change.AliasChanged(before, after),
+        reason, Map.of("registry", "mlflow", "path", MODEL, "registry_alias", "production", "registry_version", 8, "artifact", "models:/support-agent/8"));
+  }
+
   public static AliasState state(String stable, long revision, Object... versionsAndWeights) {
     Map<String, Integer> weights = new LinkedHashMap<>();
     for (int i = 0; i < versionsAndWeights.length; i += 2) {
@@ -119,6 +127,20 @@ public final class LedgerEvents {
             rolled(12, v8Rollout(RolloutStatus.RUNNING)), "back to v8 by steps"),
         move(15, Action.ROLLOUT_ABORTED, "production", rolled(12, v8Rollout(RolloutStatus.RUNNING)),
             rolled(13, v8Rollout(RolloutStatus.ABORTED)), "changed our minds"));
+  }
+
+  /**
+   * Registry sync's moves of production: a switch back to v8, then the start of a rollout to v9. They
+   * apply after {@link #rollouts()}.
+   */
+  public static List<AuditEventDraft> registrySync() {
+    Rollout started = new Rollout("v9", "v8", plan(), RolloutStatus.RUNNING, RolloutPhase.STEP, 1, T0.plusSeconds(17), T0.plusSeconds(17),
+        "registry:mlflow", 0);
+    return List.of(
+        synced(16, "production", rolled(13, v8Rollout(RolloutStatus.ABORTED)), state("v8", 14, "v8", 100),
+            "registry mlflow support-agent:production is on version 8"),
+        synced(17, "production", new AliasState(Map.of("v8", 100), "v8", 14, v8Rollout(RolloutStatus.ABORTED)), rolled(15, started),
+            "registry mlflow support-agent:production is on version 9; started rolling out v9 from v8"));
   }
 
   /** Steps of 50 and 100 %, the second one approved by hand. */

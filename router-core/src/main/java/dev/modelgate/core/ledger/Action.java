@@ -16,7 +16,8 @@ public enum Action {
   ROLLOUT_RESUMED,
   ROLLOUT_APPROVED,
   ROLLOUT_COMPLETED,
-  ROLLOUT_ABORTED;
+  ROLLOUT_ABORTED,
+  REGISTRY_SYNCED;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);
 
@@ -45,6 +46,14 @@ public enum Action {
   /** True for the actions that move an alias and carry an {@link Change.AliasChanged}: all but {@code register_version} and {@code config}. */
   public boolean changesAlias() {
     return this != REGISTER_VERSION && this != CONFIG;
+  }
+
+  /**
+   * True for the actions that may start a rollout: {@code rollout_started}, and {@code registry_synced}
+   * when a followed registry alias moved and the alias rolls out to the registry's version.
+   */
+  public boolean startsRollout() {
+    return this == ROLLOUT_STARTED || this == REGISTRY_SYNCED;
   }
 
   /** True for the {@code rollout_*} actions, whose {@code after} carries the alias's rollout and the weights it implies. */

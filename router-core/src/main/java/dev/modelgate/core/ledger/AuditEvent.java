@@ -20,7 +20,8 @@ import java.util.Map;
  * @param alias the alias changed; {@code null} for {@code register_version} and {@code config}
  * @param change what changed, the {@code before}/{@code after} of the JSON
  * @param reason the operator's or guard's reason, or {@code null}
- * @param evidence what an {@code auto_rollback} was decided on; empty for every other action
+ * @param evidence what an {@code auto_rollback} was decided on, or what a {@code registry_synced} saw in the registry;
+ *     empty for every other action
  */
 public record AuditEvent(
     long seq,
@@ -68,8 +69,8 @@ public record AuditEvent(
     if (!action.changesAlias() && alias != null) {
       throw new IllegalArgumentException(action + " changes a whole model, not alias '" + alias + "'");
     }
-    if (action != Action.AUTO_ROLLBACK && !evidence.isEmpty()) {
-      throw new IllegalArgumentException(action + " carries no evidence (only auto_rollback does)");
+    if (action != Action.AUTO_ROLLBACK && action != Action.REGISTRY_SYNCED && !evidence.isEmpty()) {
+      throw new IllegalArgumentException(action + " carries no evidence (only auto_rollback and registry_synced do)");
     }
   }
 

@@ -55,7 +55,7 @@ public record LedgerState(long seq, Registry registry, Map<String, Model> declar
         rollbacks.add(event);
       }
     }
-    Registry next = RegistryFold.applyAll(registry, events);
+    Registry next = RegistryFold.applyAll(registry, events, declared);
     return new LedgerState(expected - 1, next, RegistryFold.lastDeclared(declared, events), rollbacks == null ? autoRollbacks : rollbacks);
   }
 }

@@ -28,7 +28,14 @@ import java.util.Objects;
  * state before and after. {@code before} must equal the current state (else the writer decided on
  * a stale view) and {@code after.revision} must be {@code before.revision + 1}. {@code promote}
  * must end at 100 % of its new stable version; the rollbacks at 100 % of the unchanged stable one.
- * Only {@code set_weights} may create an alias ({@code before == null}, revision 1).
+ * Only {@code set_weights} and {@code registry_synced} may create an alias ({@code before == null},
+ * revision 1); {@code registry_synced} creates a followed alias with the policy ({@code slo},
+ * {@code sticky}) its model's last declaration gives it ({@link Alias#awaitingSync}).
+ *
+ * <h2>Registry sync</h2>
+ * {@code registry_synced} records a followed registry alias's move (docs/registry-sync.md): either
+ * a switch, 100 % of the registry's version which becomes stable, or the start of a rollout to it,
+ * checked as {@code rollout_started} is.
  *
  * <h2>Rollouts</h2>
  * The {@code rollout_*} actions carry the alias's rollout in {@code after} with exactly the weights
@@ -86,27 +93,45 @@ public final class RegistryFold {
    * @throws RefusedEventException for the first event that does not apply; nothing is changed
    */
   public static Registry applyAll(Registry current, List<AuditEvent> events) {
+    return applyAll(current, events, Map.of());
+  }
+
+  /**
+   * As {@link #applyAll(Registry, List)}, with each model as the config file last declared it before
+   * these events ({@link #lastDeclared}), where a followed alias created by {@code registry_synced}
+   * takes its policy from.
+   */
+  public static Registry applyAll(Registry current, List<AuditEvent> events, Map<String, Model> declared) {
     requireNonNull(current, "current");
     requireNonNull(events, "events");
+    requireNonNull(declared, "declared");
     if (events.isEmpty()) {
       return current;
     }
     Map<String, Model> models = new LinkedHashMap<>(current.models());
+    Map<String, Model> declarations = new LinkedHashMap<>(declared);
     for (AuditEvent event : events) {
-      apply(models, event);
+      apply(models, declarations, event);
+      if (event.change() instanceof Change.ModelDeclared d) {
+        if (d.after() == null) {
+          declarations.remove(event.model());
+        } else {
+          declarations.put(event.model(), d.after());
+        }
+      }
     }
     return new Registry(models);
   }
 
   // Folds one event into the working map; refused, it leaves the map as it was.
-  private static void apply(Map<String, Model> models, AuditEvent event) {
+  private static void apply(Map<String, Model> models, Map<String, Model> declarations, AuditEvent event) {
     List<String> problems = new ArrayList<>();
     Model next;
     Change change = event.change();
     if (change instanceof Change.VersionRegistered registered) {
       next = register(models.get(event.model()), event.model(), registered.version(), problems);
     } else if (change instanceof Change.AliasChanged moved) {
-      next = move(models.get(event.model()), event, moved, problems);
+      next = move(models.get(event.model()), declarations.get(event.model()), event, moved, problems);
     } else if (change instanceof Change.ModelDeclared declared) {
       next = declare(models.get(event.model()), event.model(), declared, problems);
     } else {
@@ -176,7 +201,7 @@ public final class RegistryFold {
     return withParts(model, versions, model.aliases());
   }
 
-  private static Model move(Model model, AuditEvent event, Change.AliasChanged moved, List<String> problems) {
+  private static Model move(Model model, Model declared, AuditEvent event, Change.AliasChanged moved, List<String> problems) {
     String path = "models." + event.model() + ".aliases." + event.alias();
     if (model == null) {
       problems.add("models." + event.model() + ": no such model (register a version first)");
@@ -188,7 +213,7 @@ public final class RegistryFold {
     if (before == null) {
       if (live != null) {
         problems.add(path + ": already exists at revision " + live.revision() + " (the event expects to create it)");
-      } else if (event.action() != Action.SET_WEIGHTS) {
+      } else if (event.action() != Action.SET_WEIGHTS && event.action() != Action.REGISTRY_SYNCED) {
         problems.add(path + ": no such alias (only set_weights creates one)");
       } else if (after.revision() != 1) {
         problems.add(path + ".revision: " + after.revision() + " (expected: 1 for a new alias)");
@@ -211,6 +236,12 @@ public final class RegistryFold {
           problems.add(path + ": promote must end at 100 % of the promoted version, which becomes stable (got " + show(after) + ")");
         }
       }
+      case REGISTRY_SYNCED -> {
+        if (after.rollout() == null && !after.weights().equals(Map.of(stable, 100))) {
+          problems.add(path + ": registry_synced without a rollout must end at 100 % of the registry's version, which becomes stable (got "
+              + show(after) + ")");
+        }
+      }
       case ROLLBACK, AUTO_ROLLBACK -> {
         if (before != null && !stable.equals(before.stable())) {
           problems.add(path + ".stable: " + event.action() + " must keep stable '" + before.stable() + "' (got '" + stable + "')");
@@ -226,8 +257,10 @@ public final class RegistryFold {
     }
     Map<String, Alias> aliases = new LinkedHashMap<>(model.aliases());
     // A validated move is one revision on from the live alias, whose layout it moves.
+    Alias policy = declared == null ? null : declared.aliases().get(event.alias());
+    boolean followed = event.action() == Action.REGISTRY_SYNCED && policy != null;
     aliases.put(event.alias(), live == null
-        ? new Alias(event.alias(), after.weights(), stable, after.revision(), null, null)
+        ? new Alias(event.alias(), after.weights(), stable, after.revision(), followed ? policy.slo() : null, followed ? policy.sticky() : null)
         : live.moved(after.weights(), stable, carriesRollout(event, after) ? after.rollout() : live.rollout()));
     return withParts(model, model.versions(), aliases);
   }
@@ -236,7 +269,8 @@ public final class RegistryFold {
   // alias being rolled out would leave the two disagreeing, so it is refused (the rollout's own
   // auto_rollback, which carries the rollout, aside).
   private static boolean carriesRollout(AuditEvent event, AliasState after) {
-    return event.action().isRollout() || (event.action() == Action.AUTO_ROLLBACK && after.rollout() != null);
+    return event.action().isRollout()
+        || ((event.action() == Action.AUTO_ROLLBACK || event.action() == Action.REGISTRY_SYNCED) && after.rollout() != null);
   }
 
   private static void rolloutRules(Model model, AuditEvent event, Alias live, AliasState after, String path, List<String> problems) {
@@ -258,7 +292,7 @@ public final class RegistryFold {
     if (!model.versions().containsKey(next.version())) {
       problems.add(path + ".rollout.version: names unknown version '" + next.version() + "'");
     }
-    if (event.action() == Action.ROLLOUT_STARTED) {
+    if (event.action().startsRollout()) {
       if (running != null) {
         problems.add(path + ": a rollout of " + running.version() + " is " + running.status().wireName() + " already (expected: abort it first)");
       }
@@ -287,7 +321,7 @@ public final class RegistryFold {
       return null;
     }
     if (live == null) {
-      return after;
+      return withParts(after, after.versions(), routed(after.aliases(), Map.of()));
     }
     String path = "models." + name;
     Map<String, ModelVersion> versions = new LinkedHashMap<>(live.versions());
@@ -306,15 +340,33 @@ public final class RegistryFold {
     if (before != null) {
       before.aliases().keySet().stream().filter(a -> !after.aliases().containsKey(a)).forEach(aliases::remove);
     }
-    for (Alias wanted : after.aliases().values()) {
-      Alias runtime = aliases.get(wanted.name());
-      Alias was = before == null ? null : before.aliases().get(wanted.name());
-      aliases.put(wanted.name(), runtime == null ? wanted : merge(runtime, was, wanted));
-    }
     if (!problems.isEmpty()) {
       return null;
     }
-    return new Model(name, after.defaultAlias(), after.description(), after.owner(), after.tags(), versions, aliases);
+    return new Model(name, after.defaultAlias(), after.description(), after.owner(), after.tags(), versions,
+        routed(after.aliases(), aliases, before));
+  }
+
+  // The live aliases once the declared ones are applied; a followed alias awaiting its first sync routes
+  // nothing, so until the sync creates it, it is not there, and once it is, the registry owns its routing.
+  private static Map<String, Alias> routed(Map<String, Alias> declared, Map<String, Alias> live) {
+    return routed(declared, new LinkedHashMap<>(live), null);
+  }
+
+  private static Map<String, Alias> routed(Map<String, Alias> declared, Map<String, Alias> aliases, Model before) {
+    for (Alias wanted : declared.values()) {
+      Alias runtime = aliases.get(wanted.name());
+      Alias was = before == null ? null : before.aliases().get(wanted.name());
+      if (wanted.awaitsSync()) {
+        if (runtime != null) {
+          aliases.put(wanted.name(), new Alias(wanted.name(), runtime.weights(), runtime.stable(), runtime.revision(), wanted.slo(),
+              wanted.sticky(), runtime.layout(), runtime.rollout()));
+        }
+      } else {
+        aliases.put(wanted.name(), runtime == null ? wanted : merge(runtime, was, wanted));
+      }
+    }
+    return aliases;
   }
 
   private static Alias merge(Alias runtime, Alias was, Alias wanted) {

@@ -56,6 +56,20 @@ public record Alias(String name, Map<String, Integer> weights, String stable, lo
     this(name, weights, stable, revision, slo, sticky, null);
   }
 
+  /**
+   * A followed alias the config file declares without weights (docs/registry-sync.md): its policy
+   * only, until the registry's first sync gives it a version. The fold never lets it into the live
+   * registry; a {@code registry_synced} event creates the alias with this policy instead.
+   */
+  public static Alias awaitingSync(String name, SloPolicy slo, StickyKey sticky) {
+    return new Alias(name, Map.of(), "", 0, slo, sticky);
+  }
+
+  /** Whether this is an {@link #awaitingSync} declaration rather than an alias that routes. */
+  public boolean awaitsSync() {
+    return weights.isEmpty() && stable.isEmpty();
+  }
+
   /** This alias at its next revision, its layout moved to {@code newWeights}, with {@code newRollout}. */
   public Alias moved(Map<String, Integer> newWeights, String newStable, Rollout newRollout) {
     return new Alias(name, newWeights, newStable, revision + 1, slo, sticky, layout, newRollout);

@@ -87,6 +87,13 @@ public final class RegistryRules {
     if (!key.equals(alias.name())) {
       problems.add(path + ": declared as '" + key + "' but names itself '" + alias.name() + "'");
     }
+    if (alias.awaitsSync()) {
+      // Its routing comes from the registry's first sync; only its policy is declared.
+      if (alias.slo() != null) {
+        check(path + ".slo", alias.slo(), problems);
+      }
+      return;
+    }
     if (alias.weights().isEmpty()) {
       problems.add(path + ".weights: is empty (expected: version weights summing to 100, e.g. {v7: 90, v8: 10})");
     }

@@ -21,7 +21,7 @@ class AuditEventTest {
     assertThat(Action.values()).extracting(Action::wireName)
         .containsExactly("register_version", "set_weights", "promote", "rollback", "auto_rollback", "config",
             "rollout_started", "rollout_advanced", "rollout_paused", "rollout_resumed", "rollout_approved", "rollout_completed",
-            "rollout_aborted");
+            "rollout_aborted", "registry_synced");
     assertThat(Action.fromWireName("auto_rollback")).isEqualTo(Action.AUTO_ROLLBACK);
     assertThatThrownBy(() -> Action.fromWireName("AUTO_ROLLBACK")).hasMessageContaining("expected one of: register_version, set_weights");
   }
