@@ -112,16 +112,7 @@ class RolloutFleetTest {
     await(vertx.close());
   }
   private void evaluateDueOnControl() throws Exception {
-    CompletableFuture<Void> evaluated = new CompletableFuture<>();
-    control.runOnContext(v -> {
-      try {
-        guard.evaluateDue();
-        evaluated.complete(null);
-      } catch (RuntimeException | Error e) {
-        evaluated.completeExceptionally(e);
-      }
-    });
-    evaluated.get(10, TimeUnit.SECONDS);
+    OnContext.run(control, guard::evaluateDue);
   }
 
 
