@@ -12,6 +12,8 @@ import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -66,6 +68,15 @@ public record SnapshotJson(
    * position after the state's last event, {@code null} for other stores.
    */
   public static String write(LedgerState state, Long ledgerBytes, Long ledgerLines) {
+    return Schema.write(of(state, ledgerBytes, ledgerLines));
+  }
+
+  /** Like {@link #write(LedgerState, Long, Long)}, streamed to {@code out} as UTF-8 and left open. */
+  public static void write(LedgerState state, Long ledgerBytes, Long ledgerLines, OutputStream out) throws IOException {
+    Schema.write(of(state, ledgerBytes, ledgerLines), out);
+  }
+
+  private static SnapshotJson of(LedgerState state, Long ledgerBytes, Long ledgerLines) {
     Map<String, ModelJson> models = new LinkedHashMap<>();
     Map<String, Map<String, List<Run>>> layouts = new LinkedHashMap<>();
     state.registry().models().forEach((name, model) -> {
@@ -77,7 +88,7 @@ public record SnapshotJson(
     Map<String, ModelJson> declared = new LinkedHashMap<>();
     state.declared().forEach((name, model) -> declared.put(name, ModelJson.of(model)));
     List<EventJson> rollbacks = state.autoRollbacks().stream().map(EventJson::of).toList();
-    return Schema.write(new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, rollbacks));
+    return new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, rollbacks);
   }
 
   /**
