@@ -8,6 +8,7 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
@@ -122,7 +123,8 @@ public record SnapshotJson(
       throw new SchemaException("models", String.join("; ", problems));
     }
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
-    declared.forEach((name, json) -> lastDeclared.put(name, part("declared." + name, () -> json.toModel(name))));
+    declared.forEach((name, json) -> lastDeclared.put(name, sharingVersions(part("declared." + name, () -> json.toModel(name)),
+        registered.get(name))));
     List<AuditEvent> rollbacks = new ArrayList<>();
     for (int i = 0; i < autoRollbacks.size(); i++) {
       AuditEvent event = part("auto_rollbacks[" + i + "]", autoRollbacks.get(i)::toEvent);
@@ -153,6 +155,20 @@ public record SnapshotJson(
           alias.rollout()));
     });
     return new Model(name, model.defaultAlias(), model.description(), model.owner(), model.tags(), model.versions(), aliases);
+  }
+
+  // A declared version is usually the registered one, equal but read twice: one copy is kept, not two of each.
+  private static Model sharingVersions(Model declared, Model registered) {
+    if (registered == null) {
+      return declared;
+    }
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    declared.versions().forEach((id, version) -> {
+      ModelVersion same = registered.versions().get(id);
+      versions.put(id, version.equals(same) ? same : version);
+    });
+    return new Model(declared.name(), declared.defaultAlias(), declared.description(), declared.owner(), declared.tags(), versions,
+        declared.aliases());
   }
 
   private static List<Run> runs(List<String> owners) {
