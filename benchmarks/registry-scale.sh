@@ -2,16 +2,21 @@
 # Start-up of modelgate against registries of growing size; writes benchmarks/RESULTS-registry-scale.md.
 #
 #   bash benchmarks/registry-scale.sh [--sizes "300 1000 3000 10000"] [--versions 3] [--aliases 2]
-#                                     [--heap 128m] [--timeout S] [--no-build] [--out FILE] [--keep]
+#                                     [--stores "file postgres"] [--runs 1] [--heap 192m]
+#                                     [--timeout S] [--no-build] [--out FILE] [--keep]
 #
 # For each size N it generates a config of N models, each with --versions versions (one endpoint
 # each, all on 127.0.0.1, never contacted: no request is sent and no health check configured) and
 # --aliases aliases (production 90/10 over the last two versions, the others 100 % on one
 # version), then, on 127.0.0.1 and free ports:
 #   - first start: `java $MODELGATE_JAVA_OPTS -jar gateway/target/modelgate.jar serve` on an empty
-#     state dir, so the whole registry is declared and written as config events;
-#   - restart: the same command on the state dir the first start left, so the ledger is replayed
-#     and the unchanged file declares nothing.
+#     store, so the whole registry is declared and written as config events;
+#   - restart: the same command on the store the first start left, so the ledger (its snapshot and
+#     the events after it) is replayed and the unchanged file declares nothing.
+# Each store of --stores is measured: `file` (a state dir of its own per run) and `postgres` (a
+# database of its own per run on one embedded PostgreSQL, the tests' io.zonky binaries from the
+# Maven repository, started by benchmarks/registry-scale/EmbeddedPostgresServer.java on 127.0.0.1).
+# --runs R repeats each pair R times, each on a new store, and reports the medians.
 # Each start is timed from launch until GET /readyz answers 200 (polled every 50 ms, given up
 # after --timeout seconds, 120); the CPU time the process used until then (utime + stime, all its
 # threads, JIT and GC included) is read from /proc/PID/stat, a figure that other load on the
@@ -30,7 +35,9 @@ SIZES="300 1000 3000 10000"
 VERSIONS=3
 ALIASES=2
 TIMEOUT=120
-HEAP=128m
+HEAP=192m
+STORES="file postgres"
+RUNS=1
 BUILD=1
 KEEP=0
 OUT="$ROOT/benchmarks/RESULTS-registry-scale.md"
@@ -41,6 +48,8 @@ while [[ $# -gt 0 ]]; do
     --versions) VERSIONS=$2; shift 2 ;;
     --aliases) ALIASES=$2; shift 2 ;;
     --heap) HEAP=$2; shift 2 ;;
+    --stores) STORES=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --out) OUT=$2; shift 2 ;;
@@ -48,21 +57,24 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-if (( VERSIONS < 2 || ALIASES < 1 )); then
-  echo "--versions must be 2 or more and --aliases 1 or more" >&2
+if (( VERSIONS < 2 || ALIASES < 1 || RUNS < 1 )); then
+  echo "--versions must be 2 or more, --aliases and --runs 1 or more" >&2
   exit 2
 fi
+for store in $STORES; do
+  [[ $store == file || $store == postgres ]] || { echo "--stores: $store (expected: file, postgres)" >&2; exit 2; }
+done
 
 # shellcheck source=benchmarks/startup-common.sh
 source "$ROOT/benchmarks/startup-common.sh"
 
-# gen_config N STATE_DIR FILE
+# gen_config N STATE FILE, STATE the state mapping's keys, e.g. "kind: file, dir: /tmp/x"
 gen_config() {
   python3 - "$1" "$2" "$3" "$VERSIONS" "$ALIASES" "$(free_port)" "$(free_port)" <<'EOF'
 import sys
 n, state, path, versions, aliases, port, admin = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
 out = [f"server: {{port: {port}, admin_port: {admin}, host: 127.0.0.1, drain_timeout: 0}}",
-       f"state: {{kind: file, dir: {state}}}", "access_log: off", "models:"]
+       f"state: {{{state}}}", "access_log: off", "models:"]
 for i in range(int(n)):
     name = f"team-{i % 97}/model-{i:05d}"
     out.append(f"  {name}:")
@@ -88,7 +100,7 @@ if [[ -n "${MODELGATE_JAVA_OPTS:-}" ]]; then
 else
   FLAGS="-Xmx$HEAP -Xms32m -Xmn16m -XX:+UseSerialGC"
   mkdir -p "$WORK/train"
-  (VERSIONS=2 ALIASES=1; gen_config 1 "$WORK/train/data" "$WORK/train/gateway.yaml")
+  (VERSIONS=2 ALIASES=1; gen_config 1 "kind: file, dir: $WORK/train/data" "$WORK/train/gateway.yaml")
   # shellcheck disable=SC2086
   java $FLAGS -XX:ArchiveClassesAtExit="$WORK/modelgate.jsa" -jar "$JAR" serve --config "$WORK/train/gateway.yaml" \
     --exit-after-ready >"$WORK/train/log" 2>&1 || { echo "the AppCDS training run failed: $WORK/train/log" >&2; KEEP=1; exit 1; }
@@ -127,33 +139,89 @@ start_once() {
   echo "$(( end - start )) $cpu $ready $settled"
 }
 
+# The embedded PostgreSQL, when a store needs it: its port in PG_PORT, stopped by closing its stdin.
+PG_PID=""
+stop_postgres() {
+  if [[ -n "$PG_PID" ]]; then
+    exec 3>&-
+    wait "$PG_PID" 2>/dev/null || true
+    PG_PID=""
+  fi
+}
+trap 'stop_postgres; cleanup' EXIT
+if [[ " $STORES " == *" postgres "* ]]; then
+  (cd "$ROOT" && mvn -B -ntp -q -o -pl gateway dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/pg.classpath")
+  databases=()
+  for n in $SIZES; do for ((r = 1; r <= RUNS; r++)); do databases+=("scale_${n}_$r"); done; done
+  mkfifo "$WORK/pg.in"
+  java -cp "$(cat "$WORK/pg.classpath")" "$ROOT/benchmarks/registry-scale/EmbeddedPostgresServer.java" "${databases[@]}" \
+    <"$WORK/pg.in" >"$WORK/pg.port" 2>"$WORK/pg.log" &
+  PG_PID=$!
+  exec 3>"$WORK/pg.in"
+  for ((i = 0; i < TIMEOUT * 10; i++)); do
+    [[ -s "$WORK/pg.port" ]] && break
+    kill -0 "$PG_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  PG_PORT=$(cat "$WORK/pg.port")
+  [[ -n "$PG_PORT" ]] || { echo "the embedded PostgreSQL did not start: $WORK/pg.log" >&2; KEEP=1; exit 1; }
+fi
+
+# median "a b c ..." -> the middle value (the lower of the two middle ones for an even count)
+median() { tr ' ' '\n' <<<"$1" | sort -n | awk 'NF {v[++n] = $1} END {print v[int((n + 1) / 2)]}'; }
+
+# medians "ms cpu r s" lines... -> one line of per-column medians, or "failed (...)" if any run failed
+medians() {
+  local line cols=("" "" "" "") failed=""
+  for line in "$@"; do
+    if [[ $line == failed* ]]; then failed=$line; continue; fi
+    read -r a b c d <<<"$line"
+    cols[0]+=" $a"; cols[1]+=" $b"; cols[2]+=" $c"; cols[3]+=" $d"
+  done
+  if [[ -n "$failed" ]]; then echo "$failed"; return; fi
+  echo "$(median "${cols[0]}") $(median "${cols[1]}") $(median "${cols[2]}") $(median "${cols[3]}")"
+}
+
 ROWS=()
-for n in $SIZES; do
-  dir="$WORK/n$n"
-  mkdir -p "$dir"
-  gen_config "$n" "$dir/data" "$dir/gateway.yaml"
-  bytes=$(stat -c %s "$dir/gateway.yaml")
-  first=$(start_once "$dir/gateway.yaml" "$dir/first.log")
-  again=$(start_once "$dir/gateway.yaml" "$dir/restart.log")
-  echo "N=$n config=${bytes}B first: $first | restart: $again" >&2
-  ROWS+=("$n|$bytes|$first|$again")
+for store in $STORES; do
+  for n in $SIZES; do
+    firsts=()
+    agains=()
+    for ((r = 1; r <= RUNS; r++)); do
+      dir="$WORK/$store-n$n-r$r"
+      mkdir -p "$dir"
+      if [[ $store == file ]]; then
+        state="kind: file, dir: $dir/data"
+      else
+        state="kind: postgres, url: \"postgresql://postgres@127.0.0.1:$PG_PORT/scale_${n}_$r\""
+      fi
+      gen_config "$n" "$state" "$dir/gateway.yaml"
+      bytes=$(stat -c %s "$dir/gateway.yaml")
+      first=$(start_once "$dir/gateway.yaml" "$dir/first.log")
+      again=$(start_once "$dir/gateway.yaml" "$dir/restart.log")
+      echo "$store N=$n run $r config=${bytes}B first: $first | restart: $again" >&2
+      firsts+=("$first")
+      agains+=("$again")
+    done
+    ROWS+=("$store|$n|$bytes|$(medians "${firsts[@]}")|$(medians "${agains[@]}")")
+  done
 done
 
 {
   echo "# Registry scale: start-up to ready"
   echo
   echo "Generated by \`benchmarks/registry-scale.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(java -version 2>&1 | head -1)."
-  echo "Each model: $VERSIONS versions, $ALIASES aliases. JVM flags: \`${FLAGS:-$JAVA_OPTS}\`$([[ -n "${FLAGS:-}" ]] && echo " with an AppCDS archive"). One run per size;"
-  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Each model: $VERSIONS versions, $ALIASES aliases. JVM flags: \`${FLAGS:-$JAVA_OPTS}\`$([[ -n "${FLAGS:-}" ]] && echo " with an AppCDS archive")."
+  echo "$([[ $RUNS == 1 ]] && echo "One run" || echo "Medians of $RUNS runs") per store and size; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| models | config | first start: ready / CPU | VmRSS ready / +2 s | restart: ready / CPU | VmRSS ready / +2 s |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "| store | models | config | first start: ready / CPU | VmRSS ready / +2 s | restart: ready / CPU | VmRSS ready / +2 s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   for row in "${ROWS[@]}"; do
-    IFS='|' read -r n bytes first again <<<"$row"
+    IFS='|' read -r store n bytes first again <<<"$row"
     cell() {
       if [[ $1 == failed* ]]; then echo "not ready | —"; else read -r ms cpu r s <<<"$1"; awk -v ms="$ms" -v cpu="$cpu" -v r="$r" -v s="$s" 'BEGIN {printf "%.2f s / %.2f s | %s / %s MB", ms / 1000, cpu / 1000, r, s}'; fi
     }
-    echo "| $n | $(( bytes / 1024 )) KiB | $(cell "$first") | $(cell "$again") |"
+    echo "| $store | $n | $(( bytes / 1024 )) KiB | $(cell "$first") | $(cell "$again") |"
   done
 } >"$OUT"
 cat "$OUT"

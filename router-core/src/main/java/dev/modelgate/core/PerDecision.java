@@ -31,7 +31,7 @@ public final class PerDecision<T> {
     List<RouteDecision> decisions = table.decisions();
     Object[] values = new Object[decisions.size()];
     for (RouteDecision decision : decisions) {
-      values[decision.index()] = requireNonNull(make.apply(decision), "value of " + decision);
+      values[decision.index()] = requireNonNull(make.apply(decision), () -> "value of " + decision);
     }
     return new PerDecision<>(table, values, null);
   }
@@ -58,7 +58,7 @@ public final class PerDecision<T> {
     }
     Object value = values[decision.index()];
     if (value == null) {
-      value = requireNonNull(lazily.apply(decision), "value of " + decision);
+      value = requireNonNull(lazily.apply(decision), () -> "value of " + decision);
       values[decision.index()] = value;
     }
     return (T) value;

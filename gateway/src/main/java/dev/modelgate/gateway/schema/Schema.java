@@ -2,6 +2,7 @@ package dev.modelgate.gateway.schema;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
@@ -26,6 +28,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.modelgate.core.Durations;
 import dev.modelgate.core.Messages;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +71,7 @@ public final class Schema {
       .build();
   // read() looks past the document itself, so that what follows it is a syntax problem, not a shape one.
   private static final ObjectReader TREE = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectWriter STREAM = MAPPER.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
   private static final TypeReference<Map<String, Object>> PLAIN_OBJECT = new TypeReference<>() {};
   private static final int MAX_SHOWN = 60;
 
@@ -128,6 +132,14 @@ public final class Schema {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
     }
+  }
+
+  /**
+   * Writes {@code value} as UTF-8 to {@code out}, left open: a document too big to hold twice (a
+   * snapshot of a large registry) goes out as it is made, not through a String and its bytes.
+   */
+  public static void write(Object value, OutputStream out) throws IOException {
+    STREAM.writeValue(out, value);
   }
 
   /** {@code value} as a JSON tree, as {@link #write} would write it. */

@@ -8,10 +8,13 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -66,6 +69,15 @@ public record SnapshotJson(
    * position after the state's last event, {@code null} for other stores.
    */
   public static String write(LedgerState state, Long ledgerBytes, Long ledgerLines) {
+    return Schema.write(of(state, ledgerBytes, ledgerLines));
+  }
+
+  /** Like {@link #write(LedgerState, Long, Long)}, streamed to {@code out} as UTF-8 and left open. */
+  public static void write(LedgerState state, Long ledgerBytes, Long ledgerLines, OutputStream out) throws IOException {
+    Schema.write(of(state, ledgerBytes, ledgerLines), out);
+  }
+
+  private static SnapshotJson of(LedgerState state, Long ledgerBytes, Long ledgerLines) {
     Map<String, ModelJson> models = new LinkedHashMap<>();
     Map<String, Map<String, List<Run>>> layouts = new LinkedHashMap<>();
     state.registry().models().forEach((name, model) -> {
@@ -77,7 +89,7 @@ public record SnapshotJson(
     Map<String, ModelJson> declared = new LinkedHashMap<>();
     state.declared().forEach((name, model) -> declared.put(name, ModelJson.of(model)));
     List<EventJson> rollbacks = state.autoRollbacks().stream().map(EventJson::of).toList();
-    return Schema.write(new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, rollbacks));
+    return new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, rollbacks);
   }
 
   /**
@@ -111,7 +123,8 @@ public record SnapshotJson(
       throw new SchemaException("models", String.join("; ", problems));
     }
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
-    declared.forEach((name, json) -> lastDeclared.put(name, part("declared." + name, () -> json.toModel(name))));
+    declared.forEach((name, json) -> lastDeclared.put(name, sharingVersions(part("declared." + name, () -> json.toModel(name)),
+        registered.get(name))));
     List<AuditEvent> rollbacks = new ArrayList<>();
     for (int i = 0; i < autoRollbacks.size(); i++) {
       AuditEvent event = part("auto_rollbacks[" + i + "]", autoRollbacks.get(i)::toEvent);
@@ -142,6 +155,20 @@ public record SnapshotJson(
           alias.rollout()));
     });
     return new Model(name, model.defaultAlias(), model.description(), model.owner(), model.tags(), model.versions(), aliases);
+  }
+
+  // A declared version is usually the registered one, equal but read twice: one copy is kept, not two of each.
+  private static Model sharingVersions(Model declared, Model registered) {
+    if (registered == null) {
+      return declared;
+    }
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    declared.versions().forEach((id, version) -> {
+      ModelVersion same = registered.versions().get(id);
+      versions.put(id, version.equals(same) ? same : version);
+    });
+    return new Model(declared.name(), declared.defaultAlias(), declared.description(), declared.owner(), declared.tags(), versions,
+        declared.aliases());
   }
 
   private static List<Run> runs(List<String> owners) {

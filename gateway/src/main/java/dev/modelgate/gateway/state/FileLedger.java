@@ -12,6 +12,7 @@ import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.schema.SnapshotJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -222,14 +223,11 @@ public final class FileLedger implements Ledger {
     if (state.seq() == 0) {
       return;
     }
-    byte[] json = SnapshotJson.write(state, bytes, before).getBytes(UTF_8);
     Path target = dir.resolve(SNAPSHOT_PREFIX + state.seq() + SNAPSHOT_SUFFIX);
     Path temporary = dir.resolve(SNAPSHOT_PREFIX + state.seq() + SNAPSHOT_SUFFIX + ".tmp");
     try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ByteBuffer buffer = ByteBuffer.wrap(json);
-      while (buffer.hasRemaining()) {
-        out.write(buffer);
-      }
+      // Streamed: at 10,000 models the document is tens of MB, which a String and its bytes would hold twice over.
+      SnapshotJson.write(state, bytes, before, Channels.newOutputStream(out));
       out.force(true);
     }
     Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

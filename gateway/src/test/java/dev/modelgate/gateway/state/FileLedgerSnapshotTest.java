@@ -7,14 +7,18 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.Change;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.registry.Alias;
+import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The file store's snapshots and its audit reads from the file, which memory no longer mirrors. */
@@ -60,6 +64,44 @@ class FileLedgerSnapshotTest {
       assertThat(replay.tail()).extracting(AuditEvent::seq).containsExactly(1001L);
       assertSinceAnswers(reopened, all);
       assertThat(reopened.since(0, 5, "model-999", null)).extracting(AuditEvent::seq).containsExactly(1000L);
+    }
+  }
+
+  // The registry-scale goal's shape (benchmarks/registry-scale.sh): 3 versions, production 90/10 and one more alias.
+  private static AuditEventDraft declare(int i) {
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    for (int v = 1; v <= 3; v++) {
+      versions.put("v" + v, new ModelVersion("v" + v, "s3://models/" + i + "/v" + v, "m" + i + "-v" + v,
+          List.of("http://127.0.0.1:" + (20000 + 3 * i % 20000 + v) + "/v1"), null, Map.of("dataset_version", "ds-" + i + "-" + v), null));
+    }
+    Map<String, Alias> aliases = new LinkedHashMap<>();
+    aliases.put("production", new Alias("production", Map.of("v2", 90, "v3", 10), "v2", 0, null, null));
+    aliases.put("stage-1", new Alias("stage-1", Map.of("v1", 100), "v1", 0, null, null));
+    Model model = new Model("team-" + i % 97 + "/model-" + i, "production", null, null, null, versions, aliases);
+    return new AuditEventDraft(LedgerEvents.T0, "config", Action.CONFIG, model.name(), null, new Change.ModelDeclared(null, model),
+        "config file", null);
+  }
+
+  // 2,000 models by default, a few seconds; -Psoak takes the goal's 10,000.
+  private static final int MODELS = Integer.getInteger("modelgate.registry.models", 2_000);
+
+  @Test
+  @Timeout(120)
+  void aSnapshotOfALargeRegistryReadsBackAsTheStateItSaved() throws IOException {
+    List<AuditEventDraft> drafts = new ArrayList<>();
+    for (int i = 0; i < MODELS; i++) {
+      drafts.add(declare(i));
+    }
+    LedgerState saved;
+    try (FileLedger ledger = FileLedger.open(dir)) {
+      saved = LedgerState.EMPTY.applyAll(ledger.appendAll(drafts));
+      ledger.saveSnapshot(saved);
+    }
+    try (FileLedger reopened = FileLedger.open(dir)) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot().seq()).isEqualTo(MODELS);
+      assertThat(replay.tail()).isEmpty();
+      assertThat(replay.fold()).isEqualTo(saved);
     }
   }
 

@@ -22,11 +22,25 @@ import java.util.Map;
  * the same ledger holds the same layout.
  */
 public final class BucketLayout {
-  // A version id per bucket; the strings are the weights map's keys, shared, not copied.
-  private final String[] owners;
+  // The versions owning buckets, in order of their first bucket; the strings are the weights map's keys, shared, not copied.
+  private final String[] versions;
+  // Each bucket's owner as an index into versions (at most one version per bucket, so a byte holds it):
+  // 100 bytes per alias where a reference per bucket took 400, in a registry of tens of thousands of aliases.
+  private final byte[] owners;
 
-  private BucketLayout(String[] owners) {
-    this.owners = owners;
+  private BucketLayout(String[] byBucket) {
+    List<String> distinct = new ArrayList<>(4);
+    byte[] indexes = new byte[byBucket.length];
+    for (int bucket = 0; bucket < byBucket.length; bucket++) {
+      int index = distinct.indexOf(byBucket[bucket]);
+      if (index < 0) {
+        index = distinct.size();
+        distinct.add(byBucket[bucket]);
+      }
+      indexes[bucket] = (byte) index;
+    }
+    this.versions = distinct.toArray(String[]::new);
+    this.owners = indexes;
   }
 
   /**
@@ -56,7 +70,7 @@ public final class BucketLayout {
    * @throws IllegalArgumentException when the weights do not {@link #fits fit}
    */
   public BucketLayout moveTo(Map<String, Integer> weights) {
-    BucketLayout next = place(owners.clone(), weights);
+    BucketLayout next = place(byBucket(), weights);
     return next.equals(this) ? this : next;
   }
 
@@ -114,33 +128,43 @@ public final class BucketLayout {
 
   /** The owner of every bucket, in bucket order. */
   public List<String> owners() {
-    return List.of(owners);
+    return List.of(byBucket());
+  }
+
+  private String[] byBucket() {
+    String[] byBucket = new String[owners.length];
+    for (int bucket = 0; bucket < owners.length; bucket++) {
+      byBucket[bucket] = versions[owners[bucket]];
+    }
+    return byBucket;
   }
 
   /** The version owning {@code bucket} (0–99). */
   public String owner(int bucket) {
-    return owners[bucket];
+    return versions[owners[bucket]];
   }
 
   /** How many buckets {@code version} owns: its weight. */
   public int share(String version) {
+    int index = Arrays.asList(versions).indexOf(version);
     int n = 0;
-    for (String owner : owners) {
-      if (owner.equals(version)) {
+    for (byte owner : owners) {
+      if (owner == index) {
         n++;
       }
     }
     return n;
   }
 
+  // Versions are numbered in order of their first bucket, so equal owners per bucket means equal arrays.
   @Override
   public boolean equals(Object o) {
-    return o instanceof BucketLayout other && Arrays.equals(owners, other.owners);
+    return o instanceof BucketLayout other && Arrays.equals(owners, other.owners) && Arrays.equals(versions, other.versions);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(owners);
+    return 31 * Arrays.hashCode(versions) + Arrays.hashCode(owners);
   }
 
   /** Runs of buckets: {@code v7×80 v9×10 v8×10}. */
@@ -149,8 +173,8 @@ public final class BucketLayout {
     StringBuilder text = new StringBuilder();
     int start = 0;
     for (int bucket = 1; bucket <= owners.length; bucket++) {
-      if (bucket == owners.length || !owners[bucket].equals(owners[start])) {
-        text.append(text.isEmpty() ? "" : " ").append(owners[start]).append('×').append(bucket - start);
+      if (bucket == owners.length || owners[bucket] != owners[start]) {
+        text.append(text.isEmpty() ? "" : " ").append(versions[owners[start]]).append('×').append(bucket - start);
         start = bucket;
       }
     }
