@@ -23,6 +23,7 @@ import dev.modelgate.gateway.sim.Simulator;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A gateway following a W&B Registry collection (the {@link FakeWandb}, real GraphQL over HTTP on
  * loopback) end to end: moving the alias there rolls out here and the outcome comes back as tags, by
- * polling alone or on a signed automation webhook; a registry that is down, refuses the key or answers
- * garbage changes nothing here and the status says why, without the key.
+ * polling alone or on a signed automation webhook; a registry that is down, slow, refuses the key or
+ * answers garbage changes nothing here and the status says why, without the key.
  */
 class WandbSyncEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -208,7 +209,7 @@ class WandbSyncEndToEndTest {
   }
 
   @Test
-  void aRegistryThatRefusesTheKeyAnswersGarbageOrIsDownChangesNothingAndTheStatusSaysWhy() throws Exception {
+  void aRegistryThatRefusesTheKeyAnswersGarbageIsSlowOrIsDownChangesNothingAndTheStatusSaysWhy() throws Exception {
     try (LogCapture logged = new LogCapture(); GatewayHarness harness = new GatewayHarness()) {
       Simulator v0 = harness.sim(FAST);
       FakeWandb wandb = registry(harness);
@@ -221,10 +222,13 @@ class WandbSyncEndToEndTest {
       assertThat(awaitError(harness, "answered an unexpected shape")).contains("GraphQL GetDefaultEntity");
       wandb.failAlways(Failure.GRAPHQL_ERRORS, "ArtifactMembershipByName");
       assertThat(awaitError(harness, "permission denied")).contains("GraphQL ArtifactMembershipByName");
+      wandb.slowBy(Duration.ofSeconds(3));
+      wandb.failAlways(Failure.SLOW);
+      assertThat(awaitError(harness, "TimeoutException")).contains("GraphQL ArtifactMembershipByName failed after");
 
       assertThat(gateway.routing().table().registry().models().get(MODEL).aliases()).isEmpty();
       assertThat(events(gateway).stream().map(AuditEvent::action)).doesNotContain(Action.REGISTER_VERSION, Action.REGISTRY_SYNCED);
-      assertThat(metric(harness, "error")).isGreaterThanOrEqualTo(3);
+      assertThat(metric(harness, "error")).isGreaterThanOrEqualTo(4);
 
       wandb.recover();
       awaitUntil(() -> production(gateway) != null, "the sync once the registry answers");
@@ -232,8 +236,7 @@ class WandbSyncEndToEndTest {
       int recorded = events(gateway).size();
 
       wandb.close();
-      String down = awaitError(harness, "failed after");
-      assertThat(down).contains("GraphQL ArtifactMembershipByName");
+      assertThat(awaitError(harness, "ConnectException")).contains("GraphQL ArtifactMembershipByName failed after");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v0", 100));
       assertThat(events(gateway)).hasSize(recorded);
 
