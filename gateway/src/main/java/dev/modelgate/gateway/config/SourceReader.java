@@ -7,6 +7,7 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.sync.OnNewVersion;
 import dev.modelgate.core.sync.Serving;
+import dev.modelgate.gateway.registry.wandb.WandbClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,6 +171,10 @@ final class SourceReader {
         problems.add(at + ".registry", Messages.quote(source.registry()) + " is not under registries"
             + (registries.isEmpty() ? " (there are none: declare it under registries)" : " (expected one of: " + String.join(", ", registries.keySet()) + ")"));
       }
+      RegistryConfig registry = registries.get(source.registry());
+      if (registry != null && registry.kind() == RegistryConfig.Kind.WANDB) {
+        checkWandbNames(source, at, problems);
+      }
       Model model = declared.models().get(modelName);
       source.follow().forEach((registryAlias, alias) -> {
         Alias declaredAlias = model == null ? null : model.aliases().get(alias);
@@ -179,5 +184,27 @@ final class SourceReader {
         }
       });
     });
+  }
+
+  /** The client's own checks, so a path or alias W&B cannot be asked about is refused at load, not on every poll. */
+  private static void checkWandbNames(SourceConfig source, String at, Problems problems) {
+    try {
+      WandbClient.checkPath(source.path());
+    } catch (IllegalArgumentException e) {
+      problems.add(at + ".path", afterKey(e));
+    }
+    for (String registryAlias : source.follow().keySet()) {
+      try {
+        WandbClient.checkAlias(registryAlias);
+      } catch (IllegalArgumentException e) {
+        problems.add(at + ".follow." + registryAlias, "is not a W&B alias: " + afterKey(e));
+      }
+    }
+  }
+
+  /** {@code "x" (expected: …)} from the client's {@code key: "x" (expected: …)}. */
+  private static String afterKey(IllegalArgumentException e) {
+    String message = e.getMessage();
+    return message.substring(message.indexOf(": ") + 2);
   }
 }

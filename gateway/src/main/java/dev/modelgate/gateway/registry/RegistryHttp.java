@@ -68,8 +68,17 @@ public final class RegistryHttp {
 
   private void attempt(String what, Supplier<HttpRequest<Buffer>> request, Buffer body, int attempt, long giveUpAt,
       Promise<HttpResponse<Buffer>> answered) {
-    HttpRequest<Buffer> call = request.get().timeout(policy.requestTimeout().toMillis());
-    (body == null ? call.send() : call.sendBuffer(body)).onComplete(result -> {
+    Future<HttpResponse<Buffer>> sent;
+    try {
+      HttpRequest<Buffer> call = request.get().timeout(policy.requestTimeout().toMillis());
+      sent = body == null ? call.send() : call.sendBuffer(body);
+    } catch (IllegalStateException e) {
+      // The client was closed (the gateway is stopping) while a retry waited on its timer: there, a throw
+      // would go unhandled and leave the caller waiting for ever.
+      answered.fail(new RegistryException(registry + ": " + what + " failed: " + e.getMessage(), false));
+      return;
+    }
+    sent.onComplete(result -> {
       String failure;
       if (result.succeeded()) {
         int status = result.result().statusCode();

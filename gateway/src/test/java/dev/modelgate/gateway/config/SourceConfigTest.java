@@ -84,6 +84,33 @@ class SourceConfigTest {
   }
 
   @Test
+  void aWandbPathOrAliasTheClientCannotAskAboutIsRefusedAtLoad() {
+    String yaml = """
+        registries:
+          wandb: {kind: wandb, base_url: http://127.0.0.1:8080}
+        models:
+          support-agent:
+            source:
+              registry: wandb
+              path: acme/support-agent
+              follow: {production: production, "staging:v2": staging}
+              serving: {endpoints: [http://127.0.0.1:9001]}
+              on_new_version: switch
+        """;
+    assertThat(problemsOf(yaml)).containsExactly(
+        "models.support-agent.source.path: \"acme/support-agent\" (expected: entity/project/collection, e.g. acme/wandb-registry-model/support-agent)",
+        "models.support-agent.source.follow.staging:v2: is not a W&B alias: \"staging:v2\" (expected: 1 to 128 characters, none of them '/', ':' or a space)");
+  }
+
+  @Test
+  void aWandbRegistryCollectionPathIsAccepted() throws ConfigException {
+    GatewayConfig config = ConfigLoader.parse(FOLLOWING.replace("mlflow: {kind: mlflow, tracking_uri: http://127.0.0.1:5000, token_env: MLFLOW_TRACKING_TOKEN,",
+            "wandb: {kind: wandb, base_url: http://127.0.0.1:8080, api_key_env: WANDB_API_KEY,")
+        .replace("registry: mlflow", "registry: wandb").replace("path: support-agent", "path: Acme/wandb-registry-model/support-agent"), "t.yaml");
+    assertThat(config.sources().get("support-agent").path()).isEqualTo("Acme/wandb-registry-model/support-agent");
+  }
+
+  @Test
   void anAliasThatIsNotFollowedStillNeedsItsWeights() {
     assertThat(problemsOf(FOLLOWING.replace("follow: {production: production}", "follow: {production: canary}")))
         .contains("models.support-agent.aliases.production.weights: missing (expected: version weights summing to 100, e.g. {v7: 90, v8: 10})");

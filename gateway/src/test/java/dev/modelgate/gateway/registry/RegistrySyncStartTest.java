@@ -16,31 +16,31 @@ class RegistrySyncStartTest {
         %s
       models:
         support-agent:
-          source: {registry: reg, path: support-agent, follow: {production: production},
+          source: {registry: reg, path: %s, follow: {production: production},
                    serving: {endpoints: [http://127.0.0.1:9]}, on_new_version: switch}
       """;
 
   @Test
   void anUnsetCredentialVariableStopsStartUp() {
-    Throwable refused = start("reg: {kind: mlflow, tracking_uri: http://127.0.0.1:9, token_env: MLFLOW_TRACKING_TOKEN}", Map.of());
+    Throwable refused = start("reg: {kind: mlflow, tracking_uri: http://127.0.0.1:9, token_env: MLFLOW_TRACKING_TOKEN}", "support-agent", Map.of());
     assertThat(rootMessage(refused)).isEqualTo("registries.reg.token_env: environment variable MLFLOW_TRACKING_TOKEN is not set");
   }
 
   @Test
   void anUnsetWebhookSecretVariableStopsStartUp() {
-    Throwable refused = start("reg: {kind: mlflow, tracking_uri: http://127.0.0.1:9, webhook_secret_env: HOOK}", Map.of());
+    Throwable refused = start("reg: {kind: mlflow, tracking_uri: http://127.0.0.1:9, webhook_secret_env: HOOK}", "support-agent", Map.of());
     assertThat(rootMessage(refused)).isEqualTo("registries.reg.webhook_secret_env: environment variable HOOK is not set");
   }
 
   @Test
   void aWandbRegistryWithoutItsApiKeyStopsStartUp() {
-    Throwable refused = start("reg: {kind: wandb, base_url: http://127.0.0.1:9}", Map.of());
+    Throwable refused = start("reg: {kind: wandb, base_url: http://127.0.0.1:9}", "acme/support/support-agent", Map.of());
     assertThat(rootMessage(refused)).isEqualTo("registries.reg.api_key_env: environment variable WANDB_API_KEY is not set");
   }
 
-  private static Throwable start(String registry, Map<String, String> env) {
+  private static Throwable start(String registry, String path, Map<String, String> env) {
     try (GatewayHarness harness = new GatewayHarness()) {
-      return catchThrowable(() -> harness.start(FOLLOWING.formatted(registry), env));
+      return catchThrowable(() -> harness.start(FOLLOWING.formatted(registry, path), env));
     }
   }
 

@@ -1,5 +1,9 @@
 package dev.modelgate.gateway.registry.mlflow;
 
+import static dev.modelgate.gateway.registry.SyncFixtures.FAST;
+import static dev.modelgate.gateway.registry.SyncFixtures.LIMIT;
+import static dev.modelgate.gateway.registry.SyncFixtures.QUICK;
+import static dev.modelgate.gateway.registry.SyncFixtures.awaitUntil;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,20 +15,18 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.rollout.RolloutStatus;
 import dev.modelgate.gateway.auth.Hmac;
 import dev.modelgate.gateway.proxy.GatewayHarness;
+import dev.modelgate.gateway.registry.SyncFixtures;
+import dev.modelgate.gateway.registry.SyncFixtures.LogCapture;
 import dev.modelgate.gateway.server.Gateway;
-import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
-import dev.modelgate.gateway.webhook.DeliveryPolicy;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,11 +45,6 @@ class MlflowSyncEndToEndTest {
   private static final String HOOK_SECRET = "hook-secret";
   private static final String VIEW = "view-secret";
   private static final Map<String, String> ENV = Map.of("MLFLOW_TRACKING_TOKEN", TOKEN, "MLFLOW_WEBHOOK_SECRET", HOOK_SECRET, "VIEW_TOKEN", VIEW);
-  private static final Duration LIMIT = Duration.ofSeconds(40);
-  private static final SimOptions FAST = SimOptions.defaults().withTtft(Duration.ofMillis(2)).withInterTokenLatency(Duration.ZERO).withTokens(2);
-  /** Registry calls in milliseconds: a few quick retries, each attempt bounded at 1 s. */
-  private static final DeliveryPolicy QUICK = new DeliveryPolicy(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(600), 10,
-      Duration.ofSeconds(1), Duration.ofSeconds(1));
 
   private static String config(MlflowFake mlflow, Simulator serving, String pollInterval, boolean moveBack) {
     return """
@@ -174,22 +171,7 @@ class MlflowSyncEndToEndTest {
 
   @Test
   void aRegistryThatIsDownSlowRefusesTheTokenOrAnswersGarbageChangesNothingAndTheStatusSaysWhy() throws Exception {
-    List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler capture = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        logged.add(record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    java.util.logging.Logger gatewayLogs = java.util.logging.Logger.getLogger("dev.modelgate");
-    gatewayLogs.addHandler(capture);
-    try (GatewayHarness harness = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(harness.vertx(), TOKEN)) {
+    try (LogCapture logged = new LogCapture(); GatewayHarness harness = new GatewayHarness(); MlflowFake mlflow = new MlflowFake(harness.vertx(), TOKEN)) {
       Simulator v1 = harness.sim(FAST);
       mlflow.version(MODEL, 1, Map.of());
       mlflow.alias(MODEL, "production", 1);
@@ -213,9 +195,7 @@ class MlflowSyncEndToEndTest {
       mlflow.mode(MlflowFake.Mode.HEALTHY);
       awaitUntil(() -> production(gateway) != null, "the sync once the registry is back");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v1", 100));
-      assertThat(logged).anyMatch(line -> line.contains("nothing changed here")).noneMatch(line -> line.contains(TOKEN));
-    } finally {
-      gatewayLogs.removeHandler(capture);
+      assertThat(logged.lines()).anyMatch(line -> line.contains("nothing changed here")).noneMatch(line -> line.contains(TOKEN));
     }
   }
 
@@ -285,27 +265,6 @@ class MlflowSyncEndToEndTest {
     }
   }
 
-  private static String awaitError(GatewayHarness harness, String expected) throws Exception {
-    long deadline = System.nanoTime() + LIMIT.toNanos();
-    while (true) {
-      JsonNode registry = registryStatus(harness).path("registries").get(0);
-      String error = registry.path("last_error").asText("");
-      if (error.contains(expected)) {
-        assertThat(error).doesNotContain(TOKEN);
-        assertThat(registry.path("followed").get(0).path("error").asText()).contains(expected);
-        return error;
-      }
-      assertThat(System.nanoTime()).as("waiting for a last_error with " + expected + ", now: " + error).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
-
-  private static JsonNode registryStatus(GatewayHarness harness) throws Exception {
-    HttpResponse<String> answer = harness.admin("GET", "/admin/v1/registry", VIEW, null);
-    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-    return JSON.readTree(answer.body());
-  }
-
   private static HttpResponse<String> webhook(GatewayHarness harness, String body, String delivery, long timestamp, String secret) throws Exception {
     byte[] mac = Hmac.sha256(secret.getBytes(UTF_8), (delivery + "." + timestamp + "." + body).getBytes(UTF_8));
     HttpRequest request = HttpRequest.newBuilder(harness.adminUri("/admin/v1/registry/mlflow/webhook")).timeout(GatewayHarness.WAIT)
@@ -317,43 +276,27 @@ class MlflowSyncEndToEndTest {
     return harness.http().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  private static String awaitError(GatewayHarness harness, String expected) throws Exception {
+    return SyncFixtures.awaitError(harness, VIEW, TOKEN, expected);
+  }
+
+  private static JsonNode registryStatus(GatewayHarness harness) throws Exception {
+    return SyncFixtures.registryStatus(harness, VIEW);
+  }
+
   private static double metric(GatewayHarness harness, String outcome) {
-    try {
-      return harness.metric("modelgate_registry_sync_total", "registry", "mlflow", "outcome", outcome);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SyncFixtures.syncs(harness, "mlflow", outcome);
   }
 
   private static Alias production(Gateway gateway) {
-    var model = gateway.routing().table().registry().models().get(MODEL);
-    return model == null ? null : model.aliases().get("production");
+    return SyncFixtures.alias(gateway, MODEL, "production");
   }
 
   private static List<AuditEvent> events(Gateway gateway) {
-    return GatewayHarness.await(gateway.controlPlane().since(0, 1_000, MODEL, null));
+    return SyncFixtures.events(gateway, MODEL);
   }
 
-  private static void awaitUntil(BooleanSupplier done, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + LIMIT.toNanos();
-    while (!done.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
-
-  /** Sends bursts of requests until {@code done} holds; fails after {@link #LIMIT}. */
   private static void driveUntil(GatewayHarness harness, BooleanSupplier done, String what) {
-    long deadline = System.nanoTime() + LIMIT.toNanos();
-    while (!done.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-      List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
-      for (int i = 0; i < 10; i++) {
-        HttpRequest request = HttpRequest.newBuilder(harness.uri("/v1/chat/completions")).timeout(GatewayHarness.WAIT)
-            .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(GatewayHarness.chat(MODEL))).build();
-        pending.add(harness.http().sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-      }
-      pending.forEach(CompletableFuture::join);
-    }
+    SyncFixtures.driveUntil(harness, MODEL, done, what);
   }
 }
