@@ -72,11 +72,12 @@ class ShadowSegmentRolloutTest {
                   min_requests: 5
                   shadow: {percent: 50, duration: 300ms}
                   segment_first: internal
+                  approval_before: [100]
         """.formatted(stateDir, GatewayHarness.url(stable), GatewayHarness.url(candidate));
   }
 
   @Test
-  void aCandidateGoesFromMirroredCopiesToTheSegmentToEveryStepAndBecomesStable() throws Exception {
+  void aCandidateGoesFromMirroredCopiesToTheSegmentToEveryStepThroughAnApprovalAndBecomesStable() throws Exception {
     try (GatewayHarness harness = new GatewayHarness()) {
       Gateway gateway = harness.start(config(harness.sim(FAST), harness.sim(FAST)), Map.of("OPS_TOKEN", OPS));
 
@@ -85,11 +86,20 @@ class ShadowSegmentRolloutTest {
       assertThat(JSON.readTree(started.body()).path("phase").asText()).isEqualTo("shadow");
 
       List<Seen> seen = new ArrayList<>();
+      boolean approved = false;
       long deadline = System.nanoTime() + LIMIT.toNanos();
       while (rollout(gateway).status() != RolloutStatus.COMPLETED) {
         assertThat(System.nanoTime()).as("waiting for the rollout to complete").isLessThan(deadline);
+        if (rollout(gateway).status() == RolloutStatus.AWAITING_APPROVAL && !approved) {
+          // Silence never promotes: the last step waits for an operator, at the step before it.
+          assertThat(production(gateway).weights()).isEqualTo(Map.of("v7", 50, "v8", 50));
+          HttpResponse<String> approval = harness.admin("POST", PATH + "/rollout/approve", OPS, "{\"reason\":\"segment and 50 % look fine\"}");
+          assertThat(approval.statusCode()).as(approval.body()).isEqualTo(200);
+          approved = true;
+        }
         seen.addAll(burst(harness, gateway));
       }
+      assertThat(approved).as("the rollout waited for the approval").isTrue();
 
       // The shadow phase passed on at least min_requests of the candidate's requests, while the
       // candidate answered no client: the gate counted the mirrored copies.
@@ -109,10 +119,10 @@ class ShadowSegmentRolloutTest {
       // Through the steps the segment moved first stays moved.
       assertThat(seen).filteredOn(s -> s.phase() == RolloutPhase.STEP && s.internal()).allSatisfy(s -> assertThat(s.version()).isEqualTo("v8"));
 
-      assertThat(events).extracting(AuditEvent::action).containsExactly(
-          Action.ROLLOUT_STARTED, Action.ROLLOUT_ADVANCED, Action.ROLLOUT_ADVANCED, Action.ROLLOUT_ADVANCED, Action.ROLLOUT_COMPLETED);
+      assertThat(events).extracting(AuditEvent::action).containsExactly(Action.ROLLOUT_STARTED, Action.ROLLOUT_ADVANCED,
+          Action.ROLLOUT_ADVANCED, Action.ROLLOUT_ADVANCED, Action.ROLLOUT_APPROVED, Action.ROLLOUT_COMPLETED);
       assertThat(events).extracting(e -> ((Change.AliasChanged) e.change()).after().rollout().phase()).containsExactly(
-          RolloutPhase.SHADOW, RolloutPhase.SEGMENT, RolloutPhase.STEP, RolloutPhase.STEP, RolloutPhase.STEP);
+          RolloutPhase.SHADOW, RolloutPhase.SEGMENT, RolloutPhase.STEP, RolloutPhase.STEP, RolloutPhase.STEP, RolloutPhase.STEP);
       assertThat(events.get(2).reason()).startsWith("the segment phase (internal) passed");
       assertThat(production(gateway).weights()).isEqualTo(Map.of("v8", 100));
       assertThat(production(gateway).stable()).isEqualTo("v8");
