@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A rollout with a shadow and a segment phase on a real gateway with two simulated versions
  * (docs/configuration.md#rollout): the candidate first gets mirrored copies only, and the gate
- * judges those; then the internal segment's requests only; then its steps, to stable.
+ * judges those; then the internal segment's requests only; then its steps, the last one after an
+ * operator's approval, to stable.
  */
 class ShadowSegmentRolloutTest {
   private static final ObjectMapper JSON = new ObjectMapper();
