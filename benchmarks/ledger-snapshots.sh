@@ -78,28 +78,12 @@ with open(path, "w") as f:
 EOF
 }
 
-admin_port() { python3 -c 'import re,sys; print(re.search(r"admin_port: (\d+)", open(sys.argv[1]).readline()).group(1))' "$1"; }
-
 # start_once CONFIG LOG -> "ms cpu_ms rss audit_ms" (audit_ms: GET of seq 1), or "failed (...)"
 start_once() {
   local config=$1 log=$2 admin start end
   admin=$(admin_port "$config")
-  start=$(now_ms)
-  # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$JAR" serve --config "$config" >"$log" 2>&1 &
-  PID=$!
-  local deadline=$(( start + TIMEOUT * 1000 ))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$admin/readyz" 2>/dev/null; do
-    if ! kill -0 "$PID" 2>/dev/null || (( $(now_ms) > deadline )); then
-      echo "failed (see $log)"
-      kill "$PID" 2>/dev/null || true
-      wait "$PID" 2>/dev/null || true
-      PID=""
-      return
-    fi
-    sleep 0.05
-  done
-  end=$(now_ms)
+  serve_until_ready "$config" "$log" || return 0
+  start=$LAUNCHED_MS end=$READY_MS
   local cpu rss asked answered
   cpu=$(cpu_ms "$PID")
   rss=$(rss_mb "$PID")

@@ -110,24 +110,9 @@ fi
 
 # start_once CONFIG LOG -> "ms cpu_ms rss_ready rss_settled", or "failed (...)"
 start_once() {
-  local config=$1 log=$2 admin start end
-  admin=$(python3 -c 'import re,sys; print(re.search(r"admin_port: (\d+)", open(sys.argv[1]).readline()).group(1))' "$config")
-  start=$(now_ms)
-  # shellcheck disable=SC2086
-  java $JAVA_OPTS -jar "$JAR" serve --config "$config" >"$log" 2>&1 &
-  PID=$!
-  local deadline=$(( start + TIMEOUT * 1000 ))
-  until curl -fsS -o /dev/null "http://127.0.0.1:$admin/readyz" 2>/dev/null; do
-    if ! kill -0 "$PID" 2>/dev/null || (( $(now_ms) > deadline )); then
-      echo "failed (see $log)"
-      kill "$PID" 2>/dev/null || true
-      wait "$PID" 2>/dev/null || true
-      PID=""
-      return
-    fi
-    sleep 0.05
-  done
-  end=$(now_ms)
+  local config=$1 log=$2 start end
+  serve_until_ready "$config" "$log" || return 0
+  start=$LAUNCHED_MS end=$READY_MS
   local ready settled cpu
   cpu=$(cpu_ms "$PID")
   ready=$(rss_mb "$PID")

@@ -1,7 +1,8 @@
 # Sourced by the start-up benchmarks (registry-scale.sh, ledger-snapshots.sh) once their options
 # are read: a work directory removed on exit (unless KEEP=1), the gateway process in PID stopped on
-# any exit, the jar built unless BUILD=0, and the /proc readings both scripts report.
-# Needs ROOT, BUILD and KEEP set by the caller.
+# any exit, the jar built unless BUILD=0, the /proc readings both scripts report, and one timed
+# start (serve_until_ready). Needs ROOT, BUILD and KEEP set by the caller (and JAVA_OPTS, TIMEOUT
+# for serve_until_ready).
 
 WORK=$(mktemp -d)
 PID=""
@@ -27,3 +28,30 @@ free_port() {
 now_ms() { date +%s%3N; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+
+# The admin port a generated config names on its first line.
+admin_port() { python3 -c 'import re,sys; print(re.search(r"admin_port: (\d+)", open(sys.argv[1]).readline()).group(1))' "$1"; }
+
+# serve_until_ready CONFIG LOG: starts `serve --config CONFIG` into PID and waits until its /readyz
+# answers 200, at most TIMEOUT s; sets LAUNCHED_MS and READY_MS. On failure it prints
+# "failed (see LOG)", stops the gateway and returns 1.
+serve_until_ready() {
+  local config=$1 log=$2 admin
+  admin=$(admin_port "$config")
+  LAUNCHED_MS=$(now_ms)
+  # shellcheck disable=SC2086
+  java $JAVA_OPTS -jar "$JAR" serve --config "$config" >"$log" 2>&1 &
+  PID=$!
+  local deadline=$(( LAUNCHED_MS + TIMEOUT * 1000 ))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$admin/readyz" 2>/dev/null; do
+    if ! kill -0 "$PID" 2>/dev/null || (( $(now_ms) > deadline )); then
+      echo "failed (see $log)"
+      kill "$PID" 2>/dev/null || true
+      wait "$PID" 2>/dev/null || true
+      PID=""
+      return 1
+    fi
+    sleep 0.05
+  done
+  READY_MS=$(now_ms)
+}
