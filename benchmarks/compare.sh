@@ -3,7 +3,7 @@
 #
 #   bash benchmarks/compare.sh [--duration S] [--reps N] [--warmup S] [--no-build] [--quick]
 #                              [--hold N] [--out FILE] [--note TEXT] [--keep]
-#                              [--max-other-cpu PCT] [--allow-busy]
+#                              [--max-other-cpu PCT] [--allow-busy] [--models N]
 #
 # It starts, all on 127.0.0.1 and on free ports:
 #   - a static-JSON backend pair: one nginx (from Debian's packages; `apt-get install -y nginx` when
@@ -43,6 +43,10 @@
 # (user+nice+system from /proc/stat less what the tree used) and steal must stay within
 # --max-other-cpu (10 % of one core) and 5 %. A busy start stops the script at once; a busy window
 # makes it exit 3 with the windows named, the report written to FILE.busy.md instead of FILE.
+# --models N gives modelgate's registry N more models (3 versions, 2 aliases each, as
+# registry-scale.sh makes them; their endpoints are never contacted) beside the measured one, so the
+# per-request cost is measured against a large routing table; its heap must then hold them (e.g.
+# MODELGATE_JAVA_OPTS with -Xmx256m for 10,000).
 # --allow-busy measures anyway: the report goes to FILE with a warning at its top. Every process it starts it stops
 # by PID (also on Ctrl-C or failure). Logs and generated configs: a temp dir, removed unless --keep
 # or a failure. Needs: java 17, mvn (unless --no-build with the jar built), wrk, nginx, taskset,
@@ -58,7 +62,7 @@ for a in "$@"; do
   if [[ "$a" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then ARGS+=" $a"; else ARGS+=" '${a//\'/\'\\\'\'}'"; fi
 done
 
-DURATION=10 REPS=5 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE="" MAX_OTHER_CPU=10 ALLOW_BUSY=0
+MODELS=0 DURATION=10 REPS=5 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE="" MAX_OTHER_CPU=10 ALLOW_BUSY=0
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
 RECOMMENDED_JAVA_OPTS="-Xmx192m -Xms192m -Xmn96m -XX:+UseSerialGC"
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --max-other-cpu) MAX_OTHER_CPU="${2:?--max-other-cpu needs a percentage of one core}"; shift 2 ;;
     --allow-busy) ALLOW_BUSY=1; shift ;;
+    --models) MODELS="${2:?--models needs a count}"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage 2 ;;
   esac
@@ -90,6 +95,7 @@ done
 for v in DURATION REPS WARMUP HOLD; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--${v,,}: ${!v} (expected: a whole number, 1 or more)"
 done
+[[ "$MODELS" =~ ^(0|[1-9][0-9]*)$ ]] || die "--models: $MODELS (expected: a whole number, 0 or more)"
 [[ "$MAX_OTHER_CPU" =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--max-other-cpu: $MAX_OTHER_CPU (expected: a percentage of one core, e.g. 10)"
 
 # ---- processes: every one started is recorded and stopped by PID ------------------------------------
@@ -286,6 +292,17 @@ models:
       v1: {artifact: "bench://sim-long", served_model: sim-model, endpoints: ["$U:$P_HOLD"]}
     aliases:
       production: {weights: {v1: 100}, stable: v1}
+EOF
+  python3 - "$MODELS" "$U:$P_A" <<'EOF'
+import sys
+for i in range(int(sys.argv[1])):
+    print(f"  team-{i % 97}/model-{i:05d}:")
+    print("    versions:")
+    for v in (1, 2, 3):
+        print(f'      v{v}: {{artifact: "bench://filler/{i}/v{v}", served_model: filler, endpoints: ["{sys.argv[2]}"]}}')
+    print("    aliases:")
+    print("      production: {weights: {v2: 90, v3: 10}, stable: v2}")
+    print("      staging: {weights: {v3: 100}, stable: v3}")
 EOF
 }
 mg_config "$P_MG" "$P_MG_ADMIN" "$WORK/mg-state" >"$WORK/modelgate.yaml"
@@ -511,7 +528,7 @@ SETTINGS=$(
   echo "#       taskset -c $LOAD_CPUS python3 benchmarks/compare/bench.py split|streams|hold ..."
 )
 JAVA_OPTS=${JAVA_OPTS//$WORK/\$WORK}
-export ARGS NOTE DURATION REPS WARMUP NATIVE_WARMUP STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
+export MODELS ARGS NOTE DURATION REPS WARMUP NATIVE_WARMUP STREAMS HOLD HOLD_S LOAD_CPUS PROXY_CPUS SIM_ARGS HOLD_SIM_ARGS JAVA_OPTS COMMIT SETTINGS \
   LOADAVG_START LOADAVG_END MAX_OTHER_CPU BUSY_WINDOWS
 python3 - >"$WORK/meta.json" <<'EOF'
 import json, os, platform, subprocess, datetime
@@ -532,7 +549,7 @@ e = os.environ
 print(json.dumps({
     "command": "bash benchmarks/compare.sh" + e["ARGS"],
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    "commit": e["COMMIT"], "note": e["NOTE"], "duration": int(e["DURATION"]), "reps": int(e["REPS"]),
+    "commit": e["COMMIT"], "note": e["NOTE"], "models": int(e["MODELS"]), "duration": int(e["DURATION"]), "reps": int(e["REPS"]),
     "warmup": int(e["WARMUP"]), "native_warmup": int(e["NATIVE_WARMUP"]),
     "streams": int(e["STREAMS"]), "hold_s": float(e["HOLD_S"]), "load_cpus": e["LOAD_CPUS"], "proxy_cpus": e["PROXY_CPUS"],
     "sim_args": e["SIM_ARGS"], "hold_sim_args": e["HOLD_SIM_ARGS"], "java_opts": e["JAVA_OPTS"],

@@ -505,6 +505,10 @@ def cmd_report(a):
     if meta.get("note"):
         w("")
         w(f"> **Note:** {meta['note']}")
+    if meta.get("models"):
+        w("")
+        w(f"> **Registry:** modelgate held {meta['models']:,} more models (3 versions and 2 aliases each, never requested) "
+          "beside the measured one (`--models`).")
     w("")
     w("Three targets, each hit by the same `wrk` POST (a chat.completion request naming the model alias): "
       "**direct** (a static-JSON nginx backend, no proxy), **nginx** (the reference proxy: nginx with "
