@@ -3,7 +3,7 @@
 #
 #   bash benchmarks/compare.sh [--duration S] [--reps N] [--warmup S] [--no-build] [--quick]
 #                              [--hold N] [--out FILE] [--note TEXT] [--keep]
-#                              [--max-other-cpu PCT] [--allow-busy] [--models N]
+#                              [--max-other-cpu PCT] [--allow-busy] [--models N] [--flags 'JVM FLAGS']
 #
 # It starts, all on 127.0.0.1 and on free ports:
 #   - a static-JSON backend pair: one nginx (from Debian's packages; `apt-get install -y nginx` when
@@ -43,6 +43,8 @@
 # (user+nice+system from /proc/stat less what the tree used) and steal must stay within
 # --max-other-cpu (10 % of one core) and 5 %. A busy start stops the script at once; a busy window
 # makes it exit 3 with the windows named, the report written to FILE.busy.md instead of FILE.
+# --flags 'JVM FLAGS' measures other JVM flags in place of the README's recommended ones, with the
+# same AppCDS archive made for them (to compare collectors or heap shapes run against run).
 # --models N gives modelgate's registry N more models (3 versions, 2 aliases each, as
 # registry-scale.sh makes them; their endpoints are never contacted) beside the measured one, so the
 # per-request cost is measured against a large routing table; its heap must then hold them (e.g.
@@ -87,6 +89,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --max-other-cpu) MAX_OTHER_CPU="${2:?--max-other-cpu needs a percentage of one core}"; shift 2 ;;
     --allow-busy) ALLOW_BUSY=1; shift ;;
+    --flags) RECOMMENDED_JAVA_OPTS="${2:?--flags needs JVM flags}"; shift 2 ;;
     --models) MODELS="${2:?--models needs a count}"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown option: $1" >&2; usage 2 ;;
