@@ -348,12 +348,7 @@ final class Exchange implements ChannelFutureListener {
     if (cache != null) {
       cache.relayed(status, responseHeaders);
     }
-    ChannelFuture written = channel.writeAndFlush(last);
-    try {
-      proxy.recorder().finished(this, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
-    } finally {
-      written.addListener(this);
-    }
+    writeLast(last, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
   }
 
   /** Sets the deadline of the current step ({@link #deadlinePassed} is called once it passes). */
@@ -428,10 +423,19 @@ final class Exchange implements ChannelFutureListener {
   private void answer(int code, byte[] body, Outcome outcome, String error) {
     Phase from = end();
     responseHeaders.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    ChannelFuture written = channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
-        Unpooled.wrappedBuffer(body), withConnection(from, code), EmptyHttpHeaders.INSTANCE));
+    writeLast(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(body),
+        withConnection(from, code), EmptyHttpHeaders.INSTANCE), from, code, outcome, error);
+  }
+
+  /**
+   * Writes the answer's last part, records the exchange, and only then listens for the write: one
+   * that completes at once calls {@link #operationComplete} at once, which may begin the
+   * connection's next request with the parts the recorder is still to read.
+   */
+  private void writeLast(Object last, Phase from, int status, Outcome outcome, String error) {
+    ChannelFuture written = channel.writeAndFlush(last);
     try {
-      proxy.recorder().finished(this, from, code, outcome, error);
+      proxy.recorder().finished(this, from, status, outcome, error);
     } finally {
       written.addListener(this);
     }
@@ -463,11 +467,7 @@ final class Exchange implements ChannelFutureListener {
         && !responseHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
   }
 
-  /**
-   * The answer's last write went out (or failed): the connection does as the head said, and may
-   * begin its next request with the parts this one used. Listened for only once the exchange is
-   * recorded, since a write that completes at once calls this at once.
-   */
+  /** The answer's last write went out (or failed): the connection does as the head said, and may begin its next request. */
   @Override
   public void operationComplete(ChannelFuture written) {
     boolean reuse = !responseHeaders.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);

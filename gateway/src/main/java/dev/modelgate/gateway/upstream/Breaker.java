@@ -172,11 +172,15 @@ final class Breaker {
     }
   }
 
+  // A new window or a restarted wait is no change of state worth a line.
   private void logged(int from, int to) {
+    if (from == to) {
+      return;
+    }
     if (to == OPEN) {
       LOG.warning(() -> "circuit breaker of " + name + " opened (" + NAMES[from] + " -> open): no traffic for "
           + TimeUnit.NANOSECONDS.toMillis(rules.openForNanos) + " ms, then probes");
-    } else if (from != to) {
+    } else {
       LOG.info(() -> "circuit breaker of " + name + ": " + NAMES[from] + " -> " + NAMES[to]);
     }
   }
