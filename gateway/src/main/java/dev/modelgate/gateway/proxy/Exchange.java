@@ -388,6 +388,8 @@ final class Exchange implements ChannelFutureListener {
   private Phase end() {
     Phase from = moveTo(Phase.DONE);
     deadlineNanos = 0;
+    // The connection's parts keep a reference to their last exchange while it idles; not to its body.
+    body = null;
     if (intake != null) {
       intake.finish();
       connection.scan.release();
