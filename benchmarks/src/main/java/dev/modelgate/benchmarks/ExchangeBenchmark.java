@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx256m", "-XX:+UseSerialGC"})
 public class ExchangeBenchmark {
-  private static final String CHAT_ANSWER = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1767225600,"
+  static final String CHAT_ANSWER = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1767225600,"
       + "\"model\":\"bench-model\",\"system_fingerprint\":\"fp_bench\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
       + "\"content\":\"Thanks for reaching out. Your order left our warehouse on Monday and is with the carrier now; the tracking "
       + "page shows it arriving on Thursday before noon. If it has not arrived by Friday, reply here and we will send a "
@@ -46,7 +46,7 @@ public class ExchangeBenchmark {
   private static final String EMBEDDINGS_ANSWER = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":"
       + "[0.0123,-0.0456,0.0789,-0.0112,0.0345,-0.0678,0.0901,-0.0234,0.0567,-0.0890,0.0121,-0.0343,0.0565,-0.0787,0.0909,-0.0131]}],"
       + "\"model\":\"bench-model\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}";
-  private static final String CHAT = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order? "
+  static final String CHAT = "{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order? "
       + "It was due on Monday.\"}],\"max_tokens\":64}";
   private static final String EMBEDDINGS = "{\"model\":\"bench\",\"input\":\"Where is my order? It was due on Monday.\"}";
 

@@ -5,7 +5,9 @@
  * {@link dev.modelgate.benchmarks.ModelRefBenchmark}; {@link dev.modelgate.benchmarks.Tables} builds
  * their routing tables. {@link dev.modelgate.benchmarks.ExchangeBenchmark} sends whole requests
  * through a real gateway to a raw backend ({@link dev.modelgate.benchmarks.RawHttp}) for the garbage per
- * request. The body scan's benchmark sits in the gateway's {@code proxy} package, whose
+ * request; {@link dev.modelgate.benchmarks.CodecBenchmark} measures the Netty HTTP/1.1 codecs of that
+ * exchange alone, and {@link dev.modelgate.benchmarks.BreakerBenchmark} an endpoint's gate (0 B/op).
+ * The body scan's benchmark sits in the gateway's {@code proxy} package, whose
  * package-private scanner it measures. How to run them: {@code JMH.md}.
  */
 package dev.modelgate.benchmarks;

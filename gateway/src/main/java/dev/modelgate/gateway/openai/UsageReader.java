@@ -49,7 +49,7 @@ public final class UsageReader {
   private static final int AFTER_USAGE_COLON = 2;
   private static final int IN_USAGE = 3;
 
-  private final boolean eventStream;
+  private boolean eventStream;
   private int depth;
   private boolean inString;
   private boolean escaped;
@@ -70,16 +70,44 @@ public final class UsageReader {
 
   /** A reader for an answer of this content type; {@code null} for one that carries no usage. */
   public static UsageReader forContentType(String contentType) {
+    return forContentType(contentType, null);
+  }
+
+  /**
+   * Like {@link #forContentType(String)}, but {@code done} (a reader whose answer was read, or
+   * {@code null}) is made ready for this one instead of a new reader: a connection's answers, read
+   * one after another, then share one reader.
+   */
+  public static UsageReader forContentType(String contentType, UsageReader done) {
     if (contentType == null) {
       return null;
     }
-    if (contentType.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      return new UsageReader(true);
+    boolean eventStream = contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
+    if (!eventStream && !contentType.regionMatches(true, 0, "application/json", 0, 16)) {
+      return null;
     }
-    if (contentType.regionMatches(true, 0, "application/json", 0, 16)) {
-      return new UsageReader(false);
+    if (done == null) {
+      return new UsageReader(eventStream);
     }
-    return null;
+    done.restart(eventStream);
+    return done;
+  }
+
+  // As new; buffers that grew for one answer are not kept for the next.
+  private void restart(boolean eventStream) {
+    this.eventStream = eventStream;
+    depth = 0;
+    inString = false;
+    escaped = false;
+    nameMatched = -1;
+    state = SCANNING;
+    usageBytes = null;
+    usageLength = 0;
+    done = false;
+    line = null;
+    lineTooLong = false;
+    promptTokens = -1;
+    completionTokens = -1;
   }
 
   public void feed(byte[] chunk) {

@@ -1,6 +1,7 @@
 package dev.modelgate.gateway.proxy;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -41,25 +42,21 @@ final class BodyScan {
   long choices = 1;
   String stickyValue;
   /** The top-level string fields segments read, by their index in {@link #fields}; {@code null} when none are read. */
-  private final List<String> fields;
-  private final String[] fieldValues;
+  private List<String> fields;
+  private String[] fieldValues;
   /** Why the body was refused, or {@code null}. */
   String problem;
   /** The parameter the problem is about, or {@code null}. */
   String problemParam;
 
-  private final byte[] b;
-  private final int end;
+  private byte[] b;
+  private int end;
   private int i;
   // Whether the string read last held an escape (its bytes are then not its text).
   private boolean escaped;
 
-  private BodyScan(byte[] body, int length, List<String> fields) {
-    this.b = body;
-    this.end = length;
-    this.fields = fields;
-    this.fieldValues = fields.isEmpty() ? null : new String[fields.size()];
-  }
+  /** A scan to {@link #rescan} with: one per client connection, for its requests one after another. */
+  BodyScan() {}
 
   static BodyScan scan(byte[] body, int length, String stickyField) {
     return scan(body, length, stickyField, List.of());
@@ -67,13 +64,46 @@ final class BodyScan {
 
   /** @param fields the top-level string fields to keep as well, for {@link #field}: the routing table's segment fields */
   static BodyScan scan(byte[] body, int length, String stickyField, List<String> fields) {
-    BodyScan scan = new BodyScan(body, length, fields);
-    try {
-      scan.read(stickyField == null ? null : stickyField.getBytes(StandardCharsets.UTF_8));
-    } catch (Malformed e) {
-      scan.refuse("We could not parse the JSON body of your request: " + e.getMessage(), null);
+    return new BodyScan().rescan(body, length, stickyField, fields);
+  }
+
+  /** Lets go of the body scanned last, so a connection does not hold it while it waits for its next request. */
+  void release() {
+    b = null;
+    if (fieldValues != null) {
+      Arrays.fill(fieldValues, null);
     }
-    return scan;
+  }
+
+  /** Scans {@code body} as {@link #scan} does, into this scan: nothing of the body scanned before is kept. */
+  BodyScan rescan(byte[] body, int length, String stickyField, List<String> fields) {
+    b = body;
+    end = length;
+    i = 0;
+    escaped = false;
+    model = null;
+    modelStart = 0;
+    modelEnd = 0;
+    stream = false;
+    temperatureZero = false;
+    choices = 1;
+    stickyValue = null;
+    problem = null;
+    problemParam = null;
+    this.fields = fields;
+    if (fields.isEmpty()) {
+      fieldValues = null;
+    } else if (fieldValues == null || fieldValues.length != fields.size()) {
+      fieldValues = new String[fields.size()];
+    } else {
+      Arrays.fill(fieldValues, null);
+    }
+    try {
+      read(stickyField == null ? null : stickyField.getBytes(StandardCharsets.UTF_8));
+    } catch (Malformed e) {
+      refuse("We could not parse the JSON body of your request: " + e.getMessage(), null);
+    }
+    return this;
   }
 
   private void read(byte[] stickyField) {

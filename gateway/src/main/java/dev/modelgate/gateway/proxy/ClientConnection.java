@@ -38,6 +38,13 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Pipelined requests wait, in order, until the answer before them is complete; reading from the
  * client pauses meanwhile, so a client cannot queue up more than one read's worth.
+ *
+ * <p>Its exchanges run one at a time, each recorded before the next begins, so the connection
+ * hands the same parts to one after another instead of making them per request: the {@link Intake}
+ * (and body array), the {@link BodyScan}, the {@link UpstreamAttempt}, the {@link Relay}, and one
+ * timer for the current exchange's deadline. That timer is set for the first deadline and, when it
+ * fires, re-arms for the deadline of the exchange then current: a keep-alive connection serving
+ * requests faster than their timeout schedules one task per timeout, not one per request.
  */
 final class ClientConnection extends ChannelInboundHandlerAdapter {
   // Long enough for what was in flight when the answer went out; a client still sending after that is cut off.
@@ -53,6 +60,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private long quietSince = System.nanoTime();
   private ScheduledFuture<?> idleCheck;
   private boolean closing;
+  final Intake intake = new Intake();
+  final Relay relay = new Relay();
+  final BodyScan scan = new BodyScan();
+  private UpstreamAttempt spareAttempt;
+  private final Runnable deadlineCheck = this::deadlineReached;
+  private ScheduledFuture<?> deadlineTimer;
+  private long deadlineTimerAt;
 
   ClientConnection(ProxyHandler proxy, ClientLimits limits, DataPlane dataPlane) {
     this.proxy = proxy;
@@ -233,6 +247,51 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** An attempt for the current exchange: the last one's, when it was left reusable. */
+  UpstreamAttempt attempt() {
+    UpstreamAttempt attempt = spareAttempt;
+    spareAttempt = null;
+    return attempt != null ? attempt : new UpstreamAttempt();
+  }
+
+  /** The current exchange ended; its attempt serves the next one if no callback is still to come for it. */
+  void doneWith(UpstreamAttempt attempt) {
+    if (attempt.reusable()) {
+      spareAttempt = attempt;
+    }
+  }
+
+  /** The current exchange's deadline is now {@code atNanos}: make sure the timer fires by then. */
+  void deadline(long atNanos) {
+    if (deadlineTimer != null) {
+      if (deadlineTimerAt - atNanos <= 0) {
+        // Fires first, and then re-arms for this one.
+        return;
+      }
+      deadlineTimer.cancel(false);
+    }
+    armDeadlineTimer(atNanos);
+  }
+
+  private void armDeadlineTimer(long atNanos) {
+    deadlineTimerAt = atNanos;
+    deadlineTimer = channel.eventLoop().schedule(deadlineCheck, atNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+  }
+
+  private void deadlineReached() {
+    deadlineTimer = null;
+    Exchange exchange = current;
+    if (exchange == null || !exchange.hasDeadline()) {
+      return;
+    }
+    long due = exchange.deadlineNanos();
+    if (System.nanoTime() - due >= 0) {
+      exchange.deadlinePassed();
+    } else {
+      armDeadlineTimer(due);
+    }
+  }
+
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (current != null && channel.isWritable()) {
@@ -244,6 +303,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     idleCheck.cancel(false);
+    if (deadlineTimer != null) {
+      deadlineTimer.cancel(false);
+      deadlineTimer = null;
+    }
     for (Object msg : waiting) {
       ReferenceCountUtil.release(msg);
     }

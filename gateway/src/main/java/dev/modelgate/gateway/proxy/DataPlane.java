@@ -41,9 +41,6 @@ public final class DataPlane {
   /** Listens on {@code host:port} (0: a free port); the future completes once bound. */
   public static Future<DataPlane> start(VertxNetty vertx, String host, int port, ClientLimits limits, ProxyHandler proxy) {
     DataPlane plane = new DataPlane(vertx);
-    HttpDecoderConfig decoding = new HttpDecoderConfig()
-        .setMaxInitialLineLength(limits.maxUrlBytes())
-        .setMaxHeaderSize(limits.maxHeaderBytes());
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(vertx.acceptorEventLoopGroup(), vertx.nettyEventLoopGroup())
         .channelFactory(vertx.serverChannelFactory())
@@ -55,7 +52,7 @@ public final class DataPlane {
           @Override
           protected void initChannel(Channel channel) {
             plane.clients.add(channel);
-            channel.pipeline().addLast(new HttpServerCodec(decoding), new ClientConnection(proxy, limits, plane));
+            channel.pipeline().addLast(codec(limits), new ClientConnection(proxy, limits, plane));
           }
         });
     Promise<DataPlane> bound = Promise.promise();
@@ -68,6 +65,11 @@ public final class DataPlane {
       }
     });
     return bound.future();
+  }
+
+  /** The HTTP/1.1 codec of each client connection (public for the codec benchmark). */
+  public static HttpServerCodec codec(ClientLimits limits) {
+    return new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(limits.maxUrlBytes()).setMaxHeaderSize(limits.maxHeaderBytes()));
   }
 
   public int port() {

@@ -69,9 +69,12 @@ final class Exchange implements ChannelFutureListener {
   final long startNanos = System.nanoTime();
   // Request metrics describe inference traffic; model listings and stray paths would skew them.
   final boolean inference;
-  private final ClientConnection connection;
+  final ClientConnection connection;
   private final boolean keepAlive;
   private Phase phase = Phase.ARRIVED;
+  // The one deadline running: the body's while in BODY, the backend's after; 0 when none. The
+  // connection's timer enforces it, so a request costs no timer of its own.
+  private long deadlineNanos;
   // The answer's head: the backend's own headers, filtered, or new ones for the gateway's answers.
   HttpHeaders responseHeaders;
   // The parts, each there once its step has begun.
@@ -148,7 +151,9 @@ final class Exchange implements ChannelFutureListener {
       refuse(ErrorKind.INVALID_API_KEY, "Incorrect API key provided.", null);
       return;
     }
-    intake = Intake.open(this);
+    if (connection.intake.open(this)) {
+      intake = connection.intake;
+    }
   }
 
   /** A piece of the request body; the caller keeps and releases {@code chunk}. */
@@ -180,7 +185,7 @@ final class Exchange implements ChannelFutureListener {
   void route(byte[] body, int length) {
     moveTo(Phase.ROUTING);
     RoutingTable table = proxy.routing().table();
-    BodyScan scan = BodyScan.scan(body, length, null, table.segmentBodyFields());
+    BodyScan scan = connection.scan.rescan(body, length, null, table.segmentBodyFields());
     if (scan.problem != null) {
       refuse(ErrorKind.INVALID_REQUEST, scan.problem, scan.problemParam);
       return;
@@ -217,8 +222,8 @@ final class Exchange implements ChannelFutureListener {
 
   /** Sends the routed request to its version's backends. */
   void forward(boolean stream) {
-    attempt = new UpstreamAttempt(this, stream);
-    attempt.start();
+    attempt = connection.attempt();
+    attempt.start(this, stream);
     // A copy goes with a request a backend serves; an answer from the cache has nothing to mirror.
     if (shadow != null) {
       proxy.shadows().mirror(this, shadow, splicedArray(shadow), stream);
@@ -343,18 +348,55 @@ final class Exchange implements ChannelFutureListener {
     if (cache != null) {
       cache.relayed(status, responseHeaders);
     }
-    completeAnswer(last);
-    proxy.recorder().finished(this, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
+    writeLast(last, from, status, status >= 500 ? Outcome.UPSTREAM_ERROR : Outcome.SUCCESS, null);
+  }
+
+  /** Sets the deadline of the current step ({@link #deadlinePassed} is called once it passes). */
+  void deadline(long atNanos) {
+    deadlineNanos = atNanos;
+    connection.deadline(atNanos);
+  }
+
+  boolean hasDeadline() {
+    return deadlineNanos != 0;
+  }
+
+  void clearDeadline() {
+    deadlineNanos = 0;
+  }
+
+  /** When the deadline falls; 0 when none is set. */
+  long deadlineNanos() {
+    return deadlineNanos;
+  }
+
+  /** The deadline passed: the body's or the backend's, by the phase. */
+  void deadlinePassed() {
+    deadlineNanos = 0;
+    try {
+      if (phase == Phase.BODY) {
+        intake.timedOut();
+      } else if (attempt != null && phase != Phase.DONE) {
+        attempt.deadlinePassed();
+      }
+    } catch (RuntimeException e) {
+      failedInside(e);
+    }
   }
 
   /** The one way into {@code DONE}: stops every timer and abandons a backend exchange still open. */
   private Phase end() {
     Phase from = moveTo(Phase.DONE);
+    deadlineNanos = 0;
+    // The connection's parts keep a reference to their last exchange while it idles; not to its body.
+    body = null;
     if (intake != null) {
-      intake.stop();
+      intake.finish();
+      connection.scan.release();
     }
     if (attempt != null) {
       attempt.stop();
+      connection.doneWith(attempt);
     }
     if (relay != null) {
       relay.stopPinging();
@@ -383,9 +425,22 @@ final class Exchange implements ChannelFutureListener {
   private void answer(int code, byte[] body, Outcome outcome, String error) {
     Phase from = end();
     responseHeaders.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    completeAnswer(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(body),
-        withConnection(from, code), EmptyHttpHeaders.INSTANCE));
-    proxy.recorder().finished(this, from, code, outcome, error);
+    writeLast(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), Unpooled.wrappedBuffer(body),
+        withConnection(from, code), EmptyHttpHeaders.INSTANCE), from, code, outcome, error);
+  }
+
+  /**
+   * Writes the answer's last part, records the exchange, and only then listens for the write: one
+   * that completes at once calls {@link #operationComplete} at once, which may begin the
+   * connection's next request with the parts the recorder is still to read.
+   */
+  private void writeLast(Object last, Phase from, int status, Outcome outcome, String error) {
+    ChannelFuture written = channel.writeAndFlush(last);
+    try {
+      proxy.recorder().finished(this, from, status, outcome, error);
+    } finally {
+      written.addListener(this);
+    }
   }
 
   /**
@@ -414,12 +469,7 @@ final class Exchange implements ChannelFutureListener {
         && !responseHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
   }
 
-  // The last write of the answer: once it is on the wire the connection may serve its next request.
-  private void completeAnswer(Object last) {
-    channel.writeAndFlush(last).addListener(this);
-  }
-
-  /** The answer's last write went out (or failed): the connection does as the head said. */
+  /** The answer's last write went out (or failed): the connection does as the head said, and may begin its next request. */
   @Override
   public void operationComplete(ChannelFuture written) {
     boolean reuse = !responseHeaders.contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);

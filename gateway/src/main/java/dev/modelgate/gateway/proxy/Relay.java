@@ -46,24 +46,33 @@ final class Relay implements Runnable {
     }
   };
 
-  private final Exchange exchange;
-  private final UpstreamAttempt attempt;
-  private final Channel channel;
-  private final HttpResponseStatus status;
-  final boolean eventStream;
+  private Exchange exchange;
+  private UpstreamAttempt attempt;
+  private Channel channel;
+  private HttpResponseStatus status;
+  boolean eventStream;
   /** Reads usage from the answer; {@code null} for a content type that reports none. */
-  final UsageReader usage;
+  UsageReader usage;
+  // The reader of an earlier answer, made ready for the next.
+  private UsageReader reader;
   /** When the first byte of the body arrived; -1 until then. */
   long firstByteNanos = -1;
   /** When the backend's answer ended; 0 unless it did. */
   long endNanos;
   private ScheduledFuture<?> pings;
 
-  Relay(Exchange exchange, UpstreamAttempt attempt, HttpResponse head) {
+  /**
+   * Starts relaying {@code exchange}'s answer, whose head is {@code head}. One relay per client
+   * connection serves its exchanges one at a time: the recorder reads what it measured when the
+   * exchange ends, before the connection begins its next one.
+   */
+  Relay start(Exchange exchange, UpstreamAttempt attempt, HttpResponse head) {
     this.exchange = exchange;
     this.attempt = attempt;
     this.channel = exchange.channel;
     this.status = head.status();
+    this.firstByteNanos = -1;
+    this.endNanos = 0;
     HttpHeaders headers = head.headers();
     String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
     boolean framed = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
@@ -71,7 +80,10 @@ final class Relay implements Runnable {
     exchange.tag(headers);
     exchange.responseHeaders = headers;
     this.eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
-    this.usage = UsageReader.forContentType(contentType);
+    this.usage = UsageReader.forContentType(contentType, reader);
+    if (usage != null) {
+      reader = usage;
+    }
     if (eventStream) {
       headers.set(X_ACCEL_BUFFERING, NO);
       headers.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
@@ -90,6 +102,7 @@ final class Relay implements Runnable {
     if (code >= 500) {
       exchange.proxy.recorder().upstreamError(exchange, UpstreamError.STATUS_5XX);
     }
+    return this;
   }
 
   static boolean hasBody(int status) {

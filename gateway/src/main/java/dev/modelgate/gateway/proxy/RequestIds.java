@@ -1,5 +1,6 @@
 package dev.modelgate.gateway.proxy;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -7,6 +8,12 @@ import java.util.concurrent.ThreadLocalRandom;
 final class RequestIds {
   private static final int MAX_LENGTH = 128;
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+    @Override
+    protected byte[] initialValue() {
+      return new byte[32];
+    }
+  };
 
   private RequestIds() {}
 
@@ -30,8 +37,9 @@ final class RequestIds {
 
   static String generate() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    // Bytes, not chars: a Latin-1 String takes them with one copy and no compression pass.
-    byte[] out = new byte[32];
+    // Bytes, not chars: a Latin-1 String takes them with one copy and no compression pass. The
+    // String copies them anyway, so they are written into the thread's scratch array.
+    byte[] out = SCRATCH.get();
     long hi = random.nextLong();
     long lo = random.nextLong();
     for (int i = 0; i < 16; i++) {

@@ -14,8 +14,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
@@ -29,12 +27,16 @@ import java.util.function.BiConsumer;
  * <p>One timer bounds it all: a whole answer must arrive within {@code upstream_timeout}, and a
  * stream must not fall silent that long. Rather than a timer per chunk, a stream's timer re-arms
  * itself for the time left since the last sign of life; a stream paused for a slow client is not
- * silent. This object is the timer's task ({@link #run}), the pool's callback ({@link #accept}) and
- * the connection's listener, so none of them costs an allocation.
+ * silent. The deadline is the exchange's, kept by its client connection's one timer.
+ *
+ * <p>This object is the pool's callback ({@link #accept}) and the connection's listener, so neither
+ * costs an allocation, and the client connection reuses it for its next exchange — unless its
+ * exchange ended while a connection was being opened for it: that callback is still to come, and
+ * must find its own (ended) exchange, not the next one.
  */
-final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, Throwable>, UpstreamConnection.Listener {
-  private final Exchange exchange;
-  private final boolean streaming;
+final class UpstreamAttempt implements BiConsumer<UpstreamConnection, Throwable>, UpstreamConnection.Listener {
+  private Exchange exchange;
+  private boolean streaming;
   /** The endpoint tried last. */
   Endpoint endpoint;
   long attemptStartNanos;
@@ -43,15 +45,24 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
   private long lastActivityNanos;
   // The connection carrying the exchange, until the answer ends or is abandoned.
   private UpstreamConnection upstream;
-  private ScheduledFuture<?> deadline;
+  // Between asking the pool for a connection and its answer.
+  private boolean awaitingConnection;
 
-  UpstreamAttempt(Exchange exchange, boolean streaming) {
+  /** Starts {@code exchange}'s attempt, this object's until the exchange ends. */
+  void start(Exchange exchange, boolean streaming) {
     this.exchange = exchange;
     this.streaming = streaming;
+    endpoint = null;
+    attemptStartNanos = 0;
+    firstStartNanos = 0;
+    lastActivityNanos = 0;
+    upstream = null;
+    tryEndpoint(null);
   }
 
-  void start() {
-    tryEndpoint(null);
+  /** Whether another exchange may use this object: no pool callback is still to come for this one. */
+  boolean reusable() {
+    return !awaitingConnection;
   }
 
   private void tryEndpoint(Endpoint failed) {
@@ -74,12 +85,14 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
       lastActivityNanos = attemptStartNanos;
       arm(exchange.proxy.settings().upstreamTimeout().toNanos());
     }
+    awaitingConnection = true;
     exchange.proxy.upstreams().acquire(exchange.channel.eventLoop(), chosen, this);
   }
 
   /** The pool's answer: a connection to {@link #endpoint}, or {@code null} when none could be had. */
   @Override
   public void accept(UpstreamConnection connected, Throwable cause) {
+    awaitingConnection = false;
     try {
       connected(connected);
     } catch (RuntimeException e) {
@@ -134,7 +147,7 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
       if (exchange.phase() != Phase.DONE) {
         lastActivityNanos = System.nanoTime();
         exchange.moveTo(Phase.HEAD_HELD);
-        exchange.relay = new Relay(exchange, this, head);
+        exchange.relay = exchange.connection.relay.start(exchange, this, head);
       }
     } catch (RuntimeException e) {
       exchange.failedInside(e);
@@ -182,24 +195,11 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
   }
 
   private void arm(long nanos) {
-    deadline = exchange.channel.eventLoop().schedule(this, nanos, TimeUnit.NANOSECONDS);
+    exchange.deadline(System.nanoTime() + nanos);
   }
 
-  /** The upstream deadline passed. */
-  @Override
-  public void run() {
-    deadline = null;
-    try {
-      deadlinePassed();
-    } catch (RuntimeException e) {
-      exchange.failedInside(e);
-    }
-  }
-
-  private void deadlinePassed() {
-    if (exchange.phase() == Phase.DONE) {
-      return;
-    }
+  /** The upstream deadline passed (the exchange is not done). */
+  void deadlinePassed() {
     long silentNanos = System.nanoTime() - lastActivityNanos;
     long timeoutNanos = exchange.proxy.settings().upstreamTimeout().toNanos();
     boolean paused = exchange.phase() == Phase.PAUSED;
@@ -224,12 +224,8 @@ final class UpstreamAttempt implements Runnable, BiConsumer<UpstreamConnection, 
     exchange.fail(kind, outcome, message);
   }
 
-  /** On the end of the exchange: no more deadline, and a backend exchange still open is abandoned. */
+  /** On the end of the exchange: a backend exchange still open is abandoned. */
   void stop() {
-    if (deadline != null) {
-      deadline.cancel(false);
-      deadline = null;
-    }
     UpstreamConnection open = upstream;
     upstream = null;
     if (open != null) {

@@ -4,7 +4,9 @@
  * {@code Exchange}s one at a time, and {@link dev.modelgate.gateway.proxy.ProxyHandler} holds what
  * they share. An {@code Exchange} walks the {@code Phase} table and hands each job to its part:
  * {@code Intake} (the body), {@code UpstreamAttempt} (endpoint, connection, retry, timeout),
- * {@code Relay} (the answer back) and {@code Recorder} (breaker, SLO window, metrics, access log).
+ * {@code Relay} (the answer back) and {@code Recorder} (breaker, SLO window, metrics, access log);
+ * the connection keeps one of each part but the recorder and hands them from one exchange to the
+ * next, with one timer for the current exchange's deadline, so a request allocates few objects.
  * {@code BodyScan} finds and splices {@code model} (and keeps the fields segments read, for
  * {@code SegmentRequest}); {@code ForwardedHeaders} decides which headers cross the gateway.
  * {@code Shadows} sends the copies a shadow version gets, each a {@code ShadowExchange} of its own.

@@ -31,10 +31,10 @@ public final class FaultyBackend implements AutoCloseable {
   static final String CONTENT = "pong";
 
   /** How to answer one request. */
-  sealed interface Fault {}
+  public sealed interface Fault {}
 
   /** A well-formed answer: a chat completion, or for {@code "stream": true} an SSE stream ending in [DONE]. */
-  record Answer(int chunks) implements Fault {}
+  public record Answer(int chunks) implements Fault {}
 
   /** Read the request and never answer (the connection stays open until the gateway drops it). */
   record Hang() implements Fault {}
@@ -88,16 +88,16 @@ public final class FaultyBackend implements AutoCloseable {
   }
 
   /** Starts a backend on a free loopback port that answers each request as the script says. */
-  static FaultyBackend start(Function<Request, Fault> script) throws IOException {
+  public static FaultyBackend start(Function<Request, Fault> script) throws IOException {
     return new FaultyBackend(script);
   }
 
   /** Starts a backend that answers every request with the same fault. */
-  static FaultyBackend always(Fault fault) throws IOException {
+  public static FaultyBackend always(Fault fault) throws IOException {
     return new FaultyBackend(request -> fault);
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getLocalPort();
   }
 

@@ -16,7 +16,10 @@ class UsageReaderTest {
       + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":34,\"total_tokens\":46,\"prompt_tokens_details\":{\"cached_tokens\":5}}}";
 
   private static UsageReader fedInPieces(String contentType, String body, long seed) {
-    UsageReader reader = UsageReader.forContentType(contentType);
+    return fedInPieces(UsageReader.forContentType(contentType), body, seed);
+  }
+
+  private static UsageReader fedInPieces(UsageReader reader, String body, long seed) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     Random random = new Random(seed);
     int at = 0;
@@ -118,6 +121,24 @@ class UsageReaderTest {
 
     assertThat(reader.promptTokens()).isEqualTo(4);
     assertThat(reader.completionTokens()).isEqualTo(6);
+  }
+
+  @Test
+  void aReaderMadeReadyForAnotherAnswerReadsItAsANewOneWould() {
+    String stream = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n";
+    for (long seed = 0; seed < 50; seed++) {
+      // Cut off inside the usage object: the next answer must not continue where this one stopped.
+      UsageReader reader = fedInPieces("application/json", CHAT.substring(0, CHAT.length() - 30), seed);
+      reader = fedInPieces(UsageReader.forContentType("text/event-stream", reader), stream, seed);
+      assertThat(reader.promptTokens()).isEqualTo(3);
+      assertThat(reader.completionTokens()).isEqualTo(2);
+      reader = fedInPieces(UsageReader.forContentType("application/json", reader), "{\"data\":[]}", seed);
+      assertThat(reader.promptTokens()).as("nothing left of the stream's counts").isNull();
+      reader = fedInPieces(UsageReader.forContentType("application/json", reader), CHAT, seed);
+      assertThat(reader.promptTokens()).isEqualTo(12);
+      assertThat(reader.completionTokens()).isEqualTo(34);
+    }
+    assertThat(UsageReader.forContentType("text/html", UsageReader.forContentType("application/json"))).isNull();
   }
 
   @Test

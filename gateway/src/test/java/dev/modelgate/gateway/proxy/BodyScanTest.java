@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class BodyScanTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final BodyScan REUSED = new BodyScan();
 
   /** A body built as {@code before + literal + after}, so the model's byte range is known exactly. */
   private record Body(byte[] bytes, int modelStart, int modelEnd) {
@@ -404,6 +405,12 @@ class BodyScanTest {
     }
 
     BodyScan scan = BodyScan.scan(body, body.length, "user");
+    // A connection's scan, reused after the bodies of earlier tries (often damaged), finds the same.
+    BodyScan reused = REUSED.rescan(body, body.length, "user", List.of());
+    assertThat(List.of(String.valueOf(reused.model), reused.modelStart, reused.modelEnd, reused.stream, String.valueOf(reused.stickyValue),
+        reused.temperatureZero, reused.choices, String.valueOf(reused.problem), String.valueOf(reused.problemParam)))
+        .isEqualTo(List.of(String.valueOf(scan.model), scan.modelStart, scan.modelEnd, scan.stream, String.valueOf(scan.stickyValue),
+            scan.temperatureZero, scan.choices, String.valueOf(scan.problem), String.valueOf(scan.problemParam)));
 
     if (!isUtf8(body)) {
       assertThat(scan.problem).as(new String(body, StandardCharsets.ISO_8859_1)).isNotNull();
