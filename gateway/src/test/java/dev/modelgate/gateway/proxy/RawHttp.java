@@ -75,6 +75,11 @@ public final class RawHttp {
     if (!"chunked".equalsIgnoreCase(head.headers().get("transfer-encoding"))) {
       return new Raw(head.status(), head.headers(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
+    return new Raw(head.status(), head.headers(), readChunkedBody(in));
+  }
+
+  /** A chunked body up to and including its last (empty) chunk, its chunks joined: how they were cut does not matter. */
+  static String readChunkedBody(InputStream in) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     int size;
     do {
@@ -83,7 +88,7 @@ public final class RawHttp {
       body.write(in.readNBytes(size));
       readLine(in);
     } while (size > 0);
-    return new Raw(head.status(), head.headers(), body.toString(StandardCharsets.UTF_8));
+    return body.toString(StandardCharsets.UTF_8);
   }
 
   private static String readLine(InputStream in) throws IOException {
