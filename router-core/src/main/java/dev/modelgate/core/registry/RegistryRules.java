@@ -28,6 +28,21 @@ public final class RegistryRules {
     return problems;
   }
 
+  /**
+   * Every problem with the models of {@code registry} that are not the very instance {@code checked}
+   * holds under the same name; those passed the rules before, and a model is immutable.
+   */
+  public static List<String> problems(Registry registry, Registry checked) {
+    List<String> problems = new ArrayList<>();
+    Map<String, Model> known = checked.models();
+    for (Map.Entry<String, Model> e : registry.models().entrySet()) {
+      if (known.get(e.getKey()) != e.getValue()) {
+        check(e.getKey(), e.getValue(), problems);
+      }
+    }
+    return problems;
+  }
+
   /** Throws {@link InvalidRegistryException} listing every problem, or returns the registry. */
   public static Registry requireValid(Registry registry) {
     List<String> problems = problems(registry);
