@@ -3,7 +3,7 @@
 #
 #   bash benchmarks/registry-scale.sh [--sizes "300 1000 3000 10000"] [--versions 3] [--aliases 2]
 #                                     [--stores "file postgres"] [--sources "config admin"]
-#                                     [--admin-sizes "SIZES"] [--concurrency 8] [--admin-timeout 900]
+#                                     [--admin-sizes "SIZES"] [--concurrency 64] [--admin-timeout 900]
 #                                     [--runs 1] [--heap 192m] [--xms 32m] [--young 16m] [--timeout S] [--no-build] [--out FILE] [--keep]
 #
 # For each size N it generates a config of N models, each with --versions versions (one endpoint
@@ -19,9 +19,10 @@
 # gateway, then benchmarks/registry-scale/register.py registers every version (POST) and alias (PUT)
 # with --concurrency keep-alive connections and its duration, and the CPU the gateway spent on it,
 # are reported; the gateway is stopped 2 s later and the restart measured as above. Each change
-# through the API is one event, one routing table and one fsync, so at 10,000 models the
-# registration takes hours: --admin-sizes (default: the sizes of --sizes up to 1,000) says which
-# sizes the admin source runs, and --admin-timeout gives a registration up.
+# through the API is one event, but the calls that wait while the writer is busy are recorded
+# together (one routing table and one fsync per batch), so the more concurrent calls, the fewer
+# table builds. --admin-sizes (default: those of --sizes) says which sizes the admin source runs,
+# and --admin-timeout gives a registration up.
 # Each store of --stores is measured: `file` (a state dir of its own per run) and `postgres` (a
 # database of its own per run on one embedded PostgreSQL, the tests' io.zonky binaries from the
 # Maven repository, started by benchmarks/registry-scale/EmbeddedPostgresServer.java on 127.0.0.1).
@@ -52,7 +53,7 @@ YOUNG=16m
 STORES="file postgres"
 SOURCES="config admin"
 ADMIN_SIZES=""
-CONCURRENCY=8
+CONCURRENCY=64
 ADMIN_TIMEOUT=900
 RUNS=1
 BUILD=1
@@ -90,9 +91,7 @@ done
 for source in $SOURCES; do
   [[ $source == config || $source == admin ]] || { echo "--sources: $source (expected: config, admin)" >&2; exit 2; }
 done
-if [[ -z "$ADMIN_SIZES" ]]; then
-  for n in $SIZES; do (( n <= 1000 )) && ADMIN_SIZES+=" $n"; done
-fi
+ADMIN_SIZES=${ADMIN_SIZES:-$SIZES}
 
 # shellcheck source=benchmarks/startup-common.sh
 source "$ROOT/benchmarks/startup-common.sh"

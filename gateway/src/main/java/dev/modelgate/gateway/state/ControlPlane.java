@@ -36,7 +36,8 @@ import java.util.logging.Logger;
  * durably, and only then swap the table in. A change that cannot be folded or served is refused
  * before anything is written. The config file's changes to many models go through as one batch:
  * one fold, one table, one durable append, so declaring 10,000 models costs one table build and
- * one fsync, not 10,000 of each.
+ * one fsync, not 10,000 of each. Admin changes that arrive while the writer is busy are batched the
+ * same way ({@link #submit}).
  *
  * <p>It also keeps the SLO guard's {@link GuardMemory}, folded from the same events and from the
  * breach runs the guard saves through it, so the guard's cooldowns and runs survive a restart.
