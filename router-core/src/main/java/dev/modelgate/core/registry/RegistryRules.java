@@ -21,11 +21,7 @@ public final class RegistryRules {
 
   /** Every problem with {@code registry}; empty when it is valid. */
   public static List<String> problems(Registry registry) {
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, Model> e : registry.models().entrySet()) {
-      check(e.getKey(), e.getValue(), problems);
-    }
-    return problems;
+    return problems(registry, Registry.EMPTY);
   }
 
   /**
