@@ -133,6 +133,33 @@ class ControlPlaneSubmitBatchTest {
   }
 
   @Test
+  void aChangeWhoseTableIsRefusedInABatchIsRefusedAloneAndTheOthersAreRecorded() throws Exception {
+    RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> tablesInstalled.incrementAndGet());
+    ledger = FileLedger.open(dir);
+    ControlPlane plane = ControlPlane.open(ledger, routing, writer, declared(), Clock.systemUTC(), List.of(told::add));
+    long declaredSeq = ledger.lastSeq();
+
+    CountDownLatch busy = new CountDownLatch(1);
+    Future<Object> blocker = writer.executeBlocking(() -> busy.await(10, TimeUnit.SECONDS));
+    Future<AuditEvent> first = plane.submit(registry -> register(5, version(5, 2, "s3://models/5/v2")));
+    // The fold takes it, but no table can serve it: its backend key is not set.
+    ModelVersion keyed = new ModelVersion("v2", "s3://models/6/v2", "m6", List.of("http://127.0.0.1:9002"), "UNSET_BACKEND_KEY", Map.of(), null);
+    Future<AuditEvent> unservable = plane.submit(registry -> register(6, keyed));
+    Future<AuditEvent> last = plane.submit(registry -> register(7, version(7, 2, "s3://models/7/v2")));
+    busy.countDown();
+    await(blocker);
+
+    assertThat(await(first).seq()).isEqualTo(declaredSeq + 1);
+    assertThat(await(last).seq()).isEqualTo(declaredSeq + 2);
+    ExecutionException refusal = org.assertj.core.api.Assertions.catchThrowableOfType(
+        () -> unservable.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS), ExecutionException.class);
+    assertThat(refusal.getCause()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("models.model-6.versions.v2.api_key_env: environment variable UNSET_BACKEND_KEY is not set");
+    assertThat(ledger.lastSeq()).isEqualTo(declaredSeq + 2);
+    assertThat(routing.table().registry().models().get("model-6").versions()).doesNotContainKey("v2");
+  }
+
+  @Test
   void aChangeSubmittedAloneIsRecordedAloneAsBefore() throws Exception {
     RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> tablesInstalled.incrementAndGet());
     ledger = FileLedger.open(dir);
