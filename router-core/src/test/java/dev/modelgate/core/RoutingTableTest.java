@@ -348,6 +348,24 @@ class RoutingTableTest {
   }
 
   @Test
+  void checksEveryModelThatIsNotTheVeryInstanceThePreviousTableRoutesBy() {
+    Registry valid = twoModels();
+    RoutingTable previous = build(valid);
+    // An equal copy of a model is a new instance: checked again, and refused when it breaks a rule.
+    Registry broken = valid.withModel(model("support-agent", List.of(version("v7", "http://127.0.0.1:9001")),
+        List.of(alias("production", "v7", weights("v7", 90)))));
+
+    assertThatThrownBy(() -> RoutingTable.build(broken, previous, NO_ENV))
+        .isInstanceOf(InvalidRegistryException.class)
+        .hasMessage("models.support-agent.aliases.production.weights: sum is 90 (expected: 100)");
+    assertThat(RoutingTable.build(valid.withModel(valid.models().get("support-agent")), previous, NO_ENV).modelIds())
+        .isEqualTo(previous.modelIds());
+    // Named as checked, only the very instances are trusted.
+    assertThatThrownBy(() -> RoutingTable.build(broken, valid, previous, NO_ENV, url -> EndpointGate.UNGUARDED, Map.of()))
+        .isInstanceOf(InvalidRegistryException.class);
+  }
+
+  @Test
   void refusesToBuildWhenABackendKeyIsNotSetNamingThePath() {
     assertThatThrownBy(() -> RoutingTable.build(keyed("V7_KEY", null), RoutingTable.EMPTY, NO_ENV))
         .asInstanceOf(type(InvalidRegistryException.class))

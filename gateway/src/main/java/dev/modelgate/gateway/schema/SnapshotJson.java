@@ -26,29 +26,34 @@ import java.util.function.Supplier;
  * A ledger snapshot (docs/operations.md, "Snapshots"): the {@link LedgerState} as of {@code seq}, one
  * JSON document, so start-up reads it and only the events after it.
  * <pre>
- * {"format":1,"seq":120000,"ledger_bytes":51234567,"ledger_lines":120800,
+ * {"format":2,"seq":120000,"ledger_bytes":51234567,"ledger_lines":120800,
  *  "models":{"support-agent":{…as a config event's after, revisions as they are now…}},
  *  "layouts":{"support-agent":{"production":[{"version":"v7","buckets":80},{"version":"v9","buckets":10},…]}},
  *  "declared":{"support-agent":{…as the config file last declared it…}},
+ *  "declared_as_registered":["meta-llama/Llama-3.1-8B",…],
  *  "auto_rollbacks":[{…the last auto_rollback event of each alias…}]}
  * </pre>
  * Models reuse {@link ModelJson}; aliases' bucket layouts, which no event carries, sit beside them
- * as runs of buckets, in bucket order.
+ * as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
+ * (the common case: nothing changed it at runtime) is only named in {@code declared_as_registered},
+ * not written twice: format 1 held every model twice, and reading it back cost more than replaying
+ * the events it summarised.
  * {@code ledger_bytes} and {@code ledger_lines} say where the file store's events after {@code seq}
  * start; PostgreSQL leaves them out. A document of another {@code format} is refused, so a release
  * that changes what a snapshot holds falls back to replaying the events rather than misread it.
  */
 public record SnapshotJson(
-    @Required @JsonPropertyDescription("1") Integer format,
+    @Required @JsonPropertyDescription("2") Integer format,
     @Required @JsonPropertyDescription(Ranges.SEQ) Long seq,
     Long ledgerBytes,
     Long ledgerLines,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> models,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, Map<String, List<Run>>> layouts,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> declared,
+    @Required @JsonSetter(contentNulls = Nulls.FAIL) List<String> declaredAsRegistered,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<EventJson> autoRollbacks) {
 
-  public static final int FORMAT = 1;
+  public static final int FORMAT = 2;
 
   /** {@code buckets} consecutive buckets owned by {@code version}. */
   public record Run(@Required String version, @Required @JsonPropertyDescription("an integer from 1 to 100") Integer buckets) {
@@ -87,9 +92,16 @@ public record SnapshotJson(
       layouts.put(name, owners);
     });
     Map<String, ModelJson> declared = new LinkedHashMap<>();
-    state.declared().forEach((name, model) -> declared.put(name, ModelJson.of(model)));
+    List<String> declaredAsRegistered = new ArrayList<>();
+    state.declared().forEach((name, model) -> {
+      if (model.equals(state.registry().models().get(name))) {
+        declaredAsRegistered.add(name);
+      } else {
+        declared.put(name, ModelJson.of(model));
+      }
+    });
     List<EventJson> rollbacks = state.autoRollbacks().stream().map(EventJson::of).toList();
-    return new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, rollbacks);
+    return new SnapshotJson(FORMAT, state.seq(), ledgerBytes, ledgerLines, models, layouts, declared, declaredAsRegistered, rollbacks);
   }
 
   /**
@@ -125,6 +137,14 @@ public record SnapshotJson(
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
     declared.forEach((name, json) -> lastDeclared.put(name, sharingVersions(part("declared." + name, () -> json.toModel(name)),
         registered.get(name))));
+    for (int i = 0; i < declaredAsRegistered.size(); i++) {
+      String name = declaredAsRegistered.get(i);
+      Model model = registered.get(name);
+      if (model == null || lastDeclared.putIfAbsent(name, model) != null) {
+        throw new SchemaException("declared_as_registered[" + i + "]", "'" + name + "'"
+            + (model == null ? " is not under models" : " is declared twice") + " (expected: a registered model declared as it is registered)");
+      }
+    }
     List<AuditEvent> rollbacks = new ArrayList<>();
     for (int i = 0; i < autoRollbacks.size(); i++) {
       AuditEvent event = part("auto_rollbacks[" + i + "]", autoRollbacks.get(i)::toEvent);

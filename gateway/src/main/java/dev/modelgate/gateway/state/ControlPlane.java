@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -35,7 +36,8 @@ import java.util.logging.Logger;
  * durably, and only then swap the table in. A change that cannot be folded or served is refused
  * before anything is written. The config file's changes to many models go through as one batch:
  * one fold, one table, one durable append, so declaring 10,000 models costs one table build and
- * one fsync, not 10,000 of each.
+ * one fsync, not 10,000 of each. Admin changes that arrive while the writer is busy are batched the
+ * same way ({@link #submit}).
  *
  * <p>It also keeps the SLO guard's {@link GuardMemory}, folded from the same events and from the
  * breach runs the guard saves through it, so the guard's cooldowns and runs survive a restart.
@@ -89,6 +91,21 @@ public final class ControlPlane {
   // Writer thread only. While changes are held, routing shows them on top of this, the fold of the ledger through its last seq.
   private final List<Held> held = new ArrayList<>();
   private Registry recorded;
+  // Changes submitted and not yet decided: the writer decides all that wait together (recordSubmitted).
+  private final ConcurrentLinkedQueue<Submitted> submitted = new ConcurrentLinkedQueue<>();
+
+  // A change given to submit and, once the writer has recorded it with those submitted beside it, its
+  // outcome; the outcome fields are written and read on the writer thread only.
+  private static final class Submitted {
+    private final Function<Registry, AuditEventDraft> decide;
+    private boolean done;
+    private AuditEvent event;
+    private Exception failure;
+
+    private Submitted(Function<Registry, AuditEventDraft> decide) {
+      this.decide = decide;
+    }
+  }
 
   // A change routed here while the store could not be reached; decide runs again when it is written.
   private record Held(String what, Function<Registry, AuditEventDraft> decide) {}
@@ -219,13 +236,95 @@ public final class ControlPlane {
    * and returns the draft event, or {@code null} for nothing to do (then nothing is written).
    * The future fails with the refusal — an {@link IllegalArgumentException} subtype naming the
    * problem — when the change cannot be folded or served, and nothing is written then.
+   *
+   * <p>Changes submitted while the writer is busy are decided together when it gets to them: each
+   * in submission order against the registry those before it leave, then recorded as one batch
+   * (one table, one durable append), so a burst of N changes to a registry of 10,000 models costs
+   * one table build, not N. A change refused, or decided to be nothing, does not hold the others back.
    */
   public Future<AuditEvent> submit(Function<Registry, AuditEventDraft> decide) {
+    requireNonNull(decide, "decide");
     // Refused at once rather than after a timeout; the listener's and the poll's catch-ups find out when it is back.
     if (!health.available()) {
       return Future.failedFuture(health.refusal());
     }
-    return writer.executeBlocking(() -> decideAndRecord(decide));
+    Submitted change = new Submitted(decide);
+    submitted.add(change);
+    // One writer task per change, so its future completes as before; the first to run records every change waiting.
+    return writer.executeBlocking(() -> {
+      if (!change.done) {
+        recordSubmitted();
+      }
+      if (change.failure != null) {
+        throw change.failure;
+      }
+      return change.event;
+    });
+  }
+
+  // On the writer thread: decides every change waiting, in order, each against the registry the ones
+  // before it leave, and records those that change something as one batch.
+  private void recordSubmitted() {
+    List<Submitted> batch = new ArrayList<>();
+    for (Submitted next = submitted.poll(); next != null; next = submitted.poll()) {
+      batch.add(next);
+    }
+    if (batch.size() == 1) {
+      settleAlone(batch.get(0));
+      return;
+    }
+    List<Submitted> toRecord = batch;
+    try {
+      writeHeld();
+      for (int attempt = 1; ; attempt++) {
+        Registry registry = routing.table().registry();
+        long seq = ledger.lastSeq();
+        List<AuditEventDraft> drafts = new ArrayList<>();
+        toRecord = new ArrayList<>();
+        for (Submitted change : batch) {
+          change.failure = null;
+          try {
+            AuditEventDraft draft = change.decide.apply(registry);
+            if (draft != null) {
+              // The fold refuses a change here as recordAll would, naming the seq it would have had.
+              registry = RegistryFold.apply(registry, draft.withSeq(seq + drafts.size() + 1));
+              drafts.add(draft);
+              toRecord.add(change);
+            }
+          } catch (RuntimeException e) {
+            change.failure = e;
+          }
+        }
+        try {
+          List<AuditEvent> events = recordAll(drafts);
+          for (int i = 0; i < events.size(); i++) {
+            toRecord.get(i).event = events.get(i);
+          }
+          break;
+        } catch (AppendConflictException e) {
+          afterConflict(attempt, e);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // The batch's table was refused (a backend key not set, say), and nothing written: each alone, so only its own refusal.
+      batch.forEach(this::settleAlone);
+      return;
+    } catch (Exception e) {
+      for (Submitted change : toRecord) {
+        change.failure = change.failure == null ? e : change.failure;
+      }
+    }
+    batch.forEach(change -> change.done = true);
+  }
+
+  private void settleAlone(Submitted change) {
+    try {
+      change.event = decideAndRecord(change.decide);
+      change.failure = null;
+    } catch (Exception e) {
+      change.failure = e;
+    }
+    change.done = true;
   }
 
   /**

@@ -45,9 +45,13 @@ public final class RoutingState {
    * Builds the table for {@code registry} without swapping it in, so a writer can refuse a change
    * that cannot be served before recording it. Install it with {@link #install} from the same
    * writer, with no other write in between.
+   *
+   * @param folded a registry the fold built ({@link dev.modelgate.core.ledger.RegistryFold}, {@link
+   *     dev.modelgate.core.ledger.LedgerState}, a snapshot read back), which checked every model it
+   *     holds against the registry rules, so the table build does not check them a second time
    */
-  public RoutingTable build(Registry registry) {
-    return RoutingTable.build(registry, current.get(), environment, gates, deliveries);
+  public RoutingTable build(Registry folded) {
+    return RoutingTable.build(folded, folded, current.get(), environment, gates, deliveries);
   }
 
   /**

@@ -84,14 +84,50 @@ class SnapshotReplayPropertiesTest {
   void aSnapshotOfAnotherFormatOrWithALayoutThatBreaksItsWeightsIsRefused() {
     LedgerState state = LedgerState.EMPTY.applyAll(history(List.of(new Step(Action.SET_WEIGHTS, 0, new int[] {30, 70}, 1))));
     String json = SnapshotJson.write(state, null, null);
-    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"format\":1", "\"format\":2")))
-        .isInstanceOf(SchemaException.class).hasMessageContaining("format: number 2 (expected: 1");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"format\":2", "\"format\":1")))
+        .isInstanceOf(SchemaException.class).hasMessageContaining("format: number 1 (expected: 2");
     String stolenBucket = json.replaceFirst("\\{\"version\":\"v7\",\"buckets\":30}", "{\"version\":\"v7\",\"buckets\":29},{\"version\":\"v9\",\"buckets\":1}");
     assertThat(stolenBucket).isNotEqualTo(json);
     assertThatThrownBy(() -> SnapshotJson.read(stolenBucket).toState())
         .isInstanceOf(SchemaException.class).hasMessageStartingWith("layouts.support-agent.production: ");
     assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"declared\":", "\"declared_too\":")))
         .isInstanceOf(SchemaException.class).hasMessageStartingWith("declared: missing");
+  }
+
+  @Test
+  void aModelDeclaredAsItIsRegisteredIsWrittenOnceAndNamedAsDeclared() {
+    AuditEvent declared = LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1);
+    LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(declared));
+    String json = SnapshotJson.write(asDeclared, null, null);
+
+    assertThat(json).contains("\"declared\":{}", "\"declared_as_registered\":[\"" + LedgerEvents.MODEL + "\"]");
+    assertThat(json.split("\"artifact\"", -1)).as("each version's artifact written once").hasSize(LedgerEvents.declared().versions().size() + 1);
+    LedgerState restored = SnapshotJson.read(json).toState();
+    assertThat(restored).isEqualTo(asDeclared);
+    assertThat(restored.declared().get(LedgerEvents.MODEL)).isSameAs(restored.registry().models().get(LedgerEvents.MODEL));
+  }
+
+  @Test
+  void aModelChangedAtRuntimeKeepsItsOwnDeclaration() {
+    LedgerState changed = LedgerState.EMPTY.applyAll(history(List.of(new Step(Action.SET_WEIGHTS, 0, new int[] {30, 70}, 1))));
+    String json = SnapshotJson.write(changed, null, null);
+
+    assertThat(json).contains("\"declared_as_registered\":[]").doesNotContain("\"declared\":{}");
+    assertThat(SnapshotJson.read(json).toState()).isEqualTo(changed);
+  }
+
+  @Test
+  void aDeclaredAsRegisteredNameThatIsNotRegisteredOrDeclaredTwiceIsRefusedNamingIt() {
+    LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1)));
+    String json = SnapshotJson.write(asDeclared, null, null);
+    String list = "\"declared_as_registered\":[\"" + LedgerEvents.MODEL + "\"]";
+
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace(list, "\"declared_as_registered\":[\"" + LedgerEvents.MODEL + "\",\"ghost\"]")).toState())
+        .isInstanceOf(SchemaException.class)
+        .hasMessageStartingWith("declared_as_registered[1]: 'ghost' is not under models");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace(list, list.replace("]", ",\"" + LedgerEvents.MODEL + "\"]"))).toState())
+        .isInstanceOf(SchemaException.class)
+        .hasMessageStartingWith("declared_as_registered[1]: '" + LedgerEvents.MODEL + "' is declared twice");
   }
 
   private static Map<String, String> layouts(LedgerState state) {

@@ -68,6 +68,16 @@ class RegistryRulesTest {
   }
 
   @Test
+  void checksOnlyTheModelsThatAreNotTheVeryInstancesCheckedBefore() {
+    Registry broken = withAlias(alias("production", "v7", weights("v7", 85, "v8", 10)));
+    Registry equalCopy = withAlias(alias("production", "v7", weights("v7", 85, "v8", 10)));
+
+    assertThat(RegistryRules.problems(broken, broken)).isEmpty();
+    assertThat(RegistryRules.problems(broken, equalCopy)).containsExactly(PROD + ".weights: sum is 95 (expected: 100)");
+    assertThat(RegistryRules.problems(broken, Registry.EMPTY)).isEqualTo(problems(broken));
+  }
+
+  @Test
   void reportsWeightsThatDoNotSumTo100() {
     assertThat(problems(withAlias(alias("production", "v7", weights("v7", 85, "v8", 10)))))
         .containsExactly("models.support-agent.aliases.production.weights: sum is 95 (expected: 100)");
