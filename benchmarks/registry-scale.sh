@@ -159,32 +159,11 @@ start_once() {
   echo "$(( end - start )) $cpu $ready $settled"
 }
 
-# The embedded PostgreSQL, when a store needs it: its port in PG_PORT, stopped by closing its stdin.
-PG_PID=""
-stop_postgres() {
-  if [[ -n "$PG_PID" ]]; then
-    exec 3>&-
-    wait "$PG_PID" 2>/dev/null || true
-    PG_PID=""
-  fi
-}
-trap 'stop_postgres; cleanup' EXIT
+# The embedded PostgreSQL, when a store needs it, with a database per source, size and run.
 if [[ " $STORES " == *" postgres "* ]]; then
-  (cd "$ROOT" && mvn -B -ntp -q -o -pl gateway dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/pg.classpath")
   databases=()
   for source in $SOURCES; do for n in $SIZES; do for ((r = 1; r <= RUNS; r++)); do databases+=("scale_${source}_${n}_$r"); done; done; done
-  mkfifo "$WORK/pg.in"
-  java -cp "$(cat "$WORK/pg.classpath")" "$ROOT/benchmarks/registry-scale/EmbeddedPostgresServer.java" "${databases[@]}" \
-    <"$WORK/pg.in" >"$WORK/pg.port" 2>"$WORK/pg.log" &
-  PG_PID=$!
-  exec 3>"$WORK/pg.in"
-  for ((i = 0; i < TIMEOUT * 10; i++)); do
-    [[ -s "$WORK/pg.port" ]] && break
-    kill -0 "$PG_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  PG_PORT=$(cat "$WORK/pg.port")
-  [[ -n "$PG_PORT" ]] || { echo "the embedded PostgreSQL did not start: $WORK/pg.log" >&2; KEEP=1; exit 1; }
+  start_postgres "${databases[@]}"
 fi
 
 # median "a b c ..." -> the middle value (the lower of the two middle ones for an even count)
