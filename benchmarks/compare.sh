@@ -16,7 +16,7 @@
 #     `proxy_buffering off` server in front of the streaming simulator;
 #   - modelgate: `java $MODELGATE_JAVA_OPTS -jar gateway/target/modelgate.jar serve` with the same
 #     90/10 split, access log to a file. Default MODELGATE_JAVA_OPTS: the README's recommended flags
-#     (-Xmx192m -Xms192m -Xmn96m -XX:+UseSerialGC) plus -XX:SharedArchiveFile=$WORK/modelgate.jsa, an AppCDS archive made first by
+#     (benchmarks/jvm-flags.sh) plus -XX:SharedArchiveFile=$WORK/modelgate.jsa, an AppCDS archive made first by
 #     a training run (`serve --exit-after-ready` with -XX:ArchiveClassesAtExit); a MODELGATE_JAVA_OPTS
 #     of your own is used as it is, with no training run.
 # Backends, simulators and every load generator run on CPU 0 (LOAD_CPUS), the proxy under test
@@ -67,7 +67,8 @@ done
 MODELS=0 DURATION=10 REPS=5 WARMUP=60 BUILD=1 HOLD=1000 HOLD_S=5 STREAMS=40 SPLIT_N=2000 KEEP=0 NOTE="" MAX_OTHER_CPU=10 ALLOW_BUSY=0
 OUT="$ROOT/benchmarks/RESULTS.md"
 JAVA_OPTS="${MODELGATE_JAVA_OPTS:-}"
-RECOMMENDED_JAVA_OPTS="-Xmx192m -Xms192m -Xmn96m -XX:+UseSerialGC"
+# shellcheck source=benchmarks/jvm-flags.sh
+source "$ROOT/benchmarks/jvm-flags.sh"
 LOAD_CPUS="${LOAD_CPUS:-0}" PROXY_CPUS="${PROXY_CPUS:-1}"
 SIM_ARGS="--ttft-ms 50 --itl-ms 10 --tokens 20"
 HOLD_SIM_ARGS="--ttft-ms 50 --itl-ms 200 --tokens 1000"

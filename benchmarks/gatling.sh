@@ -7,6 +7,7 @@
 #
 # Further -D options go to the simulation (see benchmarks/gatling/src/test/java). Environment:
 #   SIM_TTFT_MS, SIM_ITL_MS, SIM_TOKENS  the simulators' pacing (default 5, 1, 16)
+#   MODELGATE_JAVA_OPTS                  the gateway's JVM flags (default: the README's, jvm-flags.sh)
 #   GATEWAY_CPUS, LOAD_CPUS              taskset CPU lists for the gateway and for simulators +
 #                                        Gatling (default: first half of the CPUs / the rest)
 # The HTML report lands in benchmarks/gatling/target/gatling/<simulation>-<timestamp>/index.html.
@@ -25,6 +26,8 @@ esac
 shift
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benchmarks/jvm-flags.sh
+source "$root/benchmarks/jvm-flags.sh"
 jar=$root/gateway/target/modelgate.jar
 if [[ ! -f $jar ]]; then
   (cd "$root" && mvn -B -ntp -q -pl gateway -am package -DskipTests)
@@ -99,7 +102,8 @@ models:
     aliases:
       production: {weights: {v1: 90, v2: 10}, stable: v1}
 EOF
-"${gateway_pin[@]}" java -Xms512m -Xmx512m -jar "$jar" serve --config "$work/gateway.yaml" >"$work/gateway.log" 2>&1 &
+# shellcheck disable=SC2086
+"${gateway_pin[@]}" java ${MODELGATE_JAVA_OPTS:-$RECOMMENDED_JAVA_OPTS} -jar "$jar" serve --config "$work/gateway.yaml" >"$work/gateway.log" 2>&1 &
 pids+=($!)
 gateway_port=$(port_from "$work/gateway.log" 'modelgate listening' 'data plane 127\.0\.0\.1:')
 echo "gatling.sh: gateway on 127.0.0.1:$gateway_port (${gateway_pin[*]:-unpinned}), simulators on ${sim_ports[*]} (${load_pin[*]:-unpinned})"
