@@ -2,7 +2,6 @@ package dev.modelgate.gateway.cli;
 
 import io.vertx.core.Future;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,21 +18,5 @@ final class Await {
     } catch (TimeoutException e) {
       throw new IllegalStateException("gave up after " + timeout.toSeconds() + " s", e);
     }
-  }
-
-  /**
-   * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then runs {@code shutdown} on the
-   * shutdown hook and waits for it, so the process exits only once it has finished.
-   */
-  static void untilShutdown(Runnable shutdown) throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        shutdown.run();
-      } finally {
-        stopped.countDown();
-      }
-    }, "modelgate-shutdown"));
-    stopped.await();
   }
 }

@@ -109,6 +109,7 @@ final class DemoCommand implements Callable<Integer> {
     String token = newToken();
 
     Vertx vertx = Gateway.newVertx();
+    StopHook stopHook = StopHook.register(Duration.ofSeconds(30));
     Simulator stable;
     Simulator canary;
     Gateway gateway;
@@ -121,6 +122,7 @@ final class DemoCommand implements Callable<Integer> {
       Function<String, String> environment = name -> AuthConfig.DEFAULT_TOKEN_ENV.equals(name) ? token : System.getenv(name);
       gateway = Await.result(Gateway.start(vertx, config(stateDir, stable.port(), canary.port()), environment), Duration.ofSeconds(10));
     } catch (Exception e) {
+      stopHook.cancel();
       vertx.close();
       err.println("modelgate demo: could not start: " + e.getMessage()
           + " (the demo needs 127.0.0.1 ports " + port + ", " + adminPort + ", " + stablePort + " and " + canaryPort
@@ -151,6 +153,7 @@ final class DemoCommand implements Callable<Integer> {
       }
     };
     if (duration != null) {
+      stopHook.cancel();
       boolean interrupted = false;
       try {
         Thread.sleep(duration.toMillis());
@@ -164,7 +167,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       return 0;
     }
-    Await.untilShutdown(stop);
+    stopHook.untilStopped(stop);
     return 0;
   }
 

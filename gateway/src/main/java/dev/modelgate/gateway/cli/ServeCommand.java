@@ -33,14 +33,18 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return ModelgateCommand.USAGE;
     }
+    // Registered before the ports open: a SIGTERM from then on drains what has started.
+    StopHook stopHook = StopHook.register(START_TIMEOUT.multipliedBy(2));
     Gateway gateway;
     try {
       gateway = Await.result(Gateway.start(loaded, System::getenv), START_TIMEOUT);
     } catch (IllegalArgumentException e) {
+      stopHook.cancel();
       System.err.println("modelgate: invalid configuration, nothing started.");
       System.err.println(config + ": " + e.getMessage());
       return ModelgateCommand.USAGE;
     } catch (Exception e) {
+      stopHook.cancel();
       System.err.println("modelgate: could not start: " + e.getMessage());
       return ModelgateCommand.FAILED;
     }
@@ -53,10 +57,11 @@ final class ServeCommand implements Callable<Integer> {
     }
     Duration drain = loaded.server().drainTimeout();
     if (exitAfterReady) {
+      stopHook.cancel();
       Await.result(gateway.close(), drain.plusSeconds(5));
       return 0;
     }
-    Await.untilShutdown(() -> {
+    stopHook.untilStopped(() -> {
       int status = 0;
       try {
         Await.result(gateway.close(), drain.plusSeconds(5));

@@ -51,16 +51,18 @@ final class SimCommand implements Callable<Integer> {
         .withTtft(Duration.ofMillis(ttftMs)).withInterTokenLatency(Duration.ofMillis(itlMs))
         .withTokens(tokens).withErrorRate(errorRate).withModel(model);
     Vertx vertx = Gateway.newVertx();
+    StopHook stopHook = StopHook.register(Duration.ofSeconds(30));
     Simulator sim;
     try {
       sim = Await.result(Simulator.start(vertx, options), Duration.ofSeconds(30));
     } catch (Exception e) {
+      stopHook.cancel();
       vertx.close();
       System.err.println("modelgate sim: could not listen on " + host + ":" + port + ": " + e.getMessage());
       return ModelgateCommand.FAILED;
     }
     System.out.println("modelgate sim: model " + model + " on http://" + host + ":" + sim.port());
-    Await.untilShutdown(() -> vertx.close());
+    stopHook.untilStopped(() -> vertx.close());
     return 0;
   }
 

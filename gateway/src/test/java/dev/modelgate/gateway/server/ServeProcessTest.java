@@ -9,6 +9,7 @@ import dev.modelgate.gateway.sim.Simulator;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -165,6 +166,28 @@ class ServeProcessTest {
     assertThat(process.exitValue()).as(Files.readString(log)).isZero();
     assertThat(Files.readString(log)).contains("modelgate listening");
     assertThat(Files.readString(dir.resolve("state").resolve("ledger.jsonl"))).contains("\"action\":\"config\"");
+  }
+
+  @Test
+  void aSigtermAsSoonAsTheDataPlaneAcceptsStillStopsCleanly() throws Exception {
+    port = freePort();
+    adminPort = freePort();
+    Path log = dir.resolve("early.log");
+    Process process = launch(writeConfig(""), log);
+    // The port opens before the start returns: a supervisor's signal can come in between.
+    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    boolean accepting = false;
+    while (!accepting && System.nanoTime() < deadline && process.isAlive()) {
+      try (Socket probe = new Socket("127.0.0.1", port)) {
+        accepting = true;
+      } catch (IOException notYet) {
+        Thread.sleep(1);
+      }
+    }
+    assertThat(accepting).as("the data plane accepted a connection: " + Files.readString(log)).isTrue();
+    process.destroy();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+    assertThat(process.exitValue()).as(Files.readString(log)).isZero();
   }
 
   @Test
