@@ -22,7 +22,7 @@ RUN cd "$(mktemp -d)" \
  && printf '%s\n' 'server: {host: 127.0.0.1, port: 0, admin_port: 0}' 'state: {dir: ./data}' 'models:' '  m:' \
       '    versions: {v1: {artifact: "training://m", served_model: m, endpoints: ["http://127.0.0.1:9"]}}' \
       '    aliases: {production: {weights: {v1: 100}, stable: v1}}' >training.yaml \
- && java -Xmx192m -Xms192m -Xmn96m -XX:+UseSerialGC -XX:ArchiveClassesAtExit=/opt/modelgate/modelgate.jsa -jar /opt/modelgate/modelgate.jar \
+ && java -Xmx192m -Xms192m -Xmn16m -XX:+UseSerialGC -XX:ArchiveClassesAtExit=/opt/modelgate/modelgate.jsa -jar /opt/modelgate/modelgate.jar \
       serve --config training.yaml --exit-after-ready \
  && rm -rf "$PWD"
 USER modelgate
@@ -31,5 +31,5 @@ WORKDIR /var/lib/modelgate
 # set server.admin_host to 0.0.0.0 in your config to reach it from outside the container).
 EXPOSE 8080 8081
 # The README's recommended JVM flags (Running: Recommended JVM flags), the heap sized by the container.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=75", "-XX:NewRatio=1", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/opt/modelgate/modelgate.jsa", "-jar", "/opt/modelgate/modelgate.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=75", "-Xmn16m", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=/opt/modelgate/modelgate.jsa", "-jar", "/opt/modelgate/modelgate.jar"]
 CMD ["serve", "--config", "/etc/modelgate/gateway.yaml"]

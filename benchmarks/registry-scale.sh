@@ -4,7 +4,7 @@
 #   bash benchmarks/registry-scale.sh [--sizes "300 1000 3000 10000"] [--versions 3] [--aliases 2]
 #                                     [--stores "file postgres"] [--sources "config admin"]
 #                                     [--admin-sizes "SIZES"] [--concurrency 64] [--admin-timeout 900]
-#                                     [--runs 1] [--heap 192m] [--xms 32m] [--young 16m] [--timeout S] [--no-build] [--out FILE] [--keep]
+#                                     [--runs 1] [--heap 192m] [--xms 192m] [--young 16m] [--timeout S] [--no-build] [--out FILE] [--keep]
 #
 # For each size N it generates a config of N models, each with --versions versions (one endpoint
 # each, all on 127.0.0.1, never contacted: no request is sent and no health check configured) and
@@ -33,9 +33,9 @@
 # machine does not inflate as it does the wall time; VmRSS is read from /proc/PID/status once
 # ready and again 2 s later. Each gateway is
 # stopped with SIGTERM and waited for; every process is stopped by its PID, also on Ctrl-C.
-# The JVM runs with -Xmx<--heap> -Xms<--xms> -Xmn<--young> -XX:+UseSerialGC (default -Xmx192m -Xms32m
-# -Xmn16m, the small young generation the earlier rounds measured with; the README's flags for
-# 10,000 models are --heap 288m --xms 288m --young 96m)
+# The JVM runs with -Xmx<--heap> -Xms<--xms> -Xmn<--young> -XX:+UseSerialGC (default -Xmx192m -Xms192m
+# -Xmn16m, the README's recommended flags, which hold 10,000 models; earlier rounds measured with
+# --xms 32m)
 # -XX:SharedArchiveFile=<archive>, the AppCDS archive made first by a training run (`serve
 # --exit-after-ready` on a one-model config with -XX:ArchiveClassesAtExit). A MODELGATE_JAVA_OPTS of
 # your own is used as it is instead, with no training run.
@@ -48,7 +48,7 @@ VERSIONS=3
 ALIASES=2
 TIMEOUT=120
 HEAP=192m
-XMS=32m
+XMS=192m
 YOUNG=16m
 STORES="file postgres"
 SOURCES="config admin"
