@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,32 @@ class HotReloadTest {
   private static void save(Path file, String text) throws Exception {
     Path temp = Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), text);
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Test
+  void appliesAnInPlaceEditThatKeepsTheFilesSizeAndModificationTime() throws Exception {
+    try (GatewayHarness harness = new GatewayHarness()) {
+      Simulator sim = harness.sim(SimOptions.defaults());
+      Path state = dir.resolve("state");
+      Path file = dir.resolve("gateway.yaml");
+      save(file, config(state, sim, 10, false));
+      Gateway gateway = GatewayHarness.await(Gateway.start(harness.vertx, ConfigLoader.load(file), name -> null));
+      harness.gateway = gateway;
+      GatewayHarness.await(gateway.watchConfig(file, Duration.ofMillis(50)));
+      FileTime saved = Files.getLastModifiedTime(file);
+
+      // As a coarse file-system clock (or a tool restoring times) leaves it: same inode, size and time.
+      Files.writeString(file, config(state, sim, 20, false));
+      Files.setLastModifiedTime(file, saved);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      Alias production;
+      do {
+        production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
+        Thread.sleep(20);
+      } while (production.weights().getOrDefault("v8", 0) != 20 && System.nanoTime() < deadline);
+      assertThat(production.weights()).isEqualTo(Map.of("v7", 80, "v8", 20));
+    }
   }
 
   @Test
