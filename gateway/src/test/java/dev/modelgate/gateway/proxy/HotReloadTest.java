@@ -55,29 +55,39 @@ class HotReloadTest {
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  private static Gateway startWatching(GatewayHarness harness, Path file, String text) throws Exception {
+    save(file, text);
+    Gateway gateway = GatewayHarness.await(Gateway.start(harness.vertx, ConfigLoader.load(file), name -> null));
+    harness.gateway = gateway;
+    GatewayHarness.await(gateway.watchConfig(file, Duration.ofMillis(50)));
+    return gateway;
+  }
+
+  // The alias as soon as v8 has the percent, or as it is after 10 s.
+  private static Alias productionOnceCanaryIs(Gateway gateway, int percent) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    Alias production;
+    do {
+      production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
+      Thread.sleep(20);
+    } while (production.weights().getOrDefault("v8", 0) != percent && System.nanoTime() < deadline);
+    return production;
+  }
+
   @Test
   void appliesAnInPlaceEditThatKeepsTheFilesSizeAndModificationTime() throws Exception {
     try (GatewayHarness harness = new GatewayHarness()) {
       Simulator sim = harness.sim(SimOptions.defaults());
       Path state = dir.resolve("state");
       Path file = dir.resolve("gateway.yaml");
-      save(file, config(state, sim, 10, false));
-      Gateway gateway = GatewayHarness.await(Gateway.start(harness.vertx, ConfigLoader.load(file), name -> null));
-      harness.gateway = gateway;
-      GatewayHarness.await(gateway.watchConfig(file, Duration.ofMillis(50)));
+      Gateway gateway = startWatching(harness, file, config(state, sim, 10, false));
       FileTime saved = Files.getLastModifiedTime(file);
 
       // As a coarse file-system clock (or a tool restoring times) leaves it: same inode, size and time.
       Files.writeString(file, config(state, sim, 20, false));
       Files.setLastModifiedTime(file, saved);
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      Alias production;
-      do {
-        production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
-        Thread.sleep(20);
-      } while (production.weights().getOrDefault("v8", 0) != 20 && System.nanoTime() < deadline);
-      assertThat(production.weights()).isEqualTo(Map.of("v7", 80, "v8", 20));
+      assertThat(productionOnceCanaryIs(gateway, 20).weights()).isEqualTo(Map.of("v7", 80, "v8", 20));
     }
   }
 
@@ -87,10 +97,7 @@ class HotReloadTest {
       Simulator sim = harness.sim(SimOptions.defaults().withTtft(Duration.ofMillis(1)).withTokens(2));
       Path state = dir.resolve("state");
       Path file = dir.resolve("gateway.yaml");
-      save(file, config(state, sim, 10, false));
-      Gateway gateway = GatewayHarness.await(Gateway.start(harness.vertx, ConfigLoader.load(file), name -> null));
-      harness.gateway = gateway;
-      GatewayHarness.await(gateway.watchConfig(file, Duration.ofMillis(50)));
+      Gateway gateway = startWatching(harness, file, config(state, sim, 10, false));
 
       AtomicBoolean running = new AtomicBoolean(true);
       AtomicInteger answered = new AtomicInteger();
@@ -123,12 +130,7 @@ class HotReloadTest {
         Thread.sleep(100);
       }
       int expected = lastValidCanary;
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      Alias production;
-      do {
-        production = gateway.routing().table().registry().models().get("support-agent").aliases().get("production");
-        Thread.sleep(20);
-      } while (production.weights().getOrDefault("v8", 0) != expected && System.nanoTime() < deadline);
+      Alias production = productionOnceCanaryIs(gateway, expected);
       running.set(false);
       CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
 
