@@ -13,6 +13,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,5 +198,33 @@ class CommandLineTest {
     assertThat(version.out).contains("modelgate 0.1.0");
     assertThat(help.exitCode).isZero();
     assertThat(help.out).contains("--config");
+  }
+
+  /** docs/cli.md is written from these: every command of the tree, leaves and groups, prints its usage for --help. */
+  @Test
+  void everyCommandAnswersHelpWithItsUsageAndExitCodeZero() {
+    List<List<String>> commands = new ArrayList<>();
+    collect(ModelgateCommand.commandLine(), new ArrayList<>(), commands);
+    assertThat(commands).contains(List.of("ctl", "register"), List.of("ctl", "rollout", "approve"), List.of("state", "import"));
+    for (List<String> command : commands) {
+      List<String> args = new ArrayList<>(command);
+      args.add("--help");
+
+      Run help = run(args.toArray(String[]::new));
+
+      assertThat(help.exitCode).as(String.join(" ", args) + ": " + help.err).isZero();
+      assertThat(help.out).as(String.join(" ", args)).startsWith("Usage: modelgate " + String.join(" ", command));
+    }
+  }
+
+  private static void collect(CommandLine commandLine, List<String> path, List<List<String>> into) {
+    commandLine.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
+        List<String> subPath = new ArrayList<>(path);
+        subPath.add(name);
+        into.add(subPath);
+        collect(sub, subPath, into);
+      }
+    });
   }
 }
