@@ -10,7 +10,7 @@
  * Two benchmarks sit in gateway packages, to reach the package-private classes they measure, and
  * are documented here rather than by a second {@code package-info} of those packages (the shaded
  * jar would hold two): {@code dev.modelgate.gateway.proxy.BodyScanBenchmark} (the body scan) and
- * {@code dev.modelgate.gateway.cache.ResponseCacheBenchmark} (the response cache's lookup and
- * fill). How to run them: {@code JMH.md}.
+ * {@code dev.modelgate.gateway.cache.ResponseCacheBenchmark} (the response cache's cost per
+ * request: an uncached alias's check, a hit). How to run them: {@code JMH.md}.
  */
 package dev.modelgate.benchmarks;
