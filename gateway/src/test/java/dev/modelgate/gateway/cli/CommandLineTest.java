@@ -217,6 +217,27 @@ class CommandLineTest {
     }
   }
 
+  /** docs/cli.md names every command and every option --help shows (the standard help and version ones aside). */
+  @Test
+  void theCommandLineReferenceNamesEveryCommandAndOption() throws IOException {
+    String reference = Files.readString(Path.of("..", "docs", "cli.md"));
+    CommandLine root = ModelgateCommand.commandLine();
+    List<List<String>> commands = new ArrayList<>();
+    collect(root, new ArrayList<>(), commands);
+    for (List<String> command : commands) {
+      CommandLine found = root;
+      for (String name : command) {
+        found = found.getSubcommands().get(name);
+      }
+      assertThat(reference).as("the command " + command).contains(command.get(command.size() - 1));
+      for (CommandLine.Model.OptionSpec option : found.getCommandSpec().options()) {
+        if (!option.usageHelp() && !option.versionHelp() && !option.hidden()) {
+          assertThat(reference).as(command + " " + option.longestName()).contains(option.longestName());
+        }
+      }
+    }
+  }
+
   private static void collect(CommandLine commandLine, List<String> path, List<List<String>> into) {
     commandLine.getSubcommands().forEach((name, sub) -> {
       if (!name.equals("help")) {
