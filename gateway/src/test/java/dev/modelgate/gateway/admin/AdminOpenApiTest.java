@@ -4,9 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
 import dev.modelgate.gateway.proxy.GatewayHarness;
+import dev.modelgate.gateway.schema.HealthCheckJson;
+import dev.modelgate.gateway.schema.PromoteRequest;
+import dev.modelgate.gateway.schema.PurgeCacheRequest;
+import dev.modelgate.gateway.schema.RollbackRequest;
+import dev.modelgate.gateway.schema.RolloutCommandRequest;
+import dev.modelgate.gateway.schema.SetWeightsRequest;
+import dev.modelgate.gateway.schema.StartRolloutRequest;
+import dev.modelgate.gateway.schema.VersionJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -169,6 +179,27 @@ class AdminOpenApiTest {
 
   private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Each request body's schema has exactly the keys its record reads, and no others. */
+  @Test
+  void requestBodySchemasHaveTheKeysOfTheirRecords() throws IOException {
+    JsonNode schemas = document().path("components").path("schemas");
+    Map<String, Class<?>> bodies = Map.of("Version", VersionJson.class, "HealthCheck", HealthCheckJson.class,
+        "SetWeightsRequest", SetWeightsRequest.class, "PromoteRequest", PromoteRequest.class, "RollbackRequest", RollbackRequest.class,
+        "StartRolloutRequest", StartRolloutRequest.class, "RolloutCommandRequest", RolloutCommandRequest.class,
+        "PurgeCacheRequest", PurgeCacheRequest.class);
+    ObjectMapper snakeCase = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+    bodies.forEach((name, record) -> {
+      JsonNode schema = schemas.path(name);
+      Set<String> documented = new TreeSet<>();
+      schema.path("properties").fieldNames().forEachRemaining(documented::add);
+      Set<String> read = new TreeSet<>();
+      snakeCase.getDeserializationConfig().introspect(snakeCase.constructType(record)).findProperties().forEach(p -> read.add(p.getName()));
+
+      assertThat(documented).as(name).isEqualTo(read);
+      assertThat(schema.path("additionalProperties").asBoolean(true)).as(name + " refuses other keys").isFalse();
+    });
   }
 
   @Test
