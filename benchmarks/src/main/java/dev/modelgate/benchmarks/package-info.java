@@ -7,7 +7,10 @@
  * through a real gateway to a raw backend ({@link dev.modelgate.benchmarks.RawHttp}) for the garbage per
  * request; {@link dev.modelgate.benchmarks.CodecBenchmark} measures the Netty HTTP/1.1 codecs of that
  * exchange alone, and {@link dev.modelgate.benchmarks.BreakerBenchmark} an endpoint's gate (0 B/op).
- * The body scan's benchmark sits in the gateway's {@code proxy} package, whose
- * package-private scanner it measures. How to run them: {@code JMH.md}.
+ * Two benchmarks sit in gateway packages, to reach the package-private classes they measure, and
+ * are documented here rather than by a second {@code package-info} of those packages (the shaded
+ * jar would hold two): {@code dev.modelgate.gateway.proxy.BodyScanBenchmark} (the body scan) and
+ * {@code dev.modelgate.gateway.cache.ResponseCacheBenchmark} (the response cache's cost per
+ * request: an uncached alias's check, a hit). How to run them: {@code JMH.md}.
  */
 package dev.modelgate.benchmarks;

@@ -39,6 +39,7 @@ import dev.modelgate.gateway.schema.AdminViews.EventList;
 import dev.modelgate.gateway.schema.AdminViews.ModelList;
 import dev.modelgate.gateway.schema.AdminViews.ModelView;
 import dev.modelgate.gateway.schema.PromoteRequest;
+import dev.modelgate.gateway.schema.PurgeCacheRequest;
 import dev.modelgate.gateway.schema.RollbackRequest;
 import dev.modelgate.gateway.schema.Schema;
 import dev.modelgate.gateway.schema.SchemaException;
@@ -144,8 +145,10 @@ public final class AdminApi {
   /**
    * Empties the response cache of {@code model}'s answers on this replica. Never needed for
    * correctness (the version is in every key); for an operator who wants the backend asked again.
+   * Its body has no keys: one sent by mistake is refused, not ignored.
    */
-  Future<Reply> purgeCache(AdminAuth.Caller caller, String model) {
+  Future<Reply> purgeCache(AdminAuth.Caller caller, String model, JsonNode body) {
+    parse(body, PurgeCacheRequest.class, Function.identity());
     existing(routing.table().registry(), model);
     int removed = cache.purge(model);
     LOG.info(() -> "cache: " + caller.name() + " purged " + removed + " answer(s) of " + model);

@@ -86,7 +86,7 @@ final class AdminRoutes {
           (context, body) -> api.commandRollout(caller(context), command, context.pathParam("model"), context.pathParam("alias"), body));
     }
     change(router, HttpMethod.DELETE, "/models/:model/cache", Role.OPERATOR,
-        (context, body) -> api.purgeCache(caller(context), context.pathParam("model")));
+        (context, body) -> api.purgeCache(caller(context), context.pathParam("model"), body));
     read(router, "/audit", context -> api.audit(context.request()));
     read(router, "/registry", context -> api.registryStatus());
   }

@@ -9,10 +9,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code modelgate ctl register M --version vN …}: a new, immutable version (admin role). */
-@Command(name = "register", mixinStandardHelpOptions = true,
+/**
+ * {@code modelgate ctl register M --version vN …}: a new, immutable version (admin role). Its own
+ * {@code --version} is the version's id, so it has the help option without the standard version one
+ * (picocli drops both standard options when one of their names is taken).
+ */
+@Command(name = "register",
     description = "Register a new version of a model (admin role); the same content again succeeds, other content is refused.")
 final class CtlRegisterCommand extends CtlSubcommand {
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
   @Parameters(index = "0", paramLabel = "MODEL")
   String model;
 

@@ -19,8 +19,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The gateway's YAML configuration.")
   Path config;
 
-  // For an AppCDS training run (README, Running it): start, become ready, stop cleanly.
-  @Option(names = "--exit-after-ready", hidden = true)
+  // The README's recommended flags tell users to make their AppCDS archive with it, so it is not hidden.
+  @Option(names = "--exit-after-ready", description = "Start, become ready, then stop as on SIGTERM: a training run for an AppCDS archive.")
   boolean exitAfterReady;
 
   @Override

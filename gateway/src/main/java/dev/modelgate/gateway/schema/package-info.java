@@ -8,7 +8,8 @@
  * {@link dev.modelgate.gateway.schema.EventJson} (an audit event, line for line as the ledger file
  * holds it), {@link dev.modelgate.gateway.schema.SnapshotJson} (a ledger snapshot), the admin bodies ({@link dev.modelgate.gateway.schema.VersionJson}, {@link
  * dev.modelgate.gateway.schema.SetWeightsRequest}, {@link dev.modelgate.gateway.schema.PromoteRequest},
- * {@link dev.modelgate.gateway.schema.RollbackRequest}) and {@link
+ * {@link dev.modelgate.gateway.schema.RollbackRequest}, {@link dev.modelgate.gateway.schema.StartRolloutRequest},
+ * {@link dev.modelgate.gateway.schema.RolloutCommandRequest}, {@link dev.modelgate.gateway.schema.PurgeCacheRequest}) and {@link
  * dev.modelgate.gateway.schema.AdminViews}. The records map to and from router-core's registry and
  * ledger records, which the config file's reader builds too.
  */

@@ -4,12 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.modelgate.gateway.config.AuthConfig.AdminToken;
 import dev.modelgate.gateway.config.AuthConfig.Role;
 import dev.modelgate.gateway.proxy.GatewayHarness;
+import dev.modelgate.gateway.schema.HealthCheckJson;
+import dev.modelgate.gateway.schema.PromoteRequest;
+import dev.modelgate.gateway.schema.PurgeCacheRequest;
+import dev.modelgate.gateway.schema.RollbackRequest;
+import dev.modelgate.gateway.schema.RolloutCommandRequest;
+import dev.modelgate.gateway.schema.SetWeightsRequest;
+import dev.modelgate.gateway.schema.StartRolloutRequest;
+import dev.modelgate.gateway.schema.VersionJson;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
+import io.vertx.openapi.contract.OpenAPIVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -22,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -135,6 +151,55 @@ class AdminOpenApiTest {
         assertThat(declared).as(where + " declares its path parameter").contains(templated.group(1));
       }
     }));
+  }
+
+  /**
+   * The document against the OpenAPI 3.1 specification's own JSON schema, as Vert.x's contract reader
+   * checks it (its router itself would refuse {@code /metrics}' Prometheus media type, which the
+   * specification allows). A document without its {@code info} is refused, so the check can fail.
+   */
+  @Test
+  void validatesAgainstTheOpenApi31MetaSchema() throws Exception {
+    JsonObject document = new JsonObject(JSON.writeValueAsString(document()));
+    JsonObject withoutInfo = document.copy();
+    withoutInfo.remove("info");
+    Vertx vertx = Vertx.vertx();
+    try {
+      OpenAPIVersion version = OpenAPIVersion.fromContract(document);
+      SchemaRepository metaSchemas = await(version.getRepository(vertx, "app:///"));
+
+      assertThat(version).isEqualTo(OpenAPIVersion.V3_1);
+      OutputUnit checked = await(version.validateContract(vertx, metaSchemas, document));
+      assertThat(checked.getValid()).as(String.valueOf(checked.getErrors())).isTrue();
+      assertThat(await(version.validateContract(vertx, metaSchemas, withoutInfo)).getValid()).isFalse();
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Each request body's schema has exactly the keys its record reads, and no others. */
+  @Test
+  void requestBodySchemasHaveTheKeysOfTheirRecords() throws IOException {
+    JsonNode schemas = document().path("components").path("schemas");
+    Map<String, Class<?>> bodies = Map.of("Version", VersionJson.class, "HealthCheck", HealthCheckJson.class,
+        "SetWeightsRequest", SetWeightsRequest.class, "PromoteRequest", PromoteRequest.class, "RollbackRequest", RollbackRequest.class,
+        "StartRolloutRequest", StartRolloutRequest.class, "RolloutCommandRequest", RolloutCommandRequest.class,
+        "PurgeCacheRequest", PurgeCacheRequest.class);
+    ObjectMapper snakeCase = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+    bodies.forEach((name, record) -> {
+      JsonNode schema = schemas.path(name);
+      Set<String> documented = new TreeSet<>();
+      schema.path("properties").fieldNames().forEachRemaining(documented::add);
+      Set<String> read = new TreeSet<>();
+      snakeCase.getDeserializationConfig().introspect(snakeCase.constructType(record)).findProperties().forEach(p -> read.add(p.getName()));
+
+      assertThat(documented).as(name).isEqualTo(read);
+      assertThat(schema.path("additionalProperties").asBoolean(true)).as(name + " refuses other keys").isFalse();
+    });
   }
 
   @Test

@@ -13,6 +13,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,5 +198,54 @@ class CommandLineTest {
     assertThat(version.out).contains("modelgate 0.1.0");
     assertThat(help.exitCode).isZero();
     assertThat(help.out).contains("--config");
+  }
+
+  /** docs/cli.md is written from these: every command of the tree, leaves and groups, prints its usage for --help. */
+  @Test
+  void everyCommandAnswersHelpWithItsUsageAndExitCodeZero() {
+    List<List<String>> commands = new ArrayList<>();
+    collect(ModelgateCommand.commandLine(), new ArrayList<>(), commands);
+    assertThat(commands).contains(List.of("ctl", "register"), List.of("ctl", "rollout", "approve"), List.of("state", "import"));
+    for (List<String> command : commands) {
+      List<String> args = new ArrayList<>(command);
+      args.add("--help");
+
+      Run help = run(args.toArray(String[]::new));
+
+      assertThat(help.exitCode).as(String.join(" ", args) + ": " + help.err).isZero();
+      assertThat(help.out).as(String.join(" ", args)).startsWith("Usage: modelgate " + String.join(" ", command));
+    }
+  }
+
+  /** docs/cli.md names every command and every option --help shows (the standard help and version ones aside). */
+  @Test
+  void theCommandLineReferenceNamesEveryCommandAndOption() throws IOException {
+    String reference = Files.readString(Path.of("..", "docs", "cli.md"));
+    CommandLine root = ModelgateCommand.commandLine();
+    List<List<String>> commands = new ArrayList<>();
+    collect(root, new ArrayList<>(), commands);
+    for (List<String> command : commands) {
+      CommandLine found = root;
+      for (String name : command) {
+        found = found.getSubcommands().get(name);
+      }
+      assertThat(reference).as("the command " + command).contains(command.get(command.size() - 1));
+      for (CommandLine.Model.OptionSpec option : found.getCommandSpec().options()) {
+        if (!option.usageHelp() && !option.versionHelp() && !option.hidden()) {
+          assertThat(reference).as(command + " " + option.longestName()).contains(option.longestName());
+        }
+      }
+    }
+  }
+
+  private static void collect(CommandLine commandLine, List<String> path, List<List<String>> into) {
+    commandLine.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
+        List<String> subPath = new ArrayList<>(path);
+        subPath.add(name);
+        into.add(subPath);
+        collect(sub, subPath, into);
+      }
+    });
   }
 }

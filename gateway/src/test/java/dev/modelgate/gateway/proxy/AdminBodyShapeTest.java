@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -40,17 +41,22 @@ class AdminBodyShapeTest {
 
   enum Kind { STRING, INTEGER, OBJECT, LIST }
 
-  /** Each admin body: where it goes, a body that would be accepted (and change state), its keys' kinds and its required keys. */
+  /**
+   * Each admin body: where it goes (the OpenAPI path under {@code /admin/v1/models/{model}/}), a body
+   * that would be accepted (and change state), its keys' kinds and its required keys.
+   */
   enum Shape {
     REGISTER_VERSION("POST", "versions", ADMIN, Set.of("version", "artifact", "served_model", "endpoints")),
-    SET_WEIGHTS("PUT", "aliases/production", OPERATOR, Set.of("weights")),
-    PROMOTE("POST", "aliases/production/promote", OPERATOR, Set.of("version")),
-    ROLLBACK("POST", "aliases/production/rollback", OPERATOR, Set.of()),
-    START_ROLLOUT("POST", "aliases/production/rollouts", OPERATOR, Set.of("version")),
-    APPROVE_ROLLOUT("POST", "aliases/production/rollout/approve", OPERATOR, Set.of()),
-    PAUSE_ROLLOUT("POST", "aliases/production/rollout/pause", OPERATOR, Set.of()),
-    RESUME_ROLLOUT("POST", "aliases/production/rollout/resume", OPERATOR, Set.of()),
-    ABORT_ROLLOUT("POST", "aliases/production/rollout/abort", OPERATOR, Set.of());
+    SET_WEIGHTS("PUT", "aliases/{alias}", OPERATOR, Set.of("weights")),
+    PROMOTE("POST", "aliases/{alias}/promote", OPERATOR, Set.of("version")),
+    ROLLBACK("POST", "aliases/{alias}/rollback", OPERATOR, Set.of()),
+    START_ROLLOUT("POST", "aliases/{alias}/rollouts", OPERATOR, Set.of("version")),
+    APPROVE_ROLLOUT("POST", "aliases/{alias}/rollout/approve", OPERATOR, Set.of()),
+    PAUSE_ROLLOUT("POST", "aliases/{alias}/rollout/pause", OPERATOR, Set.of()),
+    RESUME_ROLLOUT("POST", "aliases/{alias}/rollout/resume", OPERATOR, Set.of()),
+    ABORT_ROLLOUT("POST", "aliases/{alias}/rollout/abort", OPERATOR, Set.of()),
+    // No keys at all: any key is unknown.
+    PURGE_CACHE("DELETE", "cache", OPERATOR, Set.of());
 
     final String method;
     final String route;
@@ -65,7 +71,12 @@ class AdminBodyShapeTest {
     }
 
     String path(String model) {
-      return "/admin/v1/models/" + model + "/" + route;
+      return "/admin/v1/models/" + model + "/" + route.replace("{alias}", "production");
+    }
+
+    /** The operation as the OpenAPI document names it. */
+    String operation() {
+      return method + " /admin/v1/models/{model}/" + route;
     }
 
     /** Every key the shape knows, with its kind, filled in so that the call would succeed at {@code revision}. */
@@ -102,6 +113,7 @@ class AdminBodyShapeTest {
           body.put("reason", NODES.textNode("v7 again"));
         }
         case APPROVE_ROLLOUT, PAUSE_ROLLOUT, RESUME_ROLLOUT, ABORT_ROLLOUT -> body.put("reason", NODES.textNode(name().toLowerCase()));
+        case PURGE_CACHE -> { }
       }
       return body;
     }
@@ -179,6 +191,29 @@ class AdminBodyShapeTest {
     }
   }
 
+  /**
+   * Every change the admin API serves reads a body, so each must be a shape above: a body added by a
+   * new operation fails here until the property covers it. The registry webhook is left out: its body
+   * is the registry's, checked by its signature and read by the registry's own client.
+   */
+  @Example
+  void theShapesAreEveryChangeTheServedOpenApiDocumentHas() throws Exception {
+    JsonNode document = JSON.readTree(harness.admin("GET", "/admin/v1/openapi.json", null, null).body());
+    Set<String> changes = new TreeSet<>();
+    document.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation -> {
+      if (path.getKey().startsWith("/admin/v1/") && !path.getKey().endsWith("/webhook")
+          && Set.of("post", "put", "patch", "delete").contains(operation.getKey())) {
+        changes.add(operation.getKey().toUpperCase() + " " + path.getKey());
+      }
+    }));
+    Set<String> shapes = new TreeSet<>();
+    for (Shape shape : Shape.values()) {
+      shapes.add(shape.operation());
+    }
+
+    assertThat(shapes).isEqualTo(changes);
+  }
+
   @Example
   void aMisspelledIfRevisionIsRefusedInsteadOfSkippingTheRevisionCheck() throws Exception {
     JsonNode before = modelView("support-agent");
@@ -201,6 +236,9 @@ class AdminBodyShapeTest {
       Arbitrary<Flaw> unknown = Arbitraries.strings().withCharRange('a', 'z').withChars('_').ofMinLength(1).ofMaxLength(16)
           .filter(key -> !valid.containsKey(key))
           .flatMap(key -> wrongValues(null, true).map(value -> new Flaw(shape, key, value, "adds unknown")));
+      if (valid.isEmpty()) {
+        return unknown;
+      }
       Arbitrary<Flaw> wrongType = Arbitraries.of(List.copyOf(valid.keySet()))
           .flatMap(key -> wrongValues(kind(valid.get(key)), shape.required.contains(key)).map(value -> new Flaw(shape, key, value, "mistypes")));
       if (shape.required.isEmpty()) {

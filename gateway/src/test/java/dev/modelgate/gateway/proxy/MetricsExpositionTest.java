@@ -8,6 +8,8 @@ import dev.modelgate.gateway.sim.SimOptions;
 import dev.modelgate.gateway.sim.Simulator;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,5 +139,34 @@ class MetricsExpositionTest {
 
     assertThat(samples).noneMatch(s -> s.labels().values().stream().anyMatch(v -> v.contains("attacker")));
     assertThat(value(samples, "modelgate_requests_total", Map.of("model", "unknown", "outcome", "client_error"))).isEqualTo(5);
+  }
+
+  /** docs/metrics.md is the reference: every family this scrape exports is named there ({@code _max} with its histogram). */
+  @Test
+  void everyFamilyOfTheScrapeIsNamedInTheMetricsReference() throws Exception {
+    String reference = Files.readString(Path.of("..", "docs", "metrics.md"));
+    List<String> families = new ArrayList<>();
+    for (String line : harness.get(harness.adminUri("/metrics")).body().split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        families.add(line.split(" ")[2]);
+      }
+    }
+
+    assertThat(families).contains("modelgate_requests_total", "jvm_memory_used_bytes", "process_cpu_usage");
+    assertThat(families).allSatisfy(family -> assertThat(named(reference, family.endsWith("_max") ? family.substring(0, family.length() - 4) : family))
+        .as(family).isTrue());
+  }
+
+  // Named in backquotes, or by a documented prefix such as `jvm_buffer_*`.
+  private static boolean named(String reference, String family) {
+    if (reference.contains("`" + family + "`")) {
+      return true;
+    }
+    for (int cut = family.indexOf('_'); cut > 0; cut = family.indexOf('_', cut + 1)) {
+      if (reference.contains("`" + family.substring(0, cut + 1) + "*`")) {
+        return true;
+      }
+    }
+    return false;
   }
 }
