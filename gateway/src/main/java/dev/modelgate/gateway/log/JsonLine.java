@@ -8,10 +8,20 @@ import java.util.Arrays;
  * One flat JSON object per line, encoded straight to UTF-8 bytes: the access log writes one per
  * request, and a general JSON generator spends more on its state checks than on these few fields.
  * For one thread.
+ *
+ * <p>Field names and the values that repeat from line to line (a route's model, version, endpoint…,
+ * see {@link #constant}) are escaped once and then copied as bytes: escaping them char by char on
+ * every line was the access-log writer's largest cost. The cache is direct-mapped by the string's
+ * hash (a String keeps its hash), so it is bounded and a miss just encodes again.
  */
 final class JsonLine {
   private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final int SLOTS = 512;
+  // Longer values are not worth a slot: they are rarely the same twice.
+  private static final int MAX_CACHED = 256;
 
+  private final String[] cachedText = new String[SLOTS];
+  private final byte[][] cachedJson = new byte[SLOTS][];
   private byte[] buf = new byte[1024];
   private final byte[] digits = new byte[20];
   private int length;
@@ -32,6 +42,38 @@ final class JsonLine {
       quoted(value);
     }
     return this;
+  }
+
+  /**
+   * Like {@link #string}, for a value that repeats from line to line: it is escaped once and then
+   * copied. The bytes written are the same.
+   */
+  JsonLine constant(String name, String value) {
+    name(name);
+    if (value == null) {
+      ascii("null");
+    } else if (value.length() > MAX_CACHED) {
+      quoted(value);
+    } else {
+      copy(encoded(value));
+    }
+    return this;
+  }
+
+  // The quoted, escaped UTF-8 of s, from the cache or made and put there.
+  private byte[] encoded(String s) {
+    int h = s.hashCode();
+    int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+    if (s.equals(cachedText[slot])) {
+      return cachedJson[slot];
+    }
+    int start = length;
+    quoted(s);
+    byte[] json = Arrays.copyOfRange(buf, start, length);
+    length = start;
+    cachedText[slot] = s;
+    cachedJson[slot] = json;
+    return json;
   }
 
   JsonLine number(String name, long value) {
@@ -85,7 +127,7 @@ final class JsonLine {
       put(',');
     }
     first = false;
-    quoted(name);
+    copy(encoded(name));
     put(':');
   }
 
@@ -154,6 +196,14 @@ final class JsonLine {
     for (int i = 0; i < s.length(); i++) {
       put(s.charAt(i));
     }
+  }
+
+  private void copy(byte[] bytes) {
+    if (length + bytes.length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, length + bytes.length));
+    }
+    System.arraycopy(bytes, 0, buf, length, bytes.length);
+    length += bytes.length;
   }
 
   private void put(int b) {

@@ -6,8 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +38,35 @@ class JsonLineTest {
     JsonNode read = JSON.readTree(line);
     assertThat(read.path("k").asText()).isEqualTo(expected);
     assertThat(read.path("n").asText()).isEqualTo(expectedName);
+  }
+
+  @Property(tries = 500)
+  void aConstantIsWrittenByteForByteAsAStringIsAlsoFromTheCache(@ForAll List<@From("text") String> values) throws Exception {
+    // One line object for all: values are cached (and evict each other) from one to the next.
+    JsonLine cached = new JsonLine();
+    for (int round = 0; round < 2; round++) {
+      for (String value : values) {
+        assertThat(encode(cached.begin().constant("k", value).constant(value, "v")))
+            .isEqualTo(encode(new JsonLine().begin().string("k", value).string(value, "v")));
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<String> text() {
+    // Few distinct values, so that many repeat; every kind of char, control and surrogate included;
+    // "Aa" and "BB" share a hash, as do their concatenations.
+    return Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(300),
+        Arbitraries.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "bench-model", "v1", "é\u0000\"\\", "\ud83d\ude00", "\ud83d"),
+        Arbitraries.strings().withChars("ab\"\\\n\u0001\u00e9\u20ac\ud83d\ude00").ofMaxLength(4));
+  }
+
+  @Test
+  void aConstantLongerThanTheCacheTakesIsWrittenTheSame() throws Exception {
+    String text = "é\"".repeat(200);
+    assertThat(encode(new JsonLine().begin().constant("k", text).constant("n", null)))
+        .isEqualTo(encode(new JsonLine().begin().string("k", text).string("n", null)));
   }
 
   @Property(tries = 1000)
