@@ -37,8 +37,7 @@ public final class AccessLog implements AutoCloseable {
   private final OutputStream out;
   private final boolean ownsStream;
   private final Thread writer;
-  // Both used by the writer thread only.
-  private final UtcMillis time = new UtcMillis();
+  // Used by the writer thread only.
   private final JsonLine line = new JsonLine();
   private volatile boolean sleeping;
   private volatile boolean closing;
@@ -108,7 +107,7 @@ public final class AccessLog implements AutoCloseable {
         AccessRecord record = queue.poll();
         if (record != null) {
           queued.decrementAndGet();
-          write(record, line, time, out);
+          write(record, line, out);
           continue;
         }
         out.flush();
@@ -126,10 +125,10 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  /** Writes one record as a line of {@code out}; {@code line} and {@code time} are the writer's. */
-  static void write(AccessRecord r, JsonLine line, UtcMillis time, OutputStream out) throws IOException {
+  /** Writes one record as a line of {@code out}; {@code line} is the writer's. */
+  static void write(AccessRecord r, JsonLine line, OutputStream out) throws IOException {
     line.begin()
-        .string("time", time.format(r.epochMillis()))
+        .utcMillis("time", r.epochMillis())
         .string("request_id", r.requestId())
         .constant("method", r.method())
         .string("path", r.path())

@@ -2,6 +2,8 @@ package dev.modelgate.gateway.log;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -15,7 +17,7 @@ import java.util.Arrays;
  * hash (a String keeps its hash), so it is bounded and a miss just encodes again.
  */
 final class JsonLine {
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final int SLOTS = 512;
   // Longer values are not worth a slot: they are rarely the same twice.
   private static final int MAX_CACHED = 256;
@@ -23,6 +25,9 @@ final class JsonLine {
   private final String[] cachedText = new String[SLOTS];
   private final byte[][] cachedJson = new byte[SLOTS][];
   private byte[] buf = new byte[1024];
+  // The quoted timestamp up to its second ("2026-11-28T07:27:12.), made once a second.
+  private long second = Long.MIN_VALUE;
+  private byte[] secondText;
   private final byte[] digits = new byte[20];
   private int length;
   private boolean first;
@@ -91,6 +96,28 @@ final class JsonLine {
 
   JsonLine number(String name, Long value) {
     return value == null ? nul(name) : number(name, value.longValue());
+  }
+
+  /**
+   * An ISO-8601 UTC timestamp to the millisecond ({@code "2026-11-28T07:27:12.345Z"}): the text up
+   * to the second is made once a second, the milliseconds are written as digits.
+   */
+  JsonLine utcMillis(String name, long epochMillis) {
+    name(name);
+    long s = Math.floorDiv(epochMillis, 1000);
+    if (s != second) {
+      second = s;
+      String whole = Instant.ofEpochSecond(s).toString();
+      secondText = ('"' + whole.substring(0, whole.length() - 1) + '.').getBytes(StandardCharsets.US_ASCII);
+    }
+    copy(secondText);
+    int millis = (int) Math.floorMod(epochMillis, 1000);
+    put('0' + millis / 100);
+    put('0' + millis / 10 % 10);
+    put('0' + millis % 10);
+    put('Z');
+    put('"');
+    return this;
   }
 
   /** An amount with exactly three decimals, given in thousandths. */

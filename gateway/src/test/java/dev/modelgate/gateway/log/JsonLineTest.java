@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -74,6 +75,17 @@ class JsonLineTest {
     JsonNode read = JSON.readTree(encode(new JsonLine().begin().thousandths("ms", thousandths)));
 
     assertThat(read.path("ms").decimalValue()).isEqualByComparingTo(java.math.BigDecimal.valueOf(thousandths, 3));
+  }
+
+  @Property(tries = 2000)
+  void utcMillisNamesTheSameInstantToTheMillisecond(@ForAll @LongRange(min = 0, max = 4_102_444_800_000L) long epochMillis) throws Exception {
+    JsonLine line = new JsonLine();
+    // Twice: the second made on the first call is reused on the second.
+    encode(line.begin().utcMillis("t", epochMillis - 1));
+    String text = JSON.readTree(encode(line.begin().utcMillis("t", epochMillis))).path("t").asText();
+
+    assertThat(text).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+    assertThat(Instant.parse(text)).isEqualTo(Instant.ofEpochMilli(epochMillis));
   }
 
   @Test
