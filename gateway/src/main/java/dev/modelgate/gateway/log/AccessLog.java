@@ -37,8 +37,7 @@ public final class AccessLog implements AutoCloseable {
   private final OutputStream out;
   private final boolean ownsStream;
   private final Thread writer;
-  // Both used by the writer thread only.
-  private final UtcMillis time = new UtcMillis();
+  // Used by the writer thread only.
   private final JsonLine line = new JsonLine();
   private volatile boolean sleeping;
   private volatile boolean closing;
@@ -108,7 +107,7 @@ public final class AccessLog implements AutoCloseable {
         AccessRecord record = queue.poll();
         if (record != null) {
           queued.decrementAndGet();
-          write(record);
+          write(record, line, out);
           continue;
         }
         out.flush();
@@ -126,21 +125,22 @@ public final class AccessLog implements AutoCloseable {
     }
   }
 
-  private void write(AccessRecord r) throws IOException {
+  /** Writes one record as a line of {@code out}; {@code line} is the writer's. */
+  static void write(AccessRecord r, JsonLine line, OutputStream out) throws IOException {
     line.begin()
-        .string("time", time.format(r.epochMillis()))
+        .utcMillis("time", r.epochMillis())
         .string("request_id", r.requestId())
-        .string("method", r.method())
+        .constant("method", r.method())
         .string("path", r.path())
-        .string("model", r.model())
-        .string("alias", r.alias())
-        .string("version", r.version())
-        .string("artifact", r.artifact())
-        .string("route", r.route());
+        .constant("model", r.model())
+        .constant("alias", r.alias())
+        .constant("version", r.version())
+        .constant("artifact", r.artifact())
+        .constant("route", r.route());
     if (r.segment() != null) {
-      line.string("segment", r.segment());
+      line.constant("segment", r.segment());
     }
-    line.string("endpoint", r.endpoint())
+    line.constant("endpoint", r.endpoint())
         .number("status", r.status())
         .thousandths("latency_ms", Math.round(r.latencyMs() * 1000));
     if (r.ttftMs() == null) {
@@ -153,7 +153,7 @@ public final class AccessLog implements AutoCloseable {
       line.string("error", r.error());
     }
     if (r.cache() != null) {
-      line.string("cache", r.cache());
+      line.constant("cache", r.cache());
     }
     line.writeTo(out);
   }

@@ -2,17 +2,32 @@ package dev.modelgate.gateway.log;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
  * One flat JSON object per line, encoded straight to UTF-8 bytes: the access log writes one per
  * request, and a general JSON generator spends more on its state checks than on these few fields.
  * For one thread.
+ *
+ * <p>Field names and the values that repeat from line to line (a route's model, version, endpoint…,
+ * see {@link #constant}) are escaped once and then copied as bytes: escaping them char by char on
+ * every line was the access-log writer's largest cost. The cache is direct-mapped by the string's
+ * hash (a String keeps its hash), so it is bounded and a miss just encodes again.
  */
 final class JsonLine {
-  private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  private static final int SLOTS = 512;
+  // Longer values are not worth a slot: they are rarely the same twice.
+  private static final int MAX_CACHED = 256;
 
+  private final String[] cachedText = new String[SLOTS];
+  private final byte[][] cachedJson = new byte[SLOTS][];
   private byte[] buf = new byte[1024];
+  // The quoted timestamp up to its second ("2026-11-28T07:27:12.), made once a second.
+  private long second = Long.MIN_VALUE;
+  private byte[] secondText;
   private final byte[] digits = new byte[20];
   private int length;
   private boolean first;
@@ -34,6 +49,38 @@ final class JsonLine {
     return this;
   }
 
+  /**
+   * Like {@link #string}, for a value that repeats from line to line: it is escaped once and then
+   * copied. The bytes written are the same.
+   */
+  JsonLine constant(String name, String value) {
+    name(name);
+    if (value == null) {
+      ascii("null");
+    } else if (value.length() > MAX_CACHED) {
+      quoted(value);
+    } else {
+      copy(encoded(value));
+    }
+    return this;
+  }
+
+  // The quoted, escaped UTF-8 of s, from the cache or made and put there.
+  private byte[] encoded(String s) {
+    int h = s.hashCode();
+    int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+    if (s.equals(cachedText[slot])) {
+      return cachedJson[slot];
+    }
+    int start = length;
+    quoted(s);
+    byte[] json = Arrays.copyOfRange(buf, start, length);
+    length = start;
+    cachedText[slot] = s;
+    cachedJson[slot] = json;
+    return json;
+  }
+
   JsonLine number(String name, long value) {
     name(name);
     if (value == Long.MIN_VALUE) {
@@ -49,6 +96,28 @@ final class JsonLine {
 
   JsonLine number(String name, Long value) {
     return value == null ? nul(name) : number(name, value.longValue());
+  }
+
+  /**
+   * An ISO-8601 UTC timestamp to the millisecond ({@code "2026-11-28T07:27:12.345Z"}): the text up
+   * to the second is made once a second, the milliseconds are written as digits.
+   */
+  JsonLine utcMillis(String name, long epochMillis) {
+    name(name);
+    long s = Math.floorDiv(epochMillis, 1000);
+    if (s != second) {
+      second = s;
+      String whole = Instant.ofEpochSecond(s).toString();
+      secondText = ('"' + whole.substring(0, whole.length() - 1) + '.').getBytes(StandardCharsets.US_ASCII);
+    }
+    copy(secondText);
+    int millis = (int) Math.floorMod(epochMillis, 1000);
+    put('0' + millis / 100);
+    put('0' + millis / 10 % 10);
+    put('0' + millis % 10);
+    put('Z');
+    put('"');
+    return this;
   }
 
   /** An amount with exactly three decimals, given in thousandths. */
@@ -85,7 +154,7 @@ final class JsonLine {
       put(',');
     }
     first = false;
-    quoted(name);
+    copy(encoded(name));
     put(':');
   }
 
@@ -154,6 +223,14 @@ final class JsonLine {
     for (int i = 0; i < s.length(); i++) {
       put(s.charAt(i));
     }
+  }
+
+  private void copy(byte[] bytes) {
+    if (length + bytes.length > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, length + bytes.length));
+    }
+    System.arraycopy(bytes, 0, buf, length, bytes.length);
+    length += bytes.length;
   }
 
   private void put(int b) {

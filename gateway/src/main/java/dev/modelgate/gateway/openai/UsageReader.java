@@ -48,6 +48,14 @@ public final class UsageReader {
   private static final int AFTER_USAGE_NAME = 1;
   private static final int AFTER_USAGE_COLON = 2;
   private static final int IN_USAGE = 3;
+  // The bytes outside strings that change the scan while it is not just past a "usage" name.
+  private static final boolean[] STRUCTURAL = new boolean[256];
+
+  static {
+    for (char c : "{}[]\"".toCharArray()) {
+      STRUCTURAL[c] = true;
+    }
+  }
 
   private boolean eventStream;
   private int depth;
@@ -141,7 +149,9 @@ public final class UsageReader {
     return completionTokens < 0 ? null : completionTokens;
   }
 
-  // The scan state lives in locals while a chunk is read (written back at the end): this loop sees every byte.
+  // The scan state lives in locals while a chunk is read (written back at the end): this loop sees
+  // every byte outside the message's text. A string is read to its end in one step (the text by
+  // skipText), and outside strings only {}[]" matter unless a "usage" name was just read.
   private void feedJson(byte[] chunk, int from, int n) {
     int usageFrom = state == IN_USAGE ? from : -1;
     int depth = this.depth;
@@ -149,47 +159,57 @@ public final class UsageReader {
     boolean escaped = this.escaped;
     int nameMatched = this.nameMatched;
     int state = this.state;
-    for (int i = from; i < n; i++) {
-      byte b = chunk[i];
+    int i = from;
+    while (i < n) {
       if (inString) {
         if (escaped) {
           escaped = false;
-          continue;
+          i++;
         }
-        if (nameMatched < 0 && b != '"' && b != '\\') {
-          // Text that cannot be the name: only its end (or an escape) matters.
-          i = skipText(chunk, i + 1, n);
-          if (i == n) {
+        // A name that may still be "usage": byte by byte; any other text: to its end or an escape.
+        while (i < n && nameMatched >= 0) {
+          byte b = chunk[i];
+          if (b == '"' || b == '\\') {
             break;
           }
-          b = chunk[i];
+          nameMatched = nameMatched < USAGE_NAME.length && b == USAGE_NAME[nameMatched] ? nameMatched + 1 : -1;
+          i++;
         }
-        if (b == '\\') {
+        if (nameMatched < 0) {
+          i = skipText(chunk, i, n);
+        }
+        if (i >= n) {
+          break;
+        }
+        if (chunk[i] == '\\') {
           escaped = true;
           nameMatched = -1;
-        } else if (b == '"') {
+        } else {
           inString = false;
           if (nameMatched == USAGE_NAME.length) {
             state = AFTER_USAGE_NAME;
           }
-        } else {
-          nameMatched = nameMatched < USAGE_NAME.length && b == USAGE_NAME[nameMatched] ? nameMatched + 1 : -1;
         }
+        i++;
         continue;
       }
-      if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+      byte b = chunk[i++];
+      if (state == SCANNING || state == IN_USAGE) {
+        if (!STRUCTURAL[b & 0xff]) {
+          continue;
+        }
+      } else if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
         continue;
-      }
-      if (state == AFTER_USAGE_NAME) {
+      } else if (state == AFTER_USAGE_NAME) {
         state = b == ':' ? AFTER_USAGE_COLON : SCANNING;
         if (b == ':') {
           continue;
         }
-      } else if (state == AFTER_USAGE_COLON) {
-        // "usage": null (or anything but an object) reports nothing.
+      } else {
+        // After "usage": — null (or anything but an object) reports nothing.
         state = b == '{' ? IN_USAGE : SCANNING;
         if (b == '{') {
-          usageFrom = i;
+          usageFrom = i - 1;
         }
       }
       switch (b) {
@@ -203,9 +223,9 @@ public final class UsageReader {
           if (state == IN_USAGE && depth == 1) {
             if (usageLength == 0) {
               // The usage object came whole in this chunk (the usual case): read it where it is.
-              readUsageObject(chunk, usageFrom, i + 1);
+              readUsageObject(chunk, usageFrom, i);
             } else {
-              collectUsage(chunk, usageFrom, i + 1 - usageFrom);
+              collectUsage(chunk, usageFrom, i - usageFrom);
               if (!done) {
                 readUsageObject(usageBytes, 0, usageLength);
               }

@@ -55,10 +55,10 @@ final class Recorder {
    */
   void shadowFinished(ShadowExchange shadow, Outcome outcome) {
     boolean timedToFirstByte = shadow.eventStream && shadow.firstByteNanos >= 0;
-    if (shadow.holdsEndpoint) {
-      verdict(shadow.endpoint, shadow.attemptStartNanos, outcome, timedToFirstByte ? shadow.firstByteNanos : -1);
-    }
     long end = System.nanoTime();
+    if (shadow.holdsEndpoint) {
+      verdict(shadow.endpoint, shadow.attemptStartNanos, outcome, timedToFirstByte ? shadow.firstByteNanos : end);
+    }
     long elapsed = end - shadow.startNanos;
     Long promptTokens = shadow.usage == null ? null : shadow.usage.promptTokens();
     Long completionTokens = shadow.usage == null ? null : shadow.usage.completionTokens();
@@ -103,10 +103,10 @@ final class Recorder {
     Relay relay = exchange.relay;
     boolean eventStream = relay != null && relay.eventStream;
     long firstByteNanos = relay == null ? -1 : relay.firstByteNanos;
-    if (from.holdsEndpoint()) {
-      verdict(exchange.attempt.endpoint, exchange.attempt.attemptStartNanos, outcome, eventStream ? firstByteNanos : -1);
-    }
     long end = System.nanoTime();
+    if (from.holdsEndpoint()) {
+      verdict(exchange.attempt.endpoint, exchange.attempt.attemptStartNanos, outcome, eventStream && firstByteNanos >= 0 ? firstByteNanos : end);
+    }
     long elapsed = end - exchange.startNanos;
     Long promptTokens = relay == null || relay.usage == null ? null : relay.usage.promptTokens();
     Long completionTokens = relay == null || relay.usage == null ? null : relay.usage.completionTokens();
@@ -171,13 +171,13 @@ final class Recorder {
   /**
    * Gives the endpoint back and tells its gate how the exchange went: the backend's answers and
    * failures count, a request the client abandoned or the gateway botched does not. Slow means a
-   * slow answer, or for a stream a slow first byte ({@code firstByteNanos}, -1 otherwise), as the
-   * SLO guard judges it.
+   * slow answer, or for a stream a slow first byte: {@code judgedNanos} is the end or that first
+   * byte, as the SLO guard judges it.
    */
-  private static void verdict(Endpoint endpoint, long attemptStartNanos, Outcome outcome, long firstByteNanos) {
+  private static void verdict(Endpoint endpoint, long attemptStartNanos, Outcome outcome, long judgedNanos) {
     endpoint.finished();
     EndpointGate gate = endpoint.gate();
-    long took = (firstByteNanos >= 0 ? firstByteNanos : System.nanoTime()) - attemptStartNanos;
+    long took = judgedNanos - attemptStartNanos;
     switch (outcome) {
       case SUCCESS -> gate.succeeded(took);
       case UPSTREAM_ERROR, TIMEOUT -> gate.failed(took);

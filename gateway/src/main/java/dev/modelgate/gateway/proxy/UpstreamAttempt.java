@@ -66,7 +66,9 @@ final class UpstreamAttempt implements BiConsumer<UpstreamConnection, Throwable>
   }
 
   private void tryEndpoint(Endpoint failed) {
-    Endpoint chosen = exchange.decision.version().choose(System.nanoTime(), failed);
+    // One clock read for the choice, the attempt's start and its deadline.
+    long now = System.nanoTime();
+    Endpoint chosen = exchange.decision.version().choose(now, failed);
     if (chosen == null) {
       if (failed != null) {
         exchange.fail(ErrorKind.UPSTREAM_FAILED, Outcome.UPSTREAM_ERROR, "Could not connect to any backend of " + exchange.decision.version() + ".");
@@ -79,11 +81,11 @@ final class UpstreamAttempt implements BiConsumer<UpstreamConnection, Throwable>
     exchange.moveTo(Phase.CONNECTING);
     endpoint = chosen;
     chosen.started();
-    attemptStartNanos = System.nanoTime();
+    attemptStartNanos = now;
     if (firstStartNanos == 0) {
-      firstStartNanos = attemptStartNanos;
-      lastActivityNanos = attemptStartNanos;
-      arm(exchange.proxy.settings().upstreamTimeout().toNanos());
+      firstStartNanos = now;
+      lastActivityNanos = now;
+      exchange.deadline(now + exchange.proxy.settings().upstreamTimeout().toNanos());
     }
     awaitingConnection = true;
     exchange.proxy.upstreams().acquire(exchange.channel.eventLoop(), chosen, this);

@@ -6,8 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
@@ -35,11 +41,51 @@ class JsonLineTest {
     assertThat(read.path("n").asText()).isEqualTo(expectedName);
   }
 
+  @Property(tries = 500)
+  void aConstantIsWrittenByteForByteAsAStringIsAlsoFromTheCache(@ForAll List<@From("text") String> values) throws Exception {
+    // One line object for all: values are cached (and evict each other) from one to the next.
+    JsonLine cached = new JsonLine();
+    for (int round = 0; round < 2; round++) {
+      for (String value : values) {
+        assertThat(encode(cached.begin().constant("k", value).constant(value, "v")))
+            .isEqualTo(encode(new JsonLine().begin().string("k", value).string(value, "v")));
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<String> text() {
+    // Few distinct values, so that many repeat; every kind of char, control and surrogate included;
+    // "Aa" and "BB" share a hash, as do their concatenations.
+    return Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(300),
+        Arbitraries.of("Aa", "BB", "AaAa", "BBBB", "AaBB", "bench-model", "v1", "é\u0000\"\\", "\ud83d\ude00", "\ud83d"),
+        Arbitraries.strings().withChars("ab\"\\\n\u0001\u00e9\u20ac\ud83d\ude00").ofMaxLength(4));
+  }
+
+  @Test
+  void aConstantLongerThanTheCacheTakesIsWrittenTheSame() throws Exception {
+    String text = "é\"".repeat(200);
+    assertThat(encode(new JsonLine().begin().constant("k", text).constant("n", null)))
+        .isEqualTo(encode(new JsonLine().begin().string("k", text).string("n", null)));
+  }
+
   @Property(tries = 1000)
   void thousandthsReadBackAsTheSameDecimal(@ForAll @LongRange(min = -10_000_000_000L, max = 10_000_000_000L) long thousandths) throws Exception {
     JsonNode read = JSON.readTree(encode(new JsonLine().begin().thousandths("ms", thousandths)));
 
     assertThat(read.path("ms").decimalValue()).isEqualByComparingTo(java.math.BigDecimal.valueOf(thousandths, 3));
+  }
+
+  @Property(tries = 2000)
+  void utcMillisNamesTheSameInstantToTheMillisecond(@ForAll @LongRange(min = 0, max = 4_102_444_800_000L) long epochMillis) throws Exception {
+    JsonLine line = new JsonLine();
+    // Twice: the second made on the first call is reused on the second.
+    encode(line.begin().utcMillis("t", epochMillis - 1));
+    String text = JSON.readTree(encode(line.begin().utcMillis("t", epochMillis))).path("t").asText();
+
+    assertThat(text).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
+    assertThat(Instant.parse(text)).isEqualTo(Instant.ofEpochMilli(epochMillis));
   }
 
   @Test

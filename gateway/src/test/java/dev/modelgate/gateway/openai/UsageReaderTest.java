@@ -2,7 +2,15 @@ package dev.modelgate.gateway.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -11,6 +19,14 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class UsageReaderTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final String[] NAMES = {"id", "usage", "choices", "message", "content", "prompt_tokens", "completion_tokens",
+      "input_tokens", "output_tokens", "total_tokens", "usag", "usages", "Usage", "us\\age", "u\"sage", "é", "\ud83d\ude00"};
+  private static final String[] TEXTS = {"usage", "\"usage\":{\"prompt_tokens\":7}", "a\\", "\\\"", "{[}]", "", "é€\ud83d\ude00",
+      "\u0000\n\t", "x".repeat(40)};
+  // What an edit inserts into an answer: the bytes the scan tracks, and others.
+  private static final String DAMAGE = "\"{}[]:,\\ 1u";
   private static final String CHAT = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\","
       + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a \\\"usage\\\": {\\\"prompt_tokens\\\": 99}\"}}],"
       + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":34,\"total_tokens\":46,\"prompt_tokens_details\":{\"cached_tokens\":5}}}";
@@ -167,5 +183,96 @@ class UsageReaderTest {
     }
 
     assertThat(UsageReader.skipText(text, start, end)).isEqualTo(expected);
+  }
+
+  @Property(tries = 3000)
+  void readsTheSameCountsAsJacksonFromAnyJsonAnswerHoweverItIsChunked(@ForAll long seed) throws Exception {
+    Random random = new Random(seed);
+    JsonNode answer = random.nextInt(10) == 0 ? value(random, 0) : object(random, 0);
+    String json = random.nextBoolean() ? JSON.writeValueAsString(answer) : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(answer);
+    Long[] expected = jacksonCounts(JSON.readTree(json));
+
+    assertThat(counts(whole(json))).as(json).containsExactly(expected);
+    assertThat(counts(fedInPieces("application/json", json, seed))).as(json).containsExactly(expected);
+  }
+
+  @Property(tries = 3000)
+  void aDamagedAnswerReadsTheSameHoweverItIsChunked(@ForAll long seed) throws Exception {
+    Random random = new Random(seed);
+    StringBuilder json = new StringBuilder(JSON.writeValueAsString(object(random, 0)));
+    for (int edits = 1 + random.nextInt(4); edits > 0 && json.length() > 0; edits--) {
+      int at = random.nextInt(json.length());
+      switch (random.nextInt(3)) {
+        case 0 -> json.deleteCharAt(at);
+        case 1 -> json.insert(at, DAMAGE.charAt(random.nextInt(DAMAGE.length())));
+        default -> json.setLength(at);
+      }
+    }
+
+    assertThat(counts(fedInPieces("application/json", json.toString(), seed))).as(json.toString()).containsExactly(counts(whole(json.toString())));
+  }
+
+  private static UsageReader whole(String json) {
+    UsageReader reader = UsageReader.forContentType("application/json");
+    reader.feed(json.getBytes(StandardCharsets.UTF_8));
+    return reader;
+  }
+
+  private static Long[] counts(UsageReader reader) {
+    return new Long[] {reader.promptTokens(), reader.completionTokens()};
+  }
+
+  // What the reader promises: the top-level usage object's non-negative integer counters, the last of each kind.
+  private static Long[] jacksonCounts(JsonNode answer) {
+    Long[] counts = {null, null};
+    JsonNode usage = answer.get("usage");
+    if (answer.isObject() && usage != null && usage.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> fields = usage.fields(); fields.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        int kind = Arrays.asList("prompt_tokens", "input_tokens", "completion_tokens", "output_tokens").indexOf(field.getKey());
+        if (kind >= 0 && field.getValue().isIntegralNumber() && field.getValue().longValue() >= 0) {
+          counts[kind / 2] = field.getValue().longValue();
+        }
+      }
+    }
+    return counts;
+  }
+
+  private static ObjectNode object(Random random, int depth) {
+    ObjectNode object = NODES.objectNode();
+    for (int n = random.nextInt(7); n > 0; n--) {
+      String name = NAMES[random.nextInt(NAMES.length)];
+      object.set(name, name.equals("usage") && random.nextInt(4) > 0 ? usage(random, depth) : value(random, depth + 1));
+    }
+    return object;
+  }
+
+  private static ObjectNode usage(Random random, int depth) {
+    ObjectNode usage = NODES.objectNode();
+    for (int n = random.nextInt(6); n > 0; n--) {
+      String name = NAMES[5 + random.nextInt(5)];
+      usage.set(name, random.nextInt(5) > 0 ? NODES.numberNode(random.nextInt(1_000_000)) : value(random, depth + 1));
+    }
+    return usage;
+  }
+
+  private static JsonNode value(Random random, int depth) {
+    int kind = random.nextInt(depth > 3 ? 6 : 8);
+    return switch (kind) {
+      case 0 -> NODES.textNode(TEXTS[random.nextInt(TEXTS.length)]);
+      case 1 -> NODES.numberNode(random.nextInt(2_000_001) - 1_000_000);
+      case 2 -> NODES.numberNode(random.nextInt(1000) / 8.0);
+      case 3 -> NODES.numberNode(random.nextLong() >>> random.nextInt(64));
+      case 4 -> random.nextBoolean() ? NODES.booleanNode(random.nextBoolean()) : NODES.nullNode();
+      case 5 -> NODES.textNode(NAMES[random.nextInt(NAMES.length)]);
+      case 6 -> {
+        ArrayNode array = NODES.arrayNode();
+        for (int n = random.nextInt(4); n > 0; n--) {
+          array.add(random.nextBoolean() ? object(random, depth + 1) : value(random, depth + 1));
+        }
+        yield array;
+      }
+      default -> object(random, depth + 1);
+    };
   }
 }
