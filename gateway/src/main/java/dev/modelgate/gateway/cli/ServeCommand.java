@@ -66,7 +66,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         Await.result(gateway.close(), drain.plusSeconds(5));
       } catch (Exception e) {
-        System.err.println("modelgate: shutdown incomplete: " + e.getMessage());
+        System.err.println("modelgate: shutdown incomplete: " + e.getMessage() + ", waiting for " + gateway.closeStep());
         status = ModelgateCommand.FAILED;
       }
       // A drained SIGTERM is a clean stop: exit 0 rather than the JVM's 143 for a signal.

@@ -1,5 +1,6 @@
 package dev.modelgate.gateway.proxy;
 
+import dev.modelgate.core.Durations;
 import dev.modelgate.gateway.config.ClientLimits;
 import dev.modelgate.gateway.netty.VertxNetty;
 import io.netty.bootstrap.ServerBootstrap;
@@ -19,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * The data plane's HTTP/1.1 listener, straight on Netty and on Vert.x's event loops: each accepted
@@ -27,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * about half again as much CPU per proxied request as the same work done here.
  */
 public final class DataPlane {
+  private static final Logger LOG = Logger.getLogger(DataPlane.class.getName());
   private static final long DRAIN_POLL_MILLIS = 20;
 
   private final ChannelGroup clients = new DefaultChannelGroup("modelgate-clients", GlobalEventExecutor.INSTANCE);
@@ -102,6 +105,10 @@ public final class DataPlane {
       poll[0] = loop.scheduleAtFixedRate(() -> {
         if (clients.isEmpty() || System.nanoTime() >= deadline) {
           poll[0].cancel(false);
+          if (!clients.isEmpty()) {
+            LOG.warning(() -> "server.drain_timeout (" + Durations.format(drain) + ") passed with " + clients.size()
+                + " client connection(s) still open: closing them");
+          }
           clients.close().addListener(all -> closed.tryComplete());
         }
       }, DRAIN_POLL_MILLIS, DRAIN_POLL_MILLIS, TimeUnit.MILLISECONDS);

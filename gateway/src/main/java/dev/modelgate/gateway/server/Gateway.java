@@ -100,6 +100,7 @@ public final class Gateway {
   private volatile int port;
   private volatile int adminPort;
   private volatile boolean ready;
+  private volatile String closeStep = "nothing: not closing";
 
   private Gateway(Vertx vertx, boolean ownsVertx, GatewayConfig config, Function<String, String> environment, DeliveryPolicy webhookPolicy) {
     this.vertx = vertx;
@@ -415,28 +416,39 @@ public final class Gateway {
     for (String id : deployments) {
       undeployed.add(vertx.undeploy(id));
     }
+    closeStep = "the data plane's drain and the admin port";
     return Future.join(undeployed)
         .transform(v -> {
           upstreams.close();
           return Future.<Void>succeededFuture();
         })
         // Before the writer closes: an announcement must not queue a catch-up on a closed writer.
-        .transform(v -> ledgerListener == null ? Future.<Void>succeededFuture() : ledgerListener.close())
-        .transform(v -> guardFleet == null ? Future.<Void>succeededFuture() : guardFleet.close())
-        .transform(v -> registrySync.close())
-        .transform(v -> controlWriter.close())
+        .transform(v -> closing("the ledger's announcements", ledgerListener == null ? Future.<Void>succeededFuture() : ledgerListener.close()))
+        .transform(v -> closing("the fleet's SLO guard", guardFleet == null ? Future.<Void>succeededFuture() : guardFleet.close()))
+        .transform(v -> closing("registry sync", registrySync.close()))
+        .transform(v -> closing("the state writer's queued changes", controlWriter.close()))
         // After the writer: no event can be published to closed webhooks.
-        .transform(v -> webhooks.close())
+        .transform(v -> closing("webhook deliveries", webhooks.close()))
         // Closing a ledger blocks (PostgreSQL's waits for its connections), so not on this event loop.
-        .transform(v -> vertx.executeBlocking(() -> {
+        .transform(v -> closing("the ledger", vertx.executeBlocking(() -> {
           closeQuietly(controlPlane.ledger());
           return null;
-        }))
+        })))
         .transform(v -> {
           accessLog.close();
           metrics.close();
-          return ownsVertx ? vertx.close() : Future.<Void>succeededFuture();
+          return closing("Vert.x", ownsVertx ? vertx.close() : Future.<Void>succeededFuture());
         });
+  }
+
+  /** What {@link #close()} waits for now: a shutdown that overruns its time says so. */
+  public String closeStep() {
+    return closeStep;
+  }
+
+  private <T> Future<T> closing(String step, Future<T> future) {
+    closeStep = step;
+    return future;
   }
 
   @Override
