@@ -28,7 +28,10 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.modelgate.core.Durations;
 import dev.modelgate.core.Messages;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,17 +86,39 @@ public final class Schema {
    * @throws SchemaException naming the key at fault, or the document when it is not JSON
    */
   public static <T> T read(byte[] json, int offset, int length, Class<T> type) {
-    T value;
     try (JsonParser parser = MAPPER.createParser(json, offset, length)) {
-      if (parser.nextToken() == null) {
-        throw new SchemaException("", "is empty (expected: one JSON object)");
-      }
-      value = MAPPER.readValue(parser, type);
-      if (parser.nextToken() != null) {
-        throw new SchemaException("", "not valid JSON: more after the document (expected: one JSON object)");
-      }
+      return read(parser, type);
     } catch (IOException e) {
       throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json, offset, length)));
+    }
+  }
+
+  /**
+   * Like {@link #read(byte[], int, int, Class)} from a UTF-8 file, streamed: a large document (a
+   * snapshot of 10,000 models is 11 MB) is not held whole beside what it is read into. The file is
+   * read again only to show a value at fault.
+   *
+   * @throws IOException when the file cannot be read
+   */
+  public static <T> T read(Path file, Class<T> type) throws IOException {
+    try (InputStream in = Files.newInputStream(file); JsonParser parser = MAPPER.createParser(in)) {
+      return read(parser, type);
+    } catch (JacksonException e) {
+      throw problem(e, () -> {
+        try (InputStream again = Files.newInputStream(file)) {
+          return MAPPER.readTree(again);
+        }
+      });
+    }
+  }
+
+  private static <T> T read(JsonParser parser, Class<T> type) throws IOException {
+    if (parser.nextToken() == null) {
+      throw new SchemaException("", "is empty (expected: one JSON object)");
+    }
+    T value = MAPPER.readValue(parser, type);
+    if (parser.nextToken() != null) {
+      throw new SchemaException("", "not valid JSON: more after the document (expected: one JSON object)");
     }
     if (value == null) {
       throw new SchemaException("", "null (expected: one JSON object)");

@@ -15,6 +15,7 @@ import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -111,6 +112,11 @@ public record SnapshotJson(
    */
   public static SnapshotJson read(byte[] json) {
     return Schema.read(json, 0, json.length, SnapshotJson.class);
+  }
+
+  /** Like {@link #read(byte[])} from a file, streamed rather than held whole. */
+  public static SnapshotJson read(Path file) throws IOException {
+    return Schema.read(file, SnapshotJson.class);
   }
 
   /** Like {@link #read(byte[])} for text. */

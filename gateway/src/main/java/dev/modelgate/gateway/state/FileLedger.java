@@ -80,6 +80,7 @@ public final class FileLedger implements Ledger {
   private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
   /** Heads the events of one {@link #appendAll} of two or more, as {@code {"batch":N}}: a batch is whole or torn. */
   private static final String BATCH_PREFIX = "{\"batch\":";
+  private static final int WRITE_CHUNK_CHARS = 256 << 10;
 
   private static final String SNAPSHOT_PREFIX = "snapshot-";
   private static final String SNAPSHOT_SUFFIX = ".json";
@@ -249,7 +250,7 @@ public final class FileLedger implements Ledger {
       Path path = dir.resolve(SNAPSHOT_PREFIX + seq + SNAPSHOT_SUFFIX);
       String problem;
       try {
-        SnapshotJson json = SnapshotJson.read(Files.readAllBytes(path));
+        SnapshotJson json = SnapshotJson.read(path);
         problem = json.seq() != seq ? "holds seq " + json.seq() + ", not the seq its name says"
             : json.ledgerBytes() == null || json.ledgerLines() == null ? "has no ledger_bytes or ledger_lines (expected: both, in a file store's snapshot)"
             : positionProblem(channel, size, json.ledgerBytes(), seq);
@@ -321,31 +322,39 @@ public final class FileLedger implements Ledger {
         }
       }
       List<AuditEvent> appended = new ArrayList<>(drafts.size());
-      StringBuilder text = new StringBuilder(drafts.size() * 512);
-      if (drafts.size() > 1) {
-        text.append(BATCH_PREFIX).append(drafts.size()).append("}\n");
-      }
       long seq = lastSeq;
       for (AuditEventDraft draft : drafts) {
-        AuditEvent event = requireNonNull(draft, "draft").withSeq(++seq);
-        appended.add(event);
-        text.append(EventJson.write(event)).append('\n');
+        appended.add(requireNonNull(draft, "draft").withSeq(++seq));
       }
-      // Through a String: its encoder is the JDK's fast one, a CharBuffer's goes char by char.
-      ByteBuffer lines = ByteBuffer.wrap(text.toString().getBytes(UTF_8));
       long position = end;
       try {
-        while (lines.hasRemaining()) {
-          position += channel.write(lines, position);
+        // In chunks: a config batch of 10,000 models is 11 MB of JSON, which as one text (and its
+        // builder's copies, and its bytes) a small heap holds several times over in its old generation.
+        StringBuilder chunk = new StringBuilder(WRITE_CHUNK_CHARS + 4096);
+        if (drafts.size() > 1) {
+          chunk.append(BATCH_PREFIX).append(drafts.size()).append("}\n");
         }
+        for (AuditEvent event : appended) {
+          chunk.append(EventJson.write(event)).append('\n');
+          if (chunk.length() >= WRITE_CHUNK_CHARS) {
+            position = write(chunk, position);
+            chunk.setLength(0);
+          }
+        }
+        position = write(chunk, position);
         channel.force(false);
-      } catch (IOException e) {
-        failure = e;
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof IOException) {
+          failure = (IOException) e;
+        }
         try {
           // Best effort, so a restart does not find half a line; the restart's read decides anyway.
           channel.truncate(end);
         } catch (IOException again) {
           e.addSuppressed(again);
+          if (failure == null) {
+            failure = again;
+          }
         }
         throw e;
       }
@@ -355,6 +364,15 @@ public final class FileLedger implements Ledger {
       lastSeq = seq;
       return appended;
     }
+  }
+
+  // Through a String: its encoder is the JDK's fast one, a CharBuffer's goes char by char.
+  private long write(StringBuilder lines, long position) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(UTF_8));
+    while (bytes.hasRemaining()) {
+      position += channel.write(bytes, position);
+    }
+    return position;
   }
 
   @Override
