@@ -128,8 +128,12 @@ public final class Schema {
 
   /** Like {@link #read(byte[], int, int, Class)} for text. */
   public static <T> T read(String json, Class<T> type) {
-    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return read(bytes, 0, bytes.length, type);
+    // Parsed from the text itself, not its UTF-8 bytes: a snapshot from PostgreSQL is 11 MB of text at 10,000 models.
+    try (JsonParser parser = MAPPER.createParser(json)) {
+      return read(parser, type);
+    } catch (IOException e) {
+      throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json)));
+    }
   }
 
   /**

@@ -64,6 +64,8 @@ public final class PostgresLedger implements Ledger {
   private static final int CATCH_UP_BATCH = 1000;
   // Start-up reads a long tail (a ledger from before snapshots) in pages this big.
   private static final int REPLAY_BATCH = 10_000;
+  // Events per INSERT of an append (all in its one transaction).
+  private static final int INSERT_CHUNK = 500;
   private static final int SNAPSHOTS_KEPT = 2;
   private static final Logger LOG = Logger.getLogger(PostgresLedger.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -205,14 +207,19 @@ public final class PostgresLedger implements Ledger {
     return new Replay(snapshot, tail);
   }
 
-  // The newest snapshot at or before seq through that reads; others are skipped with a warning.
+  // The newest snapshot at or before seq through that reads; others are skipped with a warning. One
+  // document at a time: each is 11 MB of text at 10,000 models, and the older one is rarely needed.
   private LedgerState newestSnapshot(long through) throws IOException {
-    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT seq, snapshot FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
+    RowSet<Row> seqs = Database.await(pool.preparedQuery("SELECT seq FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
         .execute(Tuple.of(through)), "reading the ledger's snapshots");
-    for (Row row : rows) {
-      long seq = row.getLong(0);
+    List<Long> newestFirst = new ArrayList<>();
+    seqs.forEach(row -> newestFirst.add(row.getLong(0)));
+    for (long seq : newestFirst) {
       try {
-        SnapshotJson json = SnapshotJson.read(row.getString(1));
+        SnapshotJson json = snapshot(seq);
+        if (json == null) {
+          continue;
+        }
         if (json.seq() == seq) {
           return json.toState();
         }
@@ -223,6 +230,13 @@ public final class PostgresLedger implements Ledger {
       }
     }
     return LedgerState.EMPTY;
+  }
+
+  // The snapshot saved at seq, or null when it is gone; its text is not held once read.
+  private SnapshotJson snapshot(long seq) throws IOException {
+    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT snapshot FROM modelgate_snapshots WHERE seq = $1").execute(Tuple.of(seq)),
+        "reading the ledger's snapshot at seq " + seq);
+    return rows.size() == 0 ? null : SnapshotJson.read(rows.iterator().next().getString(0));
   }
 
   @Override
@@ -251,21 +265,27 @@ public final class PostgresLedger implements Ledger {
       return List.of();
     }
     List<AuditEvent> events = new ArrayList<>(drafts.size());
-    List<Tuple> rows = new ArrayList<>(drafts.size());
     for (AuditEventDraft draft : drafts) {
-      AuditEvent event = draft.withSeq(lastSeq + 1 + events.size());
-      events.add(event);
-      rows.add(Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(), EventJson.write(event)));
+      events.add(draft.withSeq(lastSeq + 1 + events.size()));
     }
     long first = events.get(0).seq();
     long last = events.get(events.size() - 1).seq();
     // Snapshots in a database without events belong to a history that is gone (an import starts a new one).
     String clearStale = first == 1 ? "DELETE FROM modelgate_snapshots" : "SELECT 1";
-    Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
-        .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
-        .executeBatch(rows)
-        .compose(inserted -> connection.query(clearStale).execute())
-        .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last)))));
+    Future<RowSet<Row>> insert = pool.withTransaction(connection -> {
+      // In chunks, each one's JSON made as it is sent: a config batch of 10,000 models is 11 MB of it,
+      // which made all at once a small heap holds in its old generation. One transaction all the same.
+      Future<RowSet<Row>> inserted = Future.succeededFuture();
+      for (int from = 0; from < events.size(); from += INSERT_CHUNK) {
+        List<AuditEvent> chunk = events.subList(from, Math.min(events.size(), from + INSERT_CHUNK));
+        inserted = inserted.compose(before -> connection
+            .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
+            .executeBatch(rows(chunk)));
+      }
+      return inserted
+          .compose(before -> connection.query(clearStale).execute())
+          .compose(before -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last))));
+    });
     Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
         Database.isUniqueViolation(failure) ? new AppendConflictException(first) : failure));
     Database.await(conflictsNamed, first == last ? "appending seq " + first : "appending seq " + first + " to " + last);
@@ -273,6 +293,14 @@ public final class PostgresLedger implements Ledger {
     return events;
   }
 
+
+  private static List<Tuple> rows(List<AuditEvent> events) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    for (AuditEvent event : events) {
+      rows.add(Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(), EventJson.write(event)));
+    }
+    return rows;
+  }
 
   /**
    * Events other replicas appended after {@link #lastSeq()}, oldest first; {@link #lastSeq()} then

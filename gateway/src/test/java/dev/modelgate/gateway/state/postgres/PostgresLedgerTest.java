@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.gateway.config.StateConfig;
+import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.state.AppendConflictException;
 import dev.modelgate.gateway.state.LedgerEvents;
 import io.vertx.core.Vertx;
@@ -77,6 +79,32 @@ class PostgresLedgerTest {
 
       assertThat(a.catchUp()).isEmpty();
       assertThat(a.since(0, 10, null, null)).containsExactly(first);
+    }
+  }
+
+  @Test
+  void aBatchOfMoreEventsThanOneInsertTakesIsWrittenWholeOrNotAtAll() throws IOException {
+    List<AuditEventDraft> drafts = new ArrayList<>();
+    while (drafts.size() < 1_300) {
+      drafts.addAll(LedgerEvents.lifecycle());
+    }
+    String whole = EmbeddedDatabase.newDatabase();
+    List<AuditEvent> appended;
+    try (PostgresLedger ledger = open(whole)) {
+      appended = ledger.appendAll(drafts);
+    }
+    try (PostgresLedger reopened = open(whole)) {
+      assertThat(reopened.replay().tail()).isEqualTo(appended);
+    }
+
+    // Another writer took seq 700, in the second of the batch's inserts: the first insert is undone too.
+    String contended = EmbeddedDatabase.newDatabase();
+    AuditEvent taken = drafts.get(0).withSeq(700);
+    try (PostgresLedger ledger = open(contended)) {
+      EmbeddedDatabase.execute(databaseOf(contended), "INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES (700, '"
+          + taken.model() + "', NULL, '" + taken.action().wireName() + "', '" + EventJson.write(taken).replace("'", "''") + "')");
+      assertThatThrownBy(() -> ledger.appendAll(drafts)).isInstanceOf(AppendConflictException.class);
+      assertThat(ledger.since(0, 2_000, null, null)).containsExactly(taken);
     }
   }
 
