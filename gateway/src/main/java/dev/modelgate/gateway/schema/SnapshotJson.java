@@ -3,6 +3,8 @@ package dev.modelgate.gateway.schema;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.LedgerState;
@@ -34,7 +36,8 @@ import java.util.function.Supplier;
  *  "declared_as_registered":["meta-llama/Llama-3.1-8B",…],
  *  "auto_rollbacks":[{…the last auto_rollback event of each alias…}]}
  * </pre>
- * Models reuse {@link ModelJson}; aliases' bucket layouts, which no event carries, sit beside them
+ * Models reuse {@link ModelJson}, each made into (or from) a model as it is read (or written), not
+ * held as a whole map of JSON shapes ({@link ModelsJson}); aliases' bucket layouts, which no event carries, sit beside them
  * as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
  * (the common case: nothing changed it at runtime) is only named in {@code declared_as_registered},
  * not written twice: format 1 held every model twice, and reading it back cost more than replaying
@@ -48,9 +51,9 @@ public record SnapshotJson(
     @Required @JsonPropertyDescription(Ranges.SEQ) Long seq,
     Long ledgerBytes,
     Long ledgerLines,
-    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> models,
+    @Required @JsonSerialize(contentConverter = ModelsJson.Writing.class) @JsonDeserialize(using = ModelsJson.class) Map<String, Model> models,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, Map<String, List<Run>>> layouts,
-    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> declared,
+    @Required @JsonSerialize(contentConverter = ModelsJson.Writing.class) @JsonDeserialize(using = ModelsJson.class) Map<String, Model> declared,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<String> declaredAsRegistered,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<EventJson> autoRollbacks) {
 
@@ -84,21 +87,21 @@ public record SnapshotJson(
   }
 
   private static SnapshotJson of(LedgerState state, Long ledgerBytes, Long ledgerLines) {
-    Map<String, ModelJson> models = new LinkedHashMap<>();
+    Map<String, Model> models = new LinkedHashMap<>();
     Map<String, Map<String, List<Run>>> layouts = new LinkedHashMap<>();
     state.registry().models().forEach((name, model) -> {
-      models.put(name, ModelJson.of(model));
+      models.put(name, model);
       Map<String, List<Run>> owners = new LinkedHashMap<>();
       model.aliases().forEach((alias, a) -> owners.put(alias, runs(a.layout().owners())));
       layouts.put(name, owners);
     });
-    Map<String, ModelJson> declared = new LinkedHashMap<>();
+    Map<String, Model> declared = new LinkedHashMap<>();
     List<String> declaredAsRegistered = new ArrayList<>();
     state.declared().forEach((name, model) -> {
       if (model.equals(state.registry().models().get(name))) {
         declaredAsRegistered.add(name);
       } else {
-        declared.put(name, ModelJson.of(model));
+        declared.put(name, model);
       }
     });
     List<EventJson> rollbacks = state.autoRollbacks().stream().map(EventJson::of).toList();
@@ -131,7 +134,7 @@ public record SnapshotJson(
    */
   public LedgerState toState() {
     Map<String, Model> registered = new LinkedHashMap<>();
-    models.forEach((name, json) -> registered.put(name, withLayouts(name, part("models." + name, () -> json.toModel(name)))));
+    models.forEach((name, model) -> registered.put(name, withLayouts(name, model)));
     layouts.keySet().stream().filter(name -> !models.containsKey(name)).findFirst().ifPresent(name -> {
       throw new SchemaException("layouts." + name, "a layout of no model (expected: only models under models)");
     });
@@ -141,8 +144,7 @@ public record SnapshotJson(
       throw new SchemaException("models", String.join("; ", problems));
     }
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
-    declared.forEach((name, json) -> lastDeclared.put(name, sharingVersions(part("declared." + name, () -> json.toModel(name)),
-        registered.get(name))));
+    declared.forEach((name, model) -> lastDeclared.put(name, sharingVersions(model, registered.get(name))));
     for (int i = 0; i < declaredAsRegistered.size(); i++) {
       String name = declaredAsRegistered.get(i);
       Model model = registered.get(name);

@@ -95,6 +95,20 @@ class SnapshotReplayPropertiesTest {
   }
 
   @Test
+  void aModelThatCannotBeReadIsRefusedNamingItsKey() {
+    LedgerState state = LedgerState.EMPTY.applyAll(history(List.of(new Step(Action.SET_WEIGHTS, 0, new int[] {30, 70}, 1))));
+    String json = SnapshotJson.write(state, null, null);
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{\"support-agent\":{", "\"models\":{\"support-agent\":{\"colour\":1,")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.support-agent.colour: unknown key");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":{\"other\":null,")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.other: null");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":{\"other\":{\"versions\":{\"v1\":{}}},")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.other.versions.v1.");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":[],\"x\":{")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models: ");
+  }
+
+  @Test
   void aModelDeclaredAsItIsRegisteredIsWrittenOnceAndNamedAsDeclared() {
     AuditEvent declared = LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1);
     LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(declared));
