@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.util.StdConverter;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.ModelVersion;
+import dev.modelgate.core.registry.Registry;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,6 +20,9 @@ import java.util.Map;
  * makes each model's shape as it is written, for the same reason.
  */
 final class ModelsJson extends StdDeserializer<Map<String, Model>> {
+  /** The context attribute holding the {@link Registry} whose equal versions the models read share. */
+  static final String LIKELY = "modelgate.likely-models";
+
   ModelsJson() {
     super(Map.class);
   }
@@ -27,6 +32,8 @@ final class ModelsJson extends StdDeserializer<Map<String, Model>> {
     if (!parser.isExpectedStartObjectToken()) {
       throw context.wrongTokenException(parser, Map.class, JsonToken.START_OBJECT, "a mapping of model name to model");
     }
+    Object attribute = context.getAttribute(LIKELY);
+    Map<String, Model> likely = attribute instanceof Registry registry ? registry.models() : Map.of();
     Map<String, Model> models = new LinkedHashMap<>();
     for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
       parser.nextToken();
@@ -35,7 +42,7 @@ final class ModelsJson extends StdDeserializer<Map<String, Model>> {
           throw new SchemaException("", "null (expected: a model)");
         }
         ModelJson json = context.readValue(parser, ModelJson.class);
-        models.put(name, model(name, json));
+        models.put(name, sharingVersions(model(name, json), likely.get(name)));
       } catch (IOException | RuntimeException e) {
         throw JsonMappingException.wrapWithPath(e, models, name);
       }
@@ -51,6 +58,19 @@ final class ModelsJson extends StdDeserializer<Map<String, Model>> {
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SchemaException("", e.getMessage());
     }
+  }
+
+  /** {@code model} with each version equal to one of {@code other}'s replaced by that instance. */
+  static Model sharingVersions(Model model, Model other) {
+    if (other == null) {
+      return model;
+    }
+    Map<String, ModelVersion> versions = new LinkedHashMap<>();
+    model.versions().forEach((id, version) -> {
+      ModelVersion same = other.versions().get(id);
+      versions.put(id, version.equals(same) ? same : version);
+    });
+    return new Model(model.name(), model.defaultAlias(), model.description(), model.owner(), model.tags(), versions, model.aliases());
   }
 
   /** A model as its JSON shape, made as it is written. */

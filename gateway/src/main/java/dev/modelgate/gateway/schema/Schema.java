@@ -87,7 +87,7 @@ public final class Schema {
    */
   public static <T> T read(byte[] json, int offset, int length, Class<T> type) {
     try (JsonParser parser = MAPPER.createParser(json, offset, length)) {
-      return read(parser, type);
+      return read(parser, type, Map.of());
     } catch (IOException e) {
       throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json, offset, length)));
     }
@@ -98,11 +98,12 @@ public final class Schema {
    * snapshot of 10,000 models is 11 MB) is not held whole beside what it is read into. The file is
    * read again only to show a value at fault.
    *
+   * @param attributes what the type's own deserializers read from their context, by key
    * @throws IOException when the file cannot be read
    */
-  public static <T> T read(Path file, Class<T> type) throws IOException {
+  public static <T> T read(Path file, Class<T> type, Map<?, ?> attributes) throws IOException {
     try (InputStream in = Files.newInputStream(file); JsonParser parser = MAPPER.createParser(in)) {
-      return read(parser, type);
+      return read(parser, type, attributes);
     } catch (JacksonException e) {
       throw problem(e, () -> {
         try (InputStream again = Files.newInputStream(file)) {
@@ -112,11 +113,12 @@ public final class Schema {
     }
   }
 
-  private static <T> T read(JsonParser parser, Class<T> type) throws IOException {
+  private static <T> T read(JsonParser parser, Class<T> type, Map<?, ?> attributes) throws IOException {
     if (parser.nextToken() == null) {
       throw new SchemaException("", "is empty (expected: one JSON object)");
     }
-    T value = MAPPER.readValue(parser, type);
+    // A reader of its own only when needed: read(byte[]…) takes every event line of a ledger.
+    T value = attributes.isEmpty() ? MAPPER.readValue(parser, type) : MAPPER.readerFor(type).withAttributes(attributes).<T>readValue(parser);
     if (parser.nextToken() != null) {
       throw new SchemaException("", "not valid JSON: more after the document (expected: one JSON object)");
     }
@@ -128,9 +130,14 @@ public final class Schema {
 
   /** Like {@link #read(byte[], int, int, Class)} for text. */
   public static <T> T read(String json, Class<T> type) {
+    return read(json, type, Map.of());
+  }
+
+  /** Like {@link #read(String, Class)}, with {@code attributes} as in {@link #read(Path, Class, Map)}. */
+  public static <T> T read(String json, Class<T> type, Map<?, ?> attributes) {
     // Parsed from the text itself, not its UTF-8 bytes: a snapshot from PostgreSQL is 11 MB of text at 10,000 models.
     try (JsonParser parser = MAPPER.createParser(json)) {
-      return read(parser, type);
+      return read(parser, type, attributes);
     } catch (IOException e) {
       throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json)));
     }

@@ -10,7 +10,6 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
-import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
@@ -117,14 +116,24 @@ public record SnapshotJson(
     return Schema.read(json, 0, json.length, SnapshotJson.class);
   }
 
-  /** Like {@link #read(byte[])} from a file, streamed rather than held whole. */
-  public static SnapshotJson read(Path file) throws IOException {
-    return Schema.read(file, SnapshotJson.class);
+  /**
+   * Like {@link #read(byte[])} from a file, streamed rather than held whole.
+   *
+   * @param likely models the snapshot probably holds (the config file's, at start-up): a version
+   *     equal to one of theirs is that very instance, so a restart keeps one copy of each, not two
+   */
+  public static SnapshotJson read(Path file, Registry likely) throws IOException {
+    return Schema.read(file, SnapshotJson.class, Map.of(ModelsJson.LIKELY, likely));
   }
 
   /** Like {@link #read(byte[])} for text. */
   public static SnapshotJson read(String json) {
-    return Schema.read(json, SnapshotJson.class);
+    return read(json, Registry.EMPTY);
+  }
+
+  /** Like {@link #read(Path, Registry)} for text. */
+  public static SnapshotJson read(String json, Registry likely) {
+    return Schema.read(json, SnapshotJson.class, Map.of(ModelsJson.LIKELY, likely));
   }
 
   /**
@@ -144,7 +153,7 @@ public record SnapshotJson(
       throw new SchemaException("models", String.join("; ", problems));
     }
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
-    declared.forEach((name, model) -> lastDeclared.put(name, sharingVersions(model, registered.get(name))));
+    declared.forEach((name, model) -> lastDeclared.put(name, ModelsJson.sharingVersions(model, registered.get(name))));
     for (int i = 0; i < declaredAsRegistered.size(); i++) {
       String name = declaredAsRegistered.get(i);
       Model model = registered.get(name);
@@ -183,20 +192,6 @@ public record SnapshotJson(
           alias.rollout()));
     });
     return new Model(name, model.defaultAlias(), model.description(), model.owner(), model.tags(), model.versions(), aliases);
-  }
-
-  // A declared version is usually the registered one, equal but read twice: one copy is kept, not two of each.
-  private static Model sharingVersions(Model declared, Model registered) {
-    if (registered == null) {
-      return declared;
-    }
-    Map<String, ModelVersion> versions = new LinkedHashMap<>();
-    declared.versions().forEach((id, version) -> {
-      ModelVersion same = registered.versions().get(id);
-      versions.put(id, version.equals(same) ? same : version);
-    });
-    return new Model(declared.name(), declared.defaultAlias(), declared.description(), declared.owner(), declared.tags(), versions,
-        declared.aliases());
   }
 
   private static List<Run> runs(List<String> owners) {

@@ -7,6 +7,7 @@ import dev.modelgate.core.Messages;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.schema.SnapshotJson;
@@ -125,7 +126,16 @@ public final class FileLedger implements Ledger {
    * @throws IOException when the directory or file cannot be created or read
    */
   public static FileLedger open(Path dir) throws IOException {
+    return open(dir, Registry.EMPTY);
+  }
+
+  /**
+   * Like {@link #open(Path)}; a snapshot's versions equal to those of {@code likely} (the config
+   * file's models, at start-up) are those very instances, not a second copy of each.
+   */
+  public static FileLedger open(Path dir, Registry likely) throws IOException {
     requireNonNull(dir, "dir");
+    requireNonNull(likely, "likely");
     Files.createDirectories(dir);
     Path file = dir.resolve(FILE_NAME);
     boolean created = !Files.exists(file);
@@ -142,7 +152,7 @@ public final class FileLedger implements Ledger {
         syncDirectory(dir);
       }
       long size = channel.size();
-      Snapshot snapshot = newestSnapshot(dir, channel, size);
+      Snapshot snapshot = newestSnapshot(dir, channel, size, likely);
       List<AuditEvent> tail = new ArrayList<>();
       Read read = read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), size, tail);
       TornLine torn = read.torn;
@@ -201,7 +211,7 @@ public final class FileLedger implements Ledger {
       }
       through = end;
     }
-    Snapshot snapshot = newestSnapshot(dir, channel, through);
+    Snapshot snapshot = newestSnapshot(dir, channel, through, Registry.EMPTY);
     List<AuditEvent> tail = new ArrayList<>();
     if (read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), through, tail).torn != null) {
       throw new IOException(file + ": changed under the gateway: acknowledged lines before byte offset " + through + " no longer read whole");
@@ -245,12 +255,12 @@ public final class FileLedger implements Ledger {
   }
 
   // The newest snapshot that reads and lands on the start of the event after it within the first size bytes.
-  private static Snapshot newestSnapshot(Path dir, FileChannel channel, long size) throws IOException {
+  private static Snapshot newestSnapshot(Path dir, FileChannel channel, long size, Registry likely) throws IOException {
     for (long seq : snapshotSeqs(dir)) {
       Path path = dir.resolve(SNAPSHOT_PREFIX + seq + SNAPSHOT_SUFFIX);
       String problem;
       try {
-        SnapshotJson json = SnapshotJson.read(path);
+        SnapshotJson json = SnapshotJson.read(path, likely);
         problem = json.seq() != seq ? "holds seq " + json.seq() + ", not the seq its name says"
             : json.ledgerBytes() == null || json.ledgerLines() == null ? "has no ledger_bytes or ledger_lines (expected: both, in a file store's snapshot)"
             : positionProblem(channel, size, json.ledgerBytes(), seq);

@@ -10,6 +10,7 @@ import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.schema.SchemaException;
 import dev.modelgate.gateway.schema.SnapshotJson;
 import java.util.ArrayList;
@@ -119,6 +120,23 @@ class SnapshotReplayPropertiesTest {
     LedgerState restored = SnapshotJson.read(json).toState();
     assertThat(restored).isEqualTo(asDeclared);
     assertThat(restored.declared().get(LedgerEvents.MODEL)).isSameAs(restored.registry().models().get(LedgerEvents.MODEL));
+  }
+
+  @Test
+  void aSnapshotReadBesideTheConfigFilesModelsKeepsOneCopyOfEachEqualVersion() {
+    LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1)));
+    String json = SnapshotJson.write(asDeclared, null, null);
+    Model inTheFile = LedgerEvents.declared();
+
+    LedgerState beside = SnapshotJson.read(json, new Registry(Map.of(inTheFile.name(), inTheFile))).toState();
+    LedgerState alone = SnapshotJson.read(json).toState();
+
+    assertThat(beside).isEqualTo(asDeclared).isEqualTo(alone);
+    Model read = beside.registry().models().get(inTheFile.name());
+    inTheFile.versions().forEach((id, version) -> {
+      assertThat(read.versions().get(id)).as(id).isSameAs(version);
+      assertThat(alone.registry().models().get(inTheFile.name()).versions().get(id)).as(id).isEqualTo(version).isNotSameAs(version);
+    });
   }
 
   @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.schema.EventJson;
@@ -126,6 +127,8 @@ public final class PostgresLedger implements Ledger {
   private final String where;
   // Written by the one writer (append, catchUp) and at open.
   private volatile long lastSeq;
+  // The config file's models until the first replay (start-up's) has read its snapshot beside them.
+  private Registry likely = Registry.EMPTY;
 
   private PostgresLedger(Pool pool, String where) {
     this.pool = pool;
@@ -141,12 +144,24 @@ public final class PostgresLedger implements Ledger {
    *     message says which)
    */
   public static PostgresLedger open(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) throws IOException {
+    return open(vertx, state, environment, replicaId, Registry.EMPTY);
+  }
+
+  /**
+   * Like {@link #open(Vertx, StateConfig, Function, String)}; the first {@link #replay()}'s snapshot
+   * shares the versions it holds equal to those of {@code likely} (the config file's models, at
+   * start-up) rather than keep a second copy of each.
+   */
+  public static PostgresLedger open(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId, Registry likely)
+      throws IOException {
     requireNonNull(vertx, "vertx");
+    requireNonNull(likely, "likely");
     requireNonNull(state, "state");
     PgConnectOptions options = Database.connectOptions(state, environment, "modelgate:" + replicaId);
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(state.poolSize())).connectingTo(options).using(vertx).build();
     PostgresLedger ledger = new PostgresLedger(pool, options.getHost() + ":" + options.getPort() + "/" + options.getDatabase());
     try {
+      ledger.likely = likely;
       ledger.migrate();
       ledger.lastSeq = Database.await(pool.query("SELECT coalesce(max(seq), 0) FROM modelgate_events").execute(), "reading the last seq")
           .iterator().next().getLong(0);
@@ -191,7 +206,9 @@ public final class PostgresLedger implements Ledger {
   @Override
   public Replay replay() throws IOException {
     long through = lastSeq;
-    LedgerState snapshot = newestSnapshot(through);
+    LedgerState snapshot = newestSnapshot(through, likely);
+    // Only start-up's replay has the config file's models beside it; they are not kept past it.
+    likely = Registry.EMPTY;
     List<AuditEvent> tail = new ArrayList<>();
     List<AuditEvent> page;
     do {
@@ -209,14 +226,14 @@ public final class PostgresLedger implements Ledger {
 
   // The newest snapshot at or before seq through that reads; others are skipped with a warning. One
   // document at a time: each is 11 MB of text at 10,000 models, and the older one is rarely needed.
-  private LedgerState newestSnapshot(long through) throws IOException {
+  private LedgerState newestSnapshot(long through, Registry likely) throws IOException {
     RowSet<Row> seqs = Database.await(pool.preparedQuery("SELECT seq FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
         .execute(Tuple.of(through)), "reading the ledger's snapshots");
     List<Long> newestFirst = new ArrayList<>();
     seqs.forEach(row -> newestFirst.add(row.getLong(0)));
     for (long seq : newestFirst) {
       try {
-        SnapshotJson json = snapshot(seq);
+        SnapshotJson json = snapshot(seq, likely);
         if (json == null) {
           continue;
         }
@@ -233,10 +250,10 @@ public final class PostgresLedger implements Ledger {
   }
 
   // The snapshot saved at seq, or null when it is gone; its text is not held once read.
-  private SnapshotJson snapshot(long seq) throws IOException {
+  private SnapshotJson snapshot(long seq, Registry likely) throws IOException {
     RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT snapshot FROM modelgate_snapshots WHERE seq = $1").execute(Tuple.of(seq)),
         "reading the ledger's snapshot at seq " + seq);
-    return rows.size() == 0 ? null : SnapshotJson.read(rows.iterator().next().getString(0));
+    return rows.size() == 0 ? null : SnapshotJson.read(rows.iterator().next().getString(0), likely);
   }
 
   @Override
