@@ -28,8 +28,8 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import dev.modelgate.core.Durations;
 import dev.modelgate.core.Messages;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,11 +102,29 @@ public final class Schema {
    * @throws IOException when the file cannot be read
    */
   public static <T> T read(Path file, Class<T> type, Map<?, ?> attributes) throws IOException {
-    try (InputStream in = Files.newInputStream(file); JsonParser parser = MAPPER.createParser(in)) {
+    return read(() -> MAPPER.createParser(Files.newInputStream(file)), type, attributes);
+  }
+
+  /** Text a document is read from as it comes: opened once to read it, and again only to show a value at fault. */
+  public interface Text {
+    Reader open() throws IOException;
+  }
+
+  /** Like {@link #read(Path, Class, Map)} from {@code text}, as it comes. */
+  public static <T> T read(Text text, Class<T> type, Map<?, ?> attributes) throws IOException {
+    return read(() -> MAPPER.createParser(text.open()), type, attributes);
+  }
+
+  private interface Opened {
+    JsonParser parser() throws IOException;
+  }
+
+  private static <T> T read(Opened document, Class<T> type, Map<?, ?> attributes) throws IOException {
+    try (JsonParser parser = document.parser()) {
       return read(parser, type, attributes);
     } catch (JacksonException e) {
       throw problem(e, () -> {
-        try (InputStream again = Files.newInputStream(file)) {
+        try (JsonParser again = document.parser()) {
           return MAPPER.readTree(again);
         }
       });
@@ -130,14 +148,9 @@ public final class Schema {
 
   /** Like {@link #read(byte[], int, int, Class)} for text. */
   public static <T> T read(String json, Class<T> type) {
-    return read(json, type, Map.of());
-  }
-
-  /** Like {@link #read(String, Class)}, with {@code attributes} as in {@link #read(Path, Class, Map)}. */
-  public static <T> T read(String json, Class<T> type, Map<?, ?> attributes) {
-    // Parsed from the text itself, not its UTF-8 bytes: a snapshot from PostgreSQL is 11 MB of text at 10,000 models.
+    // Parsed from the text itself, not a UTF-8 copy of it.
     try (JsonParser parser = MAPPER.createParser(json)) {
-      return read(parser, type, attributes);
+      return read(parser, type, Map.of());
     } catch (IOException e) {
       throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json)));
     }

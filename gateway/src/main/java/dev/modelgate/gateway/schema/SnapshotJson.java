@@ -128,11 +128,11 @@ public record SnapshotJson(
 
   /** Like {@link #read(byte[])} for text. */
   public static SnapshotJson read(String json) {
-    return read(json, Registry.EMPTY);
+    return Schema.read(json, SnapshotJson.class);
   }
 
-  /** Like {@link #read(Path, Registry)} for text. */
-  public static SnapshotJson read(String json, Registry likely) {
+  /** Like {@link #read(Path, Registry)} from text read as it comes. */
+  public static SnapshotJson read(Schema.Text json, Registry likely) throws IOException {
     return Schema.read(json, SnapshotJson.class, Map.of(ModelsJson.LIKELY, likely));
   }
 

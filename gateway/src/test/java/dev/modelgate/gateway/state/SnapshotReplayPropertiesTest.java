@@ -13,6 +13,8 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.schema.SchemaException;
 import dev.modelgate.gateway.schema.SnapshotJson;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -123,12 +125,12 @@ class SnapshotReplayPropertiesTest {
   }
 
   @Test
-  void aSnapshotReadBesideTheConfigFilesModelsKeepsOneCopyOfEachEqualVersion() {
+  void aSnapshotReadBesideTheConfigFilesModelsKeepsOneCopyOfEachEqualVersion() throws IOException {
     LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1)));
     String json = SnapshotJson.write(asDeclared, null, null);
     Model inTheFile = LedgerEvents.declared();
 
-    LedgerState beside = SnapshotJson.read(json, new Registry(Map.of(inTheFile.name(), inTheFile))).toState();
+    LedgerState beside = SnapshotJson.read(() -> new StringReader(json), new Registry(Map.of(inTheFile.name(), inTheFile))).toState();
     LedgerState alone = SnapshotJson.read(json).toState();
 
     assertThat(beside).isEqualTo(asDeclared).isEqualTo(alone);

@@ -12,11 +12,13 @@ import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.schema.EventJson;
+import dev.modelgate.gateway.schema.SchemaException;
 import dev.modelgate.gateway.schema.SnapshotJson;
 import dev.modelgate.gateway.state.AppendConflictException;
 import dev.modelgate.gateway.state.Ledger;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -25,6 +27,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -65,6 +69,8 @@ public final class PostgresLedger implements Ledger {
   private static final int CATCH_UP_BATCH = 1000;
   // Start-up reads a long tail (a ledger from before snapshots) in pages this big.
   private static final int REPLAY_BATCH = 10_000;
+  // Characters per query when start-up reads a snapshot.
+  private static final int SNAPSHOT_SLICE = 1 << 20;
   // Events per INSERT of an append (all in its one transaction).
   private static final int INSERT_CHUNK = 500;
   private static final int SNAPSHOTS_KEPT = 2;
@@ -127,6 +133,8 @@ public final class PostgresLedger implements Ledger {
   private final String where;
   // Written by the one writer (append, catchUp) and at open.
   private volatile long lastSeq;
+  // The size of the last snapshot saved, so the next one's buffer is allocated once; writer thread only.
+  private int snapshotBytes;
   // The config file's models until the first replay (start-up's) has read its snapshot beside them.
   private Registry likely = Registry.EMPTY;
 
@@ -249,11 +257,58 @@ public final class PostgresLedger implements Ledger {
     return LedgerState.EMPTY;
   }
 
-  // The snapshot saved at seq, or null when it is gone; its text is not held once read.
+  // The snapshot saved at seq, or null when it is gone. Read a slice at a time: at 10,000 models it
+  // is 11 MB of text, which as one value the client holds as its network message and a String at once.
   private SnapshotJson snapshot(long seq, Registry likely) throws IOException {
-    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT snapshot FROM modelgate_snapshots WHERE seq = $1").execute(Tuple.of(seq)),
-        "reading the ledger's snapshot at seq " + seq);
-    return rows.size() == 0 ? null : SnapshotJson.read(rows.iterator().next().getString(0), likely);
+    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT length(snapshot) FROM modelgate_snapshots WHERE seq = $1")
+        .execute(Tuple.of(seq)), "reading the ledger's snapshot at seq " + seq);
+    if (rows.size() == 0) {
+      return null;
+    }
+    int length = rows.iterator().next().getInteger(0);
+    return SnapshotJson.read(() -> new SnapshotText(seq, length), likely);
+  }
+
+  // The text of the snapshot at seq, fetched SNAPSHOT_SLICE characters at a time as the parser asks.
+  private final class SnapshotText extends Reader {
+    private final long seq;
+    private final int length;
+    private int fetched;
+    private String slice = "";
+    private int at;
+
+    SnapshotText(long seq, int length) {
+      this.seq = seq;
+      this.length = length;
+    }
+
+    @Override
+    public int read(char[] into, int offset, int count) throws IOException {
+      if (at == slice.length()) {
+        if (fetched == length) {
+          return -1;
+        }
+        RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT substr(snapshot, $2, $3) FROM modelgate_snapshots WHERE seq = $1")
+            .execute(Tuple.of(seq, fetched + 1, SNAPSHOT_SLICE)), "reading the ledger's snapshot at seq " + seq);
+        slice = rows.size() == 0 ? "" : rows.iterator().next().getString(0);
+        if (slice.isEmpty()) {
+          // Refused like a damaged one: start-up goes on from an older snapshot or the ledger's start.
+          throw new SchemaException("", "removed or cut short while being read (expected: " + length + " characters)");
+        }
+        // PostgreSQL counts characters, Java UTF-16 units: one emoji is one of the first, two of the second.
+        fetched += slice.codePointCount(0, slice.length());
+        at = 0;
+      }
+      int read = Math.min(count, slice.length() - at);
+      slice.getChars(at, at + read, into, offset);
+      at += read;
+      return read;
+    }
+
+    @Override
+    public void close() {
+      slice = "";
+    }
   }
 
   @Override
@@ -265,10 +320,24 @@ public final class PostgresLedger implements Ledger {
     if (state.seq() == 0) {
       return;
     }
-    String json = SnapshotJson.write(state, null, null);
+    // UTF-8 straight into the buffer sent, sized by the last one: at 10,000 models the document is
+    // 11 MB, which as a String (and Jackson's segments behind it) a small heap held several times over.
+    Buffer json = Buffer.buffer(Math.max(snapshotBytes + snapshotBytes / 8, state.registry().models().size() * 1_024));
+    SnapshotJson.write(state, null, null, new OutputStream() {
+      @Override
+      public void write(int b) {
+        json.appendByte((byte) b);
+      }
+
+      @Override
+      public void write(byte[] bytes, int offset, int length) {
+        json.appendBytes(bytes, offset, length);
+      }
+    });
+    snapshotBytes = json.length();
     // Replicas folding the same events save the same document: the first one's stays.
     Database.await(pool.withTransaction(connection -> connection
-        .preparedQuery("INSERT INTO modelgate_snapshots (seq, snapshot) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING")
+        .preparedQuery("INSERT INTO modelgate_snapshots (seq, snapshot) VALUES ($1, convert_from($2, 'UTF8')) ON CONFLICT (seq) DO NOTHING")
         .execute(Tuple.of(state.seq(), json))
         .compose(saved -> connection.preparedQuery("""
             DELETE FROM modelgate_snapshots WHERE seq < (SELECT seq FROM modelgate_snapshots ORDER BY seq DESC OFFSET $1 LIMIT 1)""")
