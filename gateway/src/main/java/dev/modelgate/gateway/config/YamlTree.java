@@ -74,8 +74,8 @@ final class YamlTree {
    * Like {@link #read(String, Problems)}, but hands each entry of the top-level {@code models}
    * mapping to {@code models} as soon as its tree is read, in file order (duplicates and aliases
    * reported and left out, as in the tree), and keeps an empty {@code models} mapping in its place.
-   * So only one model's tree is alive at a time: a 10,000-model file's whole tree is ~80 MB, which
-   * a small heap otherwise promotes to its old generation and keeps resident.
+   * So only one model's tree is alive at a time: a 10,000-model file's whole tree is tens of MB,
+   * which a small heap otherwise promotes to its old generation and keeps resident.
    */
   static JsonNode read(String yaml, Problems problems, BiConsumer<String, JsonNode> models) {
     try (YAMLParser parser = FACTORY.createParser(yaml)) {
