@@ -35,9 +35,9 @@ import java.util.function.Supplier;
  *  "declared_as_registered":["meta-llama/Llama-3.1-8B",…],
  *  "auto_rollbacks":[{…the last auto_rollback event of each alias…}]}
  * </pre>
- * Models reuse {@link ModelJson}, each made into (or from) a model as it is read (or written), not
- * held as a whole map of JSON shapes ({@link ModelsJson}); aliases' bucket layouts, which no event carries, sit beside them
- * as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
+ * Models reuse {@link ModelJson}, each made into (or from) a model as it is read (or written) rather
+ * than held as a whole map of JSON shapes ({@link ModelsJson}); aliases' bucket layouts, which no
+ * event carries, sit beside them as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
  * (the common case: nothing changed it at runtime) is only named in {@code declared_as_registered},
  * not written twice: format 1 held every model twice, and reading it back cost more than replaying
  * the events it summarised.
