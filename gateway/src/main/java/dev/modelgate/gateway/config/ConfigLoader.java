@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <p>Three passes, each collecting rather than stopping: YAML to a tree ({@link YamlTree}: syntax,
  * duplicate keys, aliases), the tree to records ({@link SettingsReader}, {@link RegistryReader}:
- * unknown keys, types, durations, required keys, defaults), and the registry through {@link
+ * unknown keys, types, durations, required keys, defaults; each model as soon as its part of the
+ * tree is read, so the whole tree of a large registry is never held), and the registry through {@link
  * RegistryRules}, the validation path the admin API and the ledger replay share, for everything
  * about names, weights and versions.
  */
@@ -73,7 +74,8 @@ public final class ConfigLoader {
       throw new ConfigException(sourceName, List.of(longRun));
     }
     Problems problems = new Problems();
-    JsonNode root = YamlTree.read(yaml, problems);
+    RegistryReader.Models models = new RegistryReader.Models(problems);
+    JsonNode root = YamlTree.read(yaml, problems, models::add);
     if (root != null && !root.isObject()) {
       problems.addUnplaced("the top level is " + (root.isNull() ? "empty" : Fields.describe(root))
           + " (expected: a mapping with at least a 'models' key)");
@@ -88,7 +90,7 @@ public final class ConfigLoader {
     String accessLog = SettingsReader.accessLog(top);
     List<WebhookConfig> webhooks = SettingsReader.webhooks(top);
     Map<String, RegistryConfig> registries = SourceReader.registries(top);
-    RegistryReader.Read read = RegistryReader.read(top);
+    RegistryReader.Read read = models.read(top);
     Registry registry = read.registry();
     top.finish();
     SourceReader.check(registries, read.sources(), registry, problems);

@@ -16,7 +16,33 @@ import java.util.Set;
  */
 final class Problems {
   private final List<String> messages = new ArrayList<>();
-  private final Set<String> reported = new HashSet<>();
+  private final Set<String> reported;
+
+  Problems() {
+    this(new HashSet<>());
+  }
+
+  private Problems(Set<String> reported) {
+    this.reported = reported;
+  }
+
+  /**
+   * Problems found ahead of their turn (the models, read while the YAML is still being walked):
+   * they share this list's reported paths, and {@link #addDeferred} lists them where the readers
+   * would have found them.
+   */
+  Problems deferred() {
+    return new Problems(reported);
+  }
+
+  /** Lists what {@code deferred} (from {@link #deferred}) found, after everything found so far. */
+  void addDeferred(Problems deferred) {
+    if (deferred.reported != reported) {
+      throw new IllegalArgumentException("problems not deferred from these (expected: the result of deferred())");
+    }
+    messages.addAll(deferred.messages);
+    deferred.messages.clear();
+  }
 
   /** Records {@code path: what}, unless a problem at {@code path} is already recorded. */
   void add(String path, String what) {

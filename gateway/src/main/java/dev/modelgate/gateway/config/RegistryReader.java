@@ -66,21 +66,34 @@ final class RegistryReader {
     }
   }
 
+  /** Reads the models in {@code top}'s tree. */
   static Read read(Fields top) {
-    Map<String, Map<String, Delivery>> deliveries = new LinkedHashMap<>();
-    Map<String, Map<String, CachePolicy>> caches = new LinkedHashMap<>();
-    Map<String, SourceConfig> sources = new LinkedHashMap<>();
-    if (!top.has("models")) {
-      top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
-      return new Read(Registry.EMPTY, deliveries, caches, sources);
+    return new Models(top.problems()).read(top);
+  }
+
+  /**
+   * The models of one config, read one at a time: those {@link YamlTree} hands over while it walks
+   * the file ({@link #add}), then any still in the tree ({@link #read}). What they get wrong is
+   * found early and listed after the settings' problems, where a reader of the whole tree lists it.
+   */
+  static final class Models {
+    private final Problems problems;
+    private final Problems found;
+    private final Map<String, Model> byName = new LinkedHashMap<>();
+    private final Map<String, Map<String, Delivery>> deliveries = new LinkedHashMap<>();
+    private final Map<String, Map<String, CachePolicy>> caches = new LinkedHashMap<>();
+    private final Map<String, SourceConfig> sources = new LinkedHashMap<>();
+
+    Models(Problems problems) {
+      this.problems = problems;
+      this.found = problems.deferred();
     }
-    Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
-    Map<String, Model> byName = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e : models.entries()) {
-      String name = e.getKey();
+
+    /** Reads the model {@code name} of the top-level {@code models} mapping. */
+    void add(String name, JsonNode value) {
       Map<String, Delivery> modelDeliveries = new LinkedHashMap<>();
       Map<String, CachePolicy> modelCaches = new LinkedHashMap<>();
-      Fields modelField = Fields.of(e.getValue(), models.path(name), "a mapping with versions and aliases", top.problems());
+      Fields modelField = Fields.of(value, "models." + name, "a mapping with versions and aliases", found);
       SourceConfig source = SourceReader.source(modelField);
       if (source != null) {
         sources.put(name, source);
@@ -93,7 +106,21 @@ final class RegistryReader {
         caches.put(name, modelCaches);
       }
     }
-    return new Read(new Registry(byName), deliveries, caches, sources);
+
+    /** Every model, those of {@code top}'s {@code models} mapping added first. */
+    Read read(Fields top) {
+      boolean declared = top.has("models");
+      if (!declared) {
+        top.missing("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}; {} for none");
+      } else {
+        Fields models = top.mapping("models", "a mapping of model name to model, e.g. {support-agent: {versions: …, aliases: …}}");
+        for (Map.Entry<String, JsonNode> e : models.entries()) {
+          add(e.getKey(), e.getValue());
+        }
+      }
+      problems.addDeferred(found);
+      return new Read(declared ? new Registry(byName) : Registry.EMPTY, deliveries, caches, sources);
+    }
   }
 
   /** @param followed the aliases that follow a registry, which may leave their weights to it */

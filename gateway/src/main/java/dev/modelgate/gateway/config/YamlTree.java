@@ -13,6 +13,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -46,10 +49,13 @@ final class YamlTree {
 
   private final YAMLParser parser;
   private final Problems problems;
+  // Takes the top-level models one at a time, or null to keep them in the tree.
+  private final BiConsumer<String, JsonNode> models;
 
-  private YamlTree(YAMLParser parser, Problems problems) {
+  private YamlTree(YAMLParser parser, Problems problems, BiConsumer<String, JsonNode> models) {
     this.parser = parser;
     this.problems = problems;
+    this.models = models;
   }
 
   // SnakeYAML stops at 3 MiB of code points by default; the loader's character cap is the one limit.
@@ -61,12 +67,23 @@ final class YamlTree {
 
   /** The tree of the one document in {@code yaml}, or {@code null} when there is none to walk. */
   static JsonNode read(String yaml, Problems problems) {
+    return read(yaml, problems, null);
+  }
+
+  /**
+   * Like {@link #read(String, Problems)}, but hands each entry of the top-level {@code models}
+   * mapping to {@code models} as soon as its tree is read, in file order (duplicates and aliases
+   * reported and left out, as in the tree), and keeps an empty {@code models} mapping in its place.
+   * So only one model's tree is alive at a time: a 10,000-model file's whole tree is tens of MB,
+   * which a small heap otherwise promotes to its old generation and keeps resident.
+   */
+  static JsonNode read(String yaml, Problems problems, BiConsumer<String, JsonNode> models) {
     try (YAMLParser parser = FACTORY.createParser(yaml)) {
       if (parser.nextToken() == null) {
         problems.addUnplaced("the file is empty (expected: a mapping with at least a 'models' key)");
         return null;
       }
-      JsonNode root = new YamlTree(parser, problems).value("");
+      JsonNode root = new YamlTree(parser, problems, models).value("");
       if (parser.nextToken() != null) {
         problems.addUnplaced(at(parser.currentTokenLocation()) + ": a second YAML document (expected: one document, without another '---')");
       }
@@ -129,7 +146,9 @@ final class YamlTree {
       String keyPath = path.isEmpty() ? key : path + "." + key;
       JsonLocation location = parser.currentTokenLocation();
       parser.nextToken();
-      JsonNode value = value(keyPath);
+      boolean streamed = models != null && path.isEmpty() && key.equals("models") && !node.has(key)
+          && parser.currentToken() == JsonToken.START_OBJECT && !parser.isCurrentAlias();
+      JsonNode value = streamed ? streamModels(keyPath) : value(keyPath);
       if (node.has(key)) {
         problems.add(keyPath, "duplicate key (" + at(location) + "; expected: each key once per mapping)");
       } else if (value != null) {
@@ -137,6 +156,25 @@ final class YamlTree {
       }
     }
     return node;
+  }
+
+  // The models mapping, each entry handed over rather than kept: the same checks as mapping's.
+  private ObjectNode streamModels(String path) throws IOException {
+    Set<String> names = new HashSet<>();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      String namePath = path + "." + name;
+      JsonLocation location = parser.currentTokenLocation();
+      parser.nextToken();
+      JsonNode value = value(namePath);
+      if (names.contains(name)) {
+        problems.add(namePath, "duplicate key (" + at(location) + "; expected: each key once per mapping)");
+      } else if (value != null) {
+        names.add(name);
+        models.accept(name, value);
+      }
+    }
+    return NODES.objectNode();
   }
 
   private ArrayNode list(String path) throws IOException {

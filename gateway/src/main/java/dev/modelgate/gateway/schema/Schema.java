@@ -29,6 +29,9 @@ import dev.modelgate.core.Durations;
 import dev.modelgate.core.Messages;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -83,17 +86,59 @@ public final class Schema {
    * @throws SchemaException naming the key at fault, or the document when it is not JSON
    */
   public static <T> T read(byte[] json, int offset, int length, Class<T> type) {
-    T value;
     try (JsonParser parser = MAPPER.createParser(json, offset, length)) {
-      if (parser.nextToken() == null) {
-        throw new SchemaException("", "is empty (expected: one JSON object)");
-      }
-      value = MAPPER.readValue(parser, type);
-      if (parser.nextToken() != null) {
-        throw new SchemaException("", "not valid JSON: more after the document (expected: one JSON object)");
-      }
+      return read(parser, type, Map.of());
     } catch (IOException e) {
       throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json, offset, length)));
+    }
+  }
+
+  /**
+   * Like {@link #read(byte[], int, int, Class)} from a UTF-8 file, streamed: a large document (a
+   * snapshot of 10,000 models is 11 MB) is not held whole beside what it is read into. The file is
+   * read again only to show a value at fault.
+   *
+   * @param attributes what the type's own deserializers read from their context, by key
+   * @throws IOException when the file cannot be read
+   */
+  public static <T> T read(Path file, Class<T> type, Map<?, ?> attributes) throws IOException {
+    return read(() -> MAPPER.createParser(Files.newInputStream(file)), type, attributes);
+  }
+
+  /** Text a document is read from as it comes: opened once to read it, and again only to show a value at fault. */
+  public interface Text {
+    Reader open() throws IOException;
+  }
+
+  /** Like {@link #read(Path, Class, Map)} from {@code text}, as it comes. */
+  public static <T> T read(Text text, Class<T> type, Map<?, ?> attributes) throws IOException {
+    return read(() -> MAPPER.createParser(text.open()), type, attributes);
+  }
+
+  private interface Opened {
+    JsonParser parser() throws IOException;
+  }
+
+  private static <T> T read(Opened document, Class<T> type, Map<?, ?> attributes) throws IOException {
+    try (JsonParser parser = document.parser()) {
+      return read(parser, type, attributes);
+    } catch (JacksonException e) {
+      throw problem(e, () -> {
+        try (JsonParser again = document.parser()) {
+          return MAPPER.readTree(again);
+        }
+      });
+    }
+  }
+
+  private static <T> T read(JsonParser parser, Class<T> type, Map<?, ?> attributes) throws IOException {
+    if (parser.nextToken() == null) {
+      throw new SchemaException("", "is empty (expected: one JSON object)");
+    }
+    // A reader of its own only when needed: read(byte[]…) takes every event line of a ledger.
+    T value = attributes.isEmpty() ? MAPPER.readValue(parser, type) : MAPPER.readerFor(type).withAttributes(attributes).<T>readValue(parser);
+    if (parser.nextToken() != null) {
+      throw new SchemaException("", "not valid JSON: more after the document (expected: one JSON object)");
     }
     if (value == null) {
       throw new SchemaException("", "null (expected: one JSON object)");
@@ -103,8 +148,12 @@ public final class Schema {
 
   /** Like {@link #read(byte[], int, int, Class)} for text. */
   public static <T> T read(String json, Class<T> type) {
-    byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return read(bytes, 0, bytes.length, type);
+    // Parsed from the text itself, not a UTF-8 copy of it.
+    try (JsonParser parser = MAPPER.createParser(json)) {
+      return read(parser, type, Map.of());
+    } catch (IOException e) {
+      throw problem(e, () -> MAPPER.readTree(MAPPER.createParser(json)));
+    }
   }
 
   /**

@@ -3,18 +3,20 @@ package dev.modelgate.gateway.schema;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
-import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.RegistryRules;
 import dev.modelgate.core.split.BucketLayout;
 import dev.modelgate.core.split.TrafficSplit;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,8 +35,9 @@ import java.util.function.Supplier;
  *  "declared_as_registered":["meta-llama/Llama-3.1-8B",…],
  *  "auto_rollbacks":[{…the last auto_rollback event of each alias…}]}
  * </pre>
- * Models reuse {@link ModelJson}; aliases' bucket layouts, which no event carries, sit beside them
- * as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
+ * Models reuse {@link ModelJson}, each made into (or from) a model as it is read (or written) rather
+ * than held as a whole map of JSON shapes ({@link ModelsJson}); aliases' bucket layouts, which no
+ * event carries, sit beside them as runs of buckets, in bucket order. A model the config file declared exactly as it is registered
  * (the common case: nothing changed it at runtime) is only named in {@code declared_as_registered},
  * not written twice: format 1 held every model twice, and reading it back cost more than replaying
  * the events it summarised.
@@ -47,9 +50,9 @@ public record SnapshotJson(
     @Required @JsonPropertyDescription(Ranges.SEQ) Long seq,
     Long ledgerBytes,
     Long ledgerLines,
-    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> models,
+    @Required @JsonSerialize(contentConverter = ModelsJson.Writing.class) @JsonDeserialize(using = ModelsJson.class) Map<String, Model> models,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, Map<String, List<Run>>> layouts,
-    @Required @JsonSetter(contentNulls = Nulls.FAIL) Map<String, ModelJson> declared,
+    @Required @JsonSerialize(contentConverter = ModelsJson.Writing.class) @JsonDeserialize(using = ModelsJson.class) Map<String, Model> declared,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<String> declaredAsRegistered,
     @Required @JsonSetter(contentNulls = Nulls.FAIL) List<EventJson> autoRollbacks) {
 
@@ -83,21 +86,21 @@ public record SnapshotJson(
   }
 
   private static SnapshotJson of(LedgerState state, Long ledgerBytes, Long ledgerLines) {
-    Map<String, ModelJson> models = new LinkedHashMap<>();
+    Map<String, Model> models = new LinkedHashMap<>();
     Map<String, Map<String, List<Run>>> layouts = new LinkedHashMap<>();
     state.registry().models().forEach((name, model) -> {
-      models.put(name, ModelJson.of(model));
+      models.put(name, model);
       Map<String, List<Run>> owners = new LinkedHashMap<>();
       model.aliases().forEach((alias, a) -> owners.put(alias, runs(a.layout().owners())));
       layouts.put(name, owners);
     });
-    Map<String, ModelJson> declared = new LinkedHashMap<>();
+    Map<String, Model> declared = new LinkedHashMap<>();
     List<String> declaredAsRegistered = new ArrayList<>();
     state.declared().forEach((name, model) -> {
       if (model.equals(state.registry().models().get(name))) {
         declaredAsRegistered.add(name);
       } else {
-        declared.put(name, ModelJson.of(model));
+        declared.put(name, model);
       }
     });
     List<EventJson> rollbacks = state.autoRollbacks().stream().map(EventJson::of).toList();
@@ -113,9 +116,24 @@ public record SnapshotJson(
     return Schema.read(json, 0, json.length, SnapshotJson.class);
   }
 
+  /**
+   * Like {@link #read(byte[])} from a file, streamed rather than held whole.
+   *
+   * @param likely models the snapshot probably holds (the config file's, at start-up): a version
+   *     equal to one of theirs is that very instance, so a restart keeps one copy of each, not two
+   */
+  public static SnapshotJson read(Path file, Registry likely) throws IOException {
+    return Schema.read(file, SnapshotJson.class, Map.of(ModelsJson.LIKELY, likely));
+  }
+
   /** Like {@link #read(byte[])} for text. */
   public static SnapshotJson read(String json) {
     return Schema.read(json, SnapshotJson.class);
+  }
+
+  /** Like {@link #read(Path, Registry)} from text read as it comes. */
+  public static SnapshotJson read(Schema.Text json, Registry likely) throws IOException {
+    return Schema.read(json, SnapshotJson.class, Map.of(ModelsJson.LIKELY, likely));
   }
 
   /**
@@ -125,7 +143,7 @@ public record SnapshotJson(
    */
   public LedgerState toState() {
     Map<String, Model> registered = new LinkedHashMap<>();
-    models.forEach((name, json) -> registered.put(name, withLayouts(name, part("models." + name, () -> json.toModel(name)))));
+    models.forEach((name, model) -> registered.put(name, withLayouts(name, model)));
     layouts.keySet().stream().filter(name -> !models.containsKey(name)).findFirst().ifPresent(name -> {
       throw new SchemaException("layouts." + name, "a layout of no model (expected: only models under models)");
     });
@@ -135,8 +153,7 @@ public record SnapshotJson(
       throw new SchemaException("models", String.join("; ", problems));
     }
     Map<String, Model> lastDeclared = new LinkedHashMap<>();
-    declared.forEach((name, json) -> lastDeclared.put(name, sharingVersions(part("declared." + name, () -> json.toModel(name)),
-        registered.get(name))));
+    declared.forEach((name, model) -> lastDeclared.put(name, ModelsJson.sharingVersions(model, registered.get(name))));
     for (int i = 0; i < declaredAsRegistered.size(); i++) {
       String name = declaredAsRegistered.get(i);
       Model model = registered.get(name);
@@ -175,20 +192,6 @@ public record SnapshotJson(
           alias.rollout()));
     });
     return new Model(name, model.defaultAlias(), model.description(), model.owner(), model.tags(), model.versions(), aliases);
-  }
-
-  // A declared version is usually the registered one, equal but read twice: one copy is kept, not two of each.
-  private static Model sharingVersions(Model declared, Model registered) {
-    if (registered == null) {
-      return declared;
-    }
-    Map<String, ModelVersion> versions = new LinkedHashMap<>();
-    declared.versions().forEach((id, version) -> {
-      ModelVersion same = registered.versions().get(id);
-      versions.put(id, version.equals(same) ? same : version);
-    });
-    return new Model(declared.name(), declared.defaultAlias(), declared.description(), declared.owner(), declared.tags(), versions,
-        declared.aliases());
   }
 
   private static List<Run> runs(List<String> owners) {

@@ -8,6 +8,7 @@ import dev.modelgate.gateway.rollout.RolloutPlans;
 import dev.modelgate.gateway.state.ControlPlane;
 import dev.modelgate.gateway.state.StateUnavailableException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ final class ConfigReload {
     this.controlPlane = controlPlane;
     this.running = running;
     this.lastRead = Stamp.of(file);
-    this.lastSeen = digest(Files.readAllBytes(file));
+    this.lastSeen = digestOf(file);
   }
 
   /** What the file system says of the file when it is read, and when that was. */
@@ -86,16 +87,18 @@ final class ConfigReload {
       if (!retry && now.unchangedSince(lastRead)) {
         return;
       }
-      content = Files.readAllBytes(file);
+      byte[] seen = digestOf(file);
       lastRead = now;
+      if (Arrays.equals(seen, lastSeen) && !retry) {
+        return;
+      }
+      content = Files.readAllBytes(file);
     } catch (IOException e) {
       // Mid-save or briefly absent: the next check sees the finished file.
       return;
     }
+    // What is parsed is what is remembered, should the file have changed again since its digest.
     byte[] digest = digest(content);
-    if (Arrays.equals(digest, lastSeen) && !retry) {
-      return;
-    }
     // One attempt in flight at a time: the next check retries only once this one has failed.
     waitingForStore = false;
     lastSeen = digest;
@@ -151,8 +154,24 @@ final class ConfigReload {
   }
 
   private static byte[] digest(byte[] content) {
+    return sha256().digest(content);
+  }
+
+  // Streamed: an unchanged file of 10,000 models is 9 MB that need not be held to be checked.
+  private static byte[] digestOf(Path file) throws IOException {
+    MessageDigest sha = sha256();
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[64 << 10];
+      for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+        sha.update(buffer, 0, read);
+      }
+    }
+    return sha.digest();
+  }
+
+  private static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(content);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform has SHA-256", e);
     }

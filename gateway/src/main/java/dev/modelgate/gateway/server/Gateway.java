@@ -17,6 +17,7 @@ import dev.modelgate.gateway.proxy.ProxyHandler;
 import dev.modelgate.gateway.proxy.ProxySettings;
 import dev.modelgate.gateway.registry.RegistrySync;
 import dev.modelgate.core.ledger.AuditEvent;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.slo.SloPolicy;
@@ -130,7 +131,7 @@ public final class Gateway {
     Ledger ledger = null;
     Webhooks started = null;
     try {
-      ledger = openLedger(vertx, config.state(), environment, config.server().replicaId());
+      ledger = openLedger(vertx, config.state(), environment, config.server().replicaId(), config.registry());
       started = startWebhooks(vertx, ledger, webhookTargets, webhookPolicy, ticker, config, environment);
       // Webhooks listen from the start, so the config events open records are delivered too.
       this.controlPlane = ControlPlane.open(ledger, routing, controlWriter, config.registry(), Clock.systemUTC(),
@@ -187,15 +188,20 @@ public final class Gateway {
    * @throws UncheckedIOException naming the store when it cannot be opened
    */
   public static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) {
+    return openLedger(vertx, state, environment, replicaId, Registry.EMPTY);
+  }
+
+  // likely: the config file's models, whose versions a snapshot's equal ones share (one copy of each, not two).
+  private static Ledger openLedger(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId, Registry likely) {
     if (state.kind().equals(StateConfig.POSTGRES)) {
       try {
-        return PostgresLedger.open(vertx, state, environment, replicaId);
+        return PostgresLedger.open(vertx, state, environment, replicaId, likely);
       } catch (IOException e) {
         throw new UncheckedIOException(e.getMessage(), e);
       }
     }
     try {
-      return FileLedger.open(state.dir());
+      return FileLedger.open(state.dir(), likely);
     } catch (IOException e) {
       throw new UncheckedIOException("state.dir: cannot open the ledger in " + state.dir() + ": " + e.getMessage(), e);
     }

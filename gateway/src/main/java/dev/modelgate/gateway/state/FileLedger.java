@@ -7,6 +7,7 @@ import dev.modelgate.core.Messages;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.schema.EventJson;
 import dev.modelgate.gateway.schema.SnapshotJson;
@@ -80,6 +81,7 @@ public final class FileLedger implements Ledger {
   private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
   /** Heads the events of one {@link #appendAll} of two or more, as {@code {"batch":N}}: a batch is whole or torn. */
   private static final String BATCH_PREFIX = "{\"batch\":";
+  private static final int WRITE_CHUNK_CHARS = 256 << 10;
 
   private static final String SNAPSHOT_PREFIX = "snapshot-";
   private static final String SNAPSHOT_SUFFIX = ".json";
@@ -124,7 +126,16 @@ public final class FileLedger implements Ledger {
    * @throws IOException when the directory or file cannot be created or read
    */
   public static FileLedger open(Path dir) throws IOException {
+    return open(dir, Registry.EMPTY);
+  }
+
+  /**
+   * Like {@link #open(Path)}; a snapshot's versions equal to those of {@code likely} (the config
+   * file's models, at start-up) are those very instances, not a second copy of each.
+   */
+  public static FileLedger open(Path dir, Registry likely) throws IOException {
     requireNonNull(dir, "dir");
+    requireNonNull(likely, "likely");
     Files.createDirectories(dir);
     Path file = dir.resolve(FILE_NAME);
     boolean created = !Files.exists(file);
@@ -141,7 +152,7 @@ public final class FileLedger implements Ledger {
         syncDirectory(dir);
       }
       long size = channel.size();
-      Snapshot snapshot = newestSnapshot(dir, channel, size);
+      Snapshot snapshot = newestSnapshot(dir, channel, size, likely);
       List<AuditEvent> tail = new ArrayList<>();
       Read read = read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), size, tail);
       TornLine torn = read.torn;
@@ -200,7 +211,7 @@ public final class FileLedger implements Ledger {
       }
       through = end;
     }
-    Snapshot snapshot = newestSnapshot(dir, channel, through);
+    Snapshot snapshot = newestSnapshot(dir, channel, through, Registry.EMPTY);
     List<AuditEvent> tail = new ArrayList<>();
     if (read(file, snapshot.bytes, snapshot.lines, snapshot.state.seq(), through, tail).torn != null) {
       throw new IOException(file + ": changed under the gateway: acknowledged lines before byte offset " + through + " no longer read whole");
@@ -244,12 +255,12 @@ public final class FileLedger implements Ledger {
   }
 
   // The newest snapshot that reads and lands on the start of the event after it within the first size bytes.
-  private static Snapshot newestSnapshot(Path dir, FileChannel channel, long size) throws IOException {
+  private static Snapshot newestSnapshot(Path dir, FileChannel channel, long size, Registry likely) throws IOException {
     for (long seq : snapshotSeqs(dir)) {
       Path path = dir.resolve(SNAPSHOT_PREFIX + seq + SNAPSHOT_SUFFIX);
       String problem;
       try {
-        SnapshotJson json = SnapshotJson.read(Files.readAllBytes(path));
+        SnapshotJson json = SnapshotJson.read(path, likely);
         problem = json.seq() != seq ? "holds seq " + json.seq() + ", not the seq its name says"
             : json.ledgerBytes() == null || json.ledgerLines() == null ? "has no ledger_bytes or ledger_lines (expected: both, in a file store's snapshot)"
             : positionProblem(channel, size, json.ledgerBytes(), seq);
@@ -321,31 +332,39 @@ public final class FileLedger implements Ledger {
         }
       }
       List<AuditEvent> appended = new ArrayList<>(drafts.size());
-      StringBuilder text = new StringBuilder(drafts.size() * 512);
-      if (drafts.size() > 1) {
-        text.append(BATCH_PREFIX).append(drafts.size()).append("}\n");
-      }
       long seq = lastSeq;
       for (AuditEventDraft draft : drafts) {
-        AuditEvent event = requireNonNull(draft, "draft").withSeq(++seq);
-        appended.add(event);
-        text.append(EventJson.write(event)).append('\n');
+        appended.add(requireNonNull(draft, "draft").withSeq(++seq));
       }
-      // Through a String: its encoder is the JDK's fast one, a CharBuffer's goes char by char.
-      ByteBuffer lines = ByteBuffer.wrap(text.toString().getBytes(UTF_8));
       long position = end;
       try {
-        while (lines.hasRemaining()) {
-          position += channel.write(lines, position);
+        // In chunks: a config batch of 10,000 models is 11 MB of JSON, which as one text (and its
+        // builder's copies, and its bytes) a small heap holds several times over in its old generation.
+        StringBuilder chunk = new StringBuilder(WRITE_CHUNK_CHARS + 4096);
+        if (drafts.size() > 1) {
+          chunk.append(BATCH_PREFIX).append(drafts.size()).append("}\n");
         }
+        for (AuditEvent event : appended) {
+          chunk.append(EventJson.write(event)).append('\n');
+          if (chunk.length() >= WRITE_CHUNK_CHARS) {
+            position = write(chunk, position);
+            chunk.setLength(0);
+          }
+        }
+        position = write(chunk, position);
         channel.force(false);
-      } catch (IOException e) {
-        failure = e;
+      } catch (IOException | RuntimeException e) {
+        if (e instanceof IOException) {
+          failure = (IOException) e;
+        }
         try {
           // Best effort, so a restart does not find half a line; the restart's read decides anyway.
           channel.truncate(end);
         } catch (IOException again) {
           e.addSuppressed(again);
+          if (failure == null) {
+            failure = again;
+          }
         }
         throw e;
       }
@@ -355,6 +374,15 @@ public final class FileLedger implements Ledger {
       lastSeq = seq;
       return appended;
     }
+  }
+
+  // Through a String: its encoder is the JDK's fast one, a CharBuffer's goes char by char.
+  private long write(StringBuilder lines, long position) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(UTF_8));
+    while (bytes.hasRemaining()) {
+      position += channel.write(bytes, position);
+    }
+    return position;
   }
 
   @Override

@@ -485,6 +485,23 @@ class ConfigValidationTest {
   }
 
   @Test
+  void problemsAreListedYamlFirstThenSettingsThenModelsWhereverTheModelsStandInTheFile() {
+    // The models are read while the YAML is walked (one at a time); their problems still come after the settings'.
+    String yaml = """
+        models:
+          m:
+            versions: {v1: {artifact: a, served_model: m, endpoints: ['http://127.0.0.1:1/v1'], colour: red}}
+            aliases: {production: {weights: {v1: 100}, stable: v1}}
+          m: {}
+        server: {port: x}
+        """;
+    assertThat(problemsOf(yaml)).containsExactly(
+        "models.m: duplicate key (line 5, column 3; expected: each key once per mapping)",
+        "server.port: 'x' (expected: an integer from 0 to 65535)",
+        "models.m.versions.v1.colour: unknown key (expected one of: artifact, served_model, endpoints, api_key_env, lineage, health_check)");
+  }
+
+  @Test
   void duplicateKeyInAFlowMappingToo() {
     assertThat(problemsOf("server: {port: 1, port: 1}\n" + MINIMAL))
         .containsExactly("server.port: duplicate key (line 1, column 19; expected: each key once per mapping)");

@@ -51,6 +51,28 @@ class FileLedgerBatchTest {
     }
   }
 
+  @Test
+  void aBatchLongerThanOneWriteIsWrittenWholeAndReadsBackAsItsEvents() throws IOException {
+    List<AuditEventDraft> drafts = new ArrayList<>();
+    while (drafts.size() < 3_000) {
+      drafts.addAll(LedgerEvents.lifecycle());
+    }
+    List<AuditEvent> appended;
+    try (FileLedger ledger = FileLedger.open(dir)) {
+      appended = ledger.appendAll(drafts);
+    }
+    // Written in chunks of 256 Ki characters: this batch takes several.
+    assertThat(Files.size(file())).isGreaterThan(3L << 18);
+    List<String> lines = Files.readAllLines(file());
+    assertThat(lines).hasSize(drafts.size() + 1);
+    assertThat(lines.get(0)).isEqualTo("{\"batch\":" + drafts.size() + "}");
+    try (FileLedger reopened = FileLedger.open(dir)) {
+      assertThat(reopened.tornLine()).isEmpty();
+      assertThat(reopened.replay().tail()).isEqualTo(appended);
+      assertThat(reopened.append(LedgerEvents.lifecycle().get(0)).seq()).isEqualTo(drafts.size() + 1);
+    }
+  }
+
   /** Every length the file can have while the batch is being written: a crash there leaves none of the batch. */
   @Test
   void aBatchCutShortAnywhereIsDroppedWholeAndTheLedgerGoesOnAfterTheEventsBeforeIt() throws IOException {

@@ -7,6 +7,7 @@ import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.ledger.RegistryFold;
+import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import java.io.IOException;
@@ -176,6 +177,24 @@ public abstract class LedgerContract {
       assertThat(reopened.since(0, 2, null, null)).isEqualTo(all.subList(0, 2));
       assertThat(reopened.since(0, 100, null, "production")).extracting(AuditEvent::seq).containsExactly(3L, 4L, 6L, 7L);
       assertThat(reopened.append(drafts.get(7)).seq()).isEqualTo(8);
+    }
+  }
+
+  @Test
+  public void aSnapshotKeepsTextBeyondAsciiThroughAReopen() throws IOException {
+    Model plain = LedgerEvents.declared();
+    Model model = new Model(plain.name(), plain.defaultAlias(), "Assistant — café, 東京, 🚀", "ml-plätform", List.of("çhat", "티어-1"),
+        plain.versions(), plain.aliases());
+    LedgerState state;
+    try (Ledger ledger = open()) {
+      state = LedgerState.EMPTY.applyAll(List.of(ledger.append(LedgerEvents.config(1, null, model))));
+      ledger.saveSnapshot(state);
+    }
+    try (Ledger reopened = open()) {
+      Ledger.Replay replay = reopened.replay();
+      assertThat(replay.snapshot().seq()).isEqualTo(1);
+      assertThat(replay.snapshot()).isEqualTo(state);
+      assertThat(replay.snapshot().registry().models().get(model.name()).description()).isEqualTo("Assistant — café, 東京, 🚀");
     }
   }
 

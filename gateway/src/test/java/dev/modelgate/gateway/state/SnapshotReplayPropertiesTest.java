@@ -10,8 +10,11 @@ import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.gateway.schema.SchemaException;
 import dev.modelgate.gateway.schema.SnapshotJson;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -95,6 +98,20 @@ class SnapshotReplayPropertiesTest {
   }
 
   @Test
+  void aModelThatCannotBeReadIsRefusedNamingItsKey() {
+    LedgerState state = LedgerState.EMPTY.applyAll(history(List.of(new Step(Action.SET_WEIGHTS, 0, new int[] {30, 70}, 1))));
+    String json = SnapshotJson.write(state, null, null);
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{\"support-agent\":{", "\"models\":{\"support-agent\":{\"colour\":1,")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.support-agent.colour: unknown key");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":{\"other\":null,")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.other: null");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":{\"other\":{\"versions\":{\"v1\":{}}},")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models.other.versions.v1.");
+    assertThatThrownBy(() -> SnapshotJson.read(json.replace("\"models\":{", "\"models\":[],\"x\":{")))
+        .isInstanceOf(SchemaException.class).hasMessageStartingWith("models: ");
+  }
+
+  @Test
   void aModelDeclaredAsItIsRegisteredIsWrittenOnceAndNamedAsDeclared() {
     AuditEvent declared = LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1);
     LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(declared));
@@ -105,6 +122,23 @@ class SnapshotReplayPropertiesTest {
     LedgerState restored = SnapshotJson.read(json).toState();
     assertThat(restored).isEqualTo(asDeclared);
     assertThat(restored.declared().get(LedgerEvents.MODEL)).isSameAs(restored.registry().models().get(LedgerEvents.MODEL));
+  }
+
+  @Test
+  void aSnapshotReadBesideTheConfigFilesModelsKeepsOneCopyOfEachEqualVersion() throws IOException {
+    LedgerState asDeclared = LedgerState.EMPTY.applyAll(List.of(LedgerEvents.config(1, null, LedgerEvents.declared()).withSeq(1)));
+    String json = SnapshotJson.write(asDeclared, null, null);
+    Model inTheFile = LedgerEvents.declared();
+
+    LedgerState beside = SnapshotJson.read(() -> new StringReader(json), new Registry(Map.of(inTheFile.name(), inTheFile))).toState();
+    LedgerState alone = SnapshotJson.read(json).toState();
+
+    assertThat(beside).isEqualTo(asDeclared).isEqualTo(alone);
+    Model read = beside.registry().models().get(inTheFile.name());
+    inTheFile.versions().forEach((id, version) -> {
+      assertThat(read.versions().get(id)).as(id).isSameAs(version);
+      assertThat(alone.registry().models().get(inTheFile.name()).versions().get(id)).as(id).isEqualTo(version).isNotSameAs(version);
+    });
   }
 
   @Test

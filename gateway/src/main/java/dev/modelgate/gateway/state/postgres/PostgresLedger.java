@@ -8,14 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
 import dev.modelgate.core.ledger.LedgerState;
+import dev.modelgate.core.registry.Registry;
 import dev.modelgate.core.rollout.BreachRuns;
 import dev.modelgate.gateway.config.StateConfig;
 import dev.modelgate.gateway.schema.EventJson;
+import dev.modelgate.gateway.schema.SchemaException;
 import dev.modelgate.gateway.schema.SnapshotJson;
 import dev.modelgate.gateway.state.AppendConflictException;
 import dev.modelgate.gateway.state.Ledger;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -24,6 +27,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +69,10 @@ public final class PostgresLedger implements Ledger {
   private static final int CATCH_UP_BATCH = 1000;
   // Start-up reads a long tail (a ledger from before snapshots) in pages this big.
   private static final int REPLAY_BATCH = 10_000;
+  // Characters per query when start-up reads a snapshot.
+  private static final int SNAPSHOT_SLICE = 1 << 20;
+  // Events per INSERT of an append (all in its one transaction).
+  private static final int INSERT_CHUNK = 500;
   private static final int SNAPSHOTS_KEPT = 2;
   private static final Logger LOG = Logger.getLogger(PostgresLedger.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -124,6 +133,10 @@ public final class PostgresLedger implements Ledger {
   private final String where;
   // Written by the one writer (append, catchUp) and at open.
   private volatile long lastSeq;
+  // The size of the last snapshot saved, so the next one's buffer is allocated once; writer thread only.
+  private int snapshotBytes;
+  // The config file's models until the first replay (start-up's) has read its snapshot beside them.
+  private Registry likely = Registry.EMPTY;
 
   private PostgresLedger(Pool pool, String where) {
     this.pool = pool;
@@ -139,12 +152,24 @@ public final class PostgresLedger implements Ledger {
    *     message says which)
    */
   public static PostgresLedger open(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId) throws IOException {
+    return open(vertx, state, environment, replicaId, Registry.EMPTY);
+  }
+
+  /**
+   * Like {@link #open(Vertx, StateConfig, Function, String)}; the first {@link #replay()}'s snapshot
+   * shares the versions it holds equal to those of {@code likely} (the config file's models, at
+   * start-up) rather than keep a second copy of each.
+   */
+  public static PostgresLedger open(Vertx vertx, StateConfig state, Function<String, String> environment, String replicaId, Registry likely)
+      throws IOException {
     requireNonNull(vertx, "vertx");
+    requireNonNull(likely, "likely");
     requireNonNull(state, "state");
     PgConnectOptions options = Database.connectOptions(state, environment, "modelgate:" + replicaId);
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(state.poolSize())).connectingTo(options).using(vertx).build();
     PostgresLedger ledger = new PostgresLedger(pool, options.getHost() + ":" + options.getPort() + "/" + options.getDatabase());
     try {
+      ledger.likely = likely;
       ledger.migrate();
       ledger.lastSeq = Database.await(pool.query("SELECT coalesce(max(seq), 0) FROM modelgate_events").execute(), "reading the last seq")
           .iterator().next().getLong(0);
@@ -189,7 +214,9 @@ public final class PostgresLedger implements Ledger {
   @Override
   public Replay replay() throws IOException {
     long through = lastSeq;
-    LedgerState snapshot = newestSnapshot(through);
+    LedgerState snapshot = newestSnapshot(through, likely);
+    // Only start-up's replay has the config file's models beside it; they are not kept past it.
+    likely = Registry.EMPTY;
     List<AuditEvent> tail = new ArrayList<>();
     List<AuditEvent> page;
     do {
@@ -205,14 +232,19 @@ public final class PostgresLedger implements Ledger {
     return new Replay(snapshot, tail);
   }
 
-  // The newest snapshot at or before seq through that reads; others are skipped with a warning.
-  private LedgerState newestSnapshot(long through) throws IOException {
-    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT seq, snapshot FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
+  // The newest snapshot at or before seq through that reads; others are skipped with a warning. One
+  // document at a time: each is 11 MB of text at 10,000 models, and the older one is rarely needed.
+  private LedgerState newestSnapshot(long through, Registry likely) throws IOException {
+    RowSet<Row> seqs = Database.await(pool.preparedQuery("SELECT seq FROM modelgate_snapshots WHERE seq <= $1 ORDER BY seq DESC")
         .execute(Tuple.of(through)), "reading the ledger's snapshots");
-    for (Row row : rows) {
-      long seq = row.getLong(0);
+    List<Long> newestFirst = new ArrayList<>();
+    seqs.forEach(row -> newestFirst.add(row.getLong(0)));
+    for (long seq : newestFirst) {
       try {
-        SnapshotJson json = SnapshotJson.read(row.getString(1));
+        SnapshotJson json = snapshot(seq, likely);
+        if (json == null) {
+          continue;
+        }
         if (json.seq() == seq) {
           return json.toState();
         }
@@ -225,6 +257,60 @@ public final class PostgresLedger implements Ledger {
     return LedgerState.EMPTY;
   }
 
+  // The snapshot saved at seq, or null when it is gone. Read a slice at a time: at 10,000 models it
+  // is 11 MB of text, which as one value the client holds as its network message and a String at once.
+  private SnapshotJson snapshot(long seq, Registry likely) throws IOException {
+    RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT length(snapshot) FROM modelgate_snapshots WHERE seq = $1")
+        .execute(Tuple.of(seq)), "reading the ledger's snapshot at seq " + seq);
+    if (rows.size() == 0) {
+      return null;
+    }
+    int length = rows.iterator().next().getInteger(0);
+    return SnapshotJson.read(() -> new SnapshotText(seq, length), likely);
+  }
+
+  // The text of the snapshot at seq, fetched SNAPSHOT_SLICE characters at a time as the parser asks.
+  private final class SnapshotText extends Reader {
+    private final long seq;
+    private final int length;
+    private int fetched;
+    private String slice = "";
+    private int at;
+
+    SnapshotText(long seq, int length) {
+      this.seq = seq;
+      this.length = length;
+    }
+
+    @Override
+    public int read(char[] into, int offset, int count) throws IOException {
+      if (at == slice.length()) {
+        if (fetched == length) {
+          return -1;
+        }
+        RowSet<Row> rows = Database.await(pool.preparedQuery("SELECT substr(snapshot, $2, $3) FROM modelgate_snapshots WHERE seq = $1")
+            .execute(Tuple.of(seq, fetched + 1, SNAPSHOT_SLICE)), "reading the ledger's snapshot at seq " + seq);
+        slice = rows.size() == 0 ? "" : rows.iterator().next().getString(0);
+        if (slice.isEmpty()) {
+          // Refused like a damaged one: start-up goes on from an older snapshot or the ledger's start.
+          throw new SchemaException("", "removed or cut short while being read (expected: " + length + " characters)");
+        }
+        // PostgreSQL counts characters, Java UTF-16 units: one emoji is one of the first, two of the second.
+        fetched += slice.codePointCount(0, slice.length());
+        at = 0;
+      }
+      int read = Math.min(count, slice.length() - at);
+      slice.getChars(at, at + read, into, offset);
+      at += read;
+      return read;
+    }
+
+    @Override
+    public void close() {
+      slice = "";
+    }
+  }
+
   @Override
   public void saveSnapshot(LedgerState state) throws IOException {
     requireNonNull(state, "state");
@@ -234,10 +320,24 @@ public final class PostgresLedger implements Ledger {
     if (state.seq() == 0) {
       return;
     }
-    String json = SnapshotJson.write(state, null, null);
+    // UTF-8 straight into the buffer sent, sized by the last one: at 10,000 models the document is
+    // 11 MB, which as a String (and Jackson's segments behind it) a small heap held several times over.
+    Buffer json = Buffer.buffer(Math.max(snapshotBytes + snapshotBytes / 8, state.registry().models().size() * 1_024));
+    SnapshotJson.write(state, null, null, new OutputStream() {
+      @Override
+      public void write(int b) {
+        json.appendByte((byte) b);
+      }
+
+      @Override
+      public void write(byte[] bytes, int offset, int length) {
+        json.appendBytes(bytes, offset, length);
+      }
+    });
+    snapshotBytes = json.length();
     // Replicas folding the same events save the same document: the first one's stays.
     Database.await(pool.withTransaction(connection -> connection
-        .preparedQuery("INSERT INTO modelgate_snapshots (seq, snapshot) VALUES ($1, $2) ON CONFLICT (seq) DO NOTHING")
+        .preparedQuery("INSERT INTO modelgate_snapshots (seq, snapshot) VALUES ($1, convert_from($2, 'UTF8')) ON CONFLICT (seq) DO NOTHING")
         .execute(Tuple.of(state.seq(), json))
         .compose(saved -> connection.preparedQuery("""
             DELETE FROM modelgate_snapshots WHERE seq < (SELECT seq FROM modelgate_snapshots ORDER BY seq DESC OFFSET $1 LIMIT 1)""")
@@ -251,21 +351,27 @@ public final class PostgresLedger implements Ledger {
       return List.of();
     }
     List<AuditEvent> events = new ArrayList<>(drafts.size());
-    List<Tuple> rows = new ArrayList<>(drafts.size());
     for (AuditEventDraft draft : drafts) {
-      AuditEvent event = draft.withSeq(lastSeq + 1 + events.size());
-      events.add(event);
-      rows.add(Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(), EventJson.write(event)));
+      events.add(draft.withSeq(lastSeq + 1 + events.size()));
     }
     long first = events.get(0).seq();
     long last = events.get(events.size() - 1).seq();
     // Snapshots in a database without events belong to a history that is gone (an import starts a new one).
     String clearStale = first == 1 ? "DELETE FROM modelgate_snapshots" : "SELECT 1";
-    Future<RowSet<Row>> insert = pool.withTransaction(connection -> connection
-        .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
-        .executeBatch(rows)
-        .compose(inserted -> connection.query(clearStale).execute())
-        .compose(inserted -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last)))));
+    Future<RowSet<Row>> insert = pool.withTransaction(connection -> {
+      // In chunks, each one's JSON made as it is sent: a config batch of 10,000 models is 11 MB of it,
+      // which made all at once a small heap holds in its old generation. One transaction all the same.
+      Future<RowSet<Row>> inserted = Future.succeededFuture();
+      for (int from = 0; from < events.size(); from += INSERT_CHUNK) {
+        List<AuditEvent> chunk = events.subList(from, Math.min(events.size(), from + INSERT_CHUNK));
+        inserted = inserted.compose(before -> connection
+            .preparedQuery("INSERT INTO modelgate_events (seq, model, alias, action, event) VALUES ($1, $2, $3, $4, $5::text::json)")
+            .executeBatch(rows(chunk)));
+      }
+      return inserted
+          .compose(before -> connection.query(clearStale).execute())
+          .compose(before -> connection.preparedQuery("SELECT pg_notify($1, $2)").execute(Tuple.of(CHANNEL, Long.toString(last))));
+    });
     Future<RowSet<Row>> conflictsNamed = insert.recover(failure -> Future.failedFuture(
         Database.isUniqueViolation(failure) ? new AppendConflictException(first) : failure));
     Database.await(conflictsNamed, first == last ? "appending seq " + first : "appending seq " + first + " to " + last);
@@ -273,6 +379,14 @@ public final class PostgresLedger implements Ledger {
     return events;
   }
 
+
+  private static List<Tuple> rows(List<AuditEvent> events) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    for (AuditEvent event : events) {
+      rows.add(Tuple.of(event.seq(), event.model(), event.alias(), event.action().wireName(), EventJson.write(event)));
+    }
+    return rows;
+  }
 
   /**
    * Events other replicas appended after {@link #lastSeq()}, oldest first; {@link #lastSeq()} then
