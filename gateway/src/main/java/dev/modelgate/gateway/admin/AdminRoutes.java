@@ -9,6 +9,7 @@ import dev.modelgate.gateway.admin.AdminApi.Reply;
 import dev.modelgate.gateway.admin.AdminAuth.Caller;
 import dev.modelgate.gateway.config.AuthConfig.Role;
 import dev.modelgate.gateway.schema.Schema;
+import dev.modelgate.gateway.schema.SchemaException;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -153,8 +154,8 @@ final class AdminRoutes {
     } else {
       try {
         body = Schema.readTree(buffer.getBytes());
-      } catch (IOException e) {
-        throw AdminError.badRequest("The body is not valid JSON: " + firstLine(e.getMessage()), null);
+      } catch (SchemaException e) {
+        throw e.path().isEmpty() ? AdminError.badRequest("The body is " + e.getMessage(), null) : AdminError.badRequest(e.getMessage(), e.path());
       }
       if (body == null || !body.isObject()) {
         throw AdminError.badRequest("The body must be a JSON object.", null);
@@ -180,14 +181,6 @@ final class AdminRoutes {
       context.response().setStatusCode(done.result().status()).putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
           .end(Buffer.buffer(json));
     });
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "malformed JSON";
-    }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
   }
 
   private static byte[] resource(String name) {

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -77,6 +79,8 @@ public final class Schema {
   private static final ObjectWriter STREAM = MAPPER.writer().without(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
   private static final TypeReference<Map<String, Object>> PLAIN_OBJECT = new TypeReference<>() {};
   private static final int MAX_SHOWN = 60;
+  /** How Jackson's strict duplicate detection begins its message (it has no exception type of its own). */
+  private static final String DUPLICATE_FIELD = "Duplicate field ";
 
   private Schema() {}
 
@@ -169,9 +173,17 @@ public final class Schema {
     }
   }
 
-  /** A JSON tree with the same strictness as {@link #read}: duplicates and trailing content refused. */
-  public static JsonNode readTree(byte[] json) throws IOException {
-    return TREE.readTree(json);
+  /**
+   * A JSON tree with the same strictness as {@link #read}: duplicates and trailing content refused.
+   *
+   * @throws SchemaException naming a duplicate key, or the document's flaw
+   */
+  public static JsonNode readTree(byte[] json) {
+    try {
+      return TREE.readTree(json);
+    } catch (IOException e) {
+      throw problem(e, () -> null);
+    }
   }
 
   /** One line of JSON, no newline. */
@@ -211,6 +223,11 @@ public final class Schema {
       if (cause instanceof SchemaException found) {
         return found.under(e instanceof JsonMappingException d ? path(d.getPath()) : "");
       }
+      if (cause instanceof StreamReadException read && read.getProcessor() != null
+          && String.valueOf(read.getOriginalMessage()).startsWith(DUPLICATE_FIELD)) {
+        // The parser stands on the second occurrence, so its context is the key's own path.
+        return new SchemaException(path(read.getProcessor().getParsingContext()), "duplicate key");
+      }
     }
     if (!(e instanceof JsonMappingException mapping)) {
       return new SchemaException("", "not valid JSON: " + firstLine(e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage()));
@@ -234,6 +251,15 @@ public final class Schema {
       return new SchemaException(path, firstLine(mapping.getOriginalMessage()));
     }
     return new SchemaException(path, describe(found) + " (expected: " + expected + ")");
+  }
+
+  private static String path(JsonStreamContext context) {
+    List<JsonMappingException.Reference> references = new ArrayList<>();
+    for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+      references.add(0, at.inObject() ? new JsonMappingException.Reference(null, at.getCurrentName())
+          : new JsonMappingException.Reference(null, at.getCurrentIndex()));
+    }
+    return path(references);
   }
 
   private static String path(List<JsonMappingException.Reference> references) {

@@ -180,6 +180,37 @@ class AdminBodyShapeTest {
   }
 
   @Example
+  void aKeyGivenTwiceIsA400NamingItAndChangesNothing() throws Exception {
+    String model = "support-agent";
+    for (Shape shape : Shape.values()) {
+      JsonNode registryBefore = modelView(model);
+      int eventsBefore = auditSize();
+      long revision = registryBefore.path("aliases").path("production").path("revision").asLong();
+      Map<String, JsonNode> valid = shape.valid(revision, url(sim));
+      if (valid.isEmpty()) {
+        continue;
+      }
+      String key = valid.keySet().iterator().next();
+      String body = JSON.writeValueAsString(valid);
+      String twice = body.substring(0, body.length() - 1) + ",\"" + key + "\":" + valid.get(key) + "}";
+
+      HttpResponse<String> answer = harness.admin(shape.method, shape.path(model), shape.token, twice);
+
+      JsonNode error = JSON.readTree(answer.body()).path("error");
+      assertThat(answer.statusCode()).as(shape + " " + answer.body()).isEqualTo(400);
+      assertThat(error.path("message").asText()).as(shape.toString()).isEqualTo(key + ": duplicate key");
+      assertThat(error.path("param").asText()).as(shape.toString()).isEqualTo(key);
+      assertThat(modelView(model)).isEqualTo(registryBefore);
+      assertThat(auditSize()).isEqualTo(eventsBefore);
+    }
+    String nested = JSON.writeValueAsString(Shape.REGISTER_VERSION.valid(0, url(sim)))
+        .replace("\"path\":\"/v1/models\"", "\"path\":\"/v1/models\",\"path\":\"/health\"");
+    HttpResponse<String> answer = harness.admin("POST", Shape.REGISTER_VERSION.path(model), ADMIN, nested);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(400);
+    assertThat(JSON.readTree(answer.body()).path("error").path("param").asText()).isEqualTo("health_check.path");
+  }
+
+  @Example
   void theSameBodiesWithoutAFlawAreAccepted() throws Exception {
     for (Shape shape : Shape.values()) {
       long revision = modelView("control").path("aliases").path("production").path("revision").asLong();

@@ -46,6 +46,8 @@ class EventJsonTest {
     assertThatThrownBy(() -> EventJson.read(SET_WEIGHTS.replace("\"alias\":\"production\"", "\"alias\":null")))
         .hasMessage("inconsistent event: set_weights needs an alias");
     assertThatThrownBy(() -> EventJson.read(SET_WEIGHTS + "x")).hasMessageStartingWith("not valid JSON");
-    assertThatThrownBy(() -> EventJson.read("{\"seq\":1,\"seq\":2}")).hasMessageContaining("Duplicate field 'seq'");
+    assertThatThrownBy(() -> EventJson.read("{\"seq\":1,\"seq\":2}")).hasMessage("seq: duplicate key");
+    assertThatThrownBy(() -> EventJson.read(SET_WEIGHTS.replace("\"evidence\":{}", "\"evidence\":{\"a\":[{\"b\":1,\"b\":2}]}")))
+        .hasMessage("evidence.a[0].b: duplicate key");
   }
 }
