@@ -1,22 +1,17 @@
 package dev.modelgate.gateway.state;
 
+import static dev.modelgate.gateway.state.ControlPlaneRig.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,23 +20,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** The writer saves a snapshot every {@link ControlPlane#SNAPSHOT_EVERY} events, and a restart starts from it. */
 class ControlPlaneSnapshotTest {
   @TempDir Path dir;
-  private Vertx vertx;
-  private WorkerExecutor writer;
-  private FileLedger ledger;
+  private ControlPlaneRig rig;
 
   @BeforeEach
   void start() {
-    vertx = Vertx.vertx();
-    writer = vertx.createSharedWorkerExecutor("snapshot-test", 1);
+    rig = new ControlPlaneRig(dir);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (ledger != null) {
-      ledger.close();
-    }
-    writer.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    rig.close();
   }
 
   private static Registry registry(int models, String descriptionOfModel3) {
@@ -57,38 +45,27 @@ class ControlPlaneSnapshotTest {
     return new Registry(byName);
   }
 
-  private ControlPlane open(RoutingState routing, Registry declared) throws Exception {
-    ledger = FileLedger.open(dir);
-    return ControlPlane.open(ledger, routing, writer, declared, Clock.systemUTC(), List.of());
-  }
 
-  private static RoutingState routing() {
-    return new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> { });
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 
   @Test
   void aRestartFoldsTheSnapshotTheWriterSavedAndTheConfigFileStillMeetsItsLastDeclaration() throws Exception {
     Registry declared = registry(ControlPlane.SNAPSHOT_EVERY, "first");
-    ControlPlane plane = open(routing(), declared);
-    assertThat(ledger.lastSeq()).isEqualTo(ControlPlane.SNAPSHOT_EVERY);
+    ControlPlane plane = rig.open(rig.routing(), declared);
+    assertThat(rig.ledger.lastSeq()).isEqualTo(ControlPlane.SNAPSHOT_EVERY);
     // The writer runs in order: the snapshot queued by that batch is saved before this edit is decided.
     Registry edited = registry(ControlPlane.SNAPSHOT_EVERY, "retrained");
     assertThat(await(plane.redeclare(edited, Map.of()))).isEqualTo(1);
     assertThat(dir.resolve("snapshot-" + ControlPlane.SNAPSHOT_EVERY + ".json")).exists();
-    ledger.close();
+    rig.closeLedger();
 
-    RoutingState restarted = routing();
-    ControlPlane again = open(restarted, edited);
+    RoutingState restarted = rig.routing();
+    ControlPlane again = rig.open(restarted, edited);
     Ledger.Replay replay = FileLedger.class.cast(again.ledger()).replay();
-    assertThat(ledger.lastSeq()).as("the same file records nothing new").isEqualTo(ControlPlane.SNAPSHOT_EVERY + 1);
+    assertThat(rig.ledger.lastSeq()).as("the same file records nothing new").isEqualTo(ControlPlane.SNAPSHOT_EVERY + 1);
     assertThat(replay.snapshot().seq()).isEqualTo(ControlPlane.SNAPSHOT_EVERY);
     assertThat(replay.tail()).extracting(AuditEvent::model).containsExactly("model-3");
     assertThat(restarted.table().registry()).isEqualTo(replay.fold().registry());
     assertThat(restarted.table().registry().models().get("model-3").description()).isEqualTo("retrained");
-    assertThat(ledger.since(0, 1, null, null)).extracting(AuditEvent::seq).containsExactly(1L);
+    assertThat(rig.ledger.since(0, 1, null, null)).extracting(AuditEvent::seq).containsExactly(1L);
   }
 }

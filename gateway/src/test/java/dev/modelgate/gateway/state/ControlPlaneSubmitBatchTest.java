@@ -1,9 +1,9 @@
 package dev.modelgate.gateway.state;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static dev.modelgate.gateway.state.ControlPlaneRig.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelgate.core.EndpointGate;
 import dev.modelgate.core.ledger.Action;
 import dev.modelgate.core.ledger.AuditEvent;
 import dev.modelgate.core.ledger.AuditEventDraft;
@@ -13,11 +13,8 @@ import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,25 +33,16 @@ class ControlPlaneSubmitBatchTest {
   private static final int MODELS = 20;
 
   @TempDir Path dir;
-  private Vertx vertx;
-  private WorkerExecutor writer;
-  private FileLedger ledger;
-  private final AtomicInteger tablesInstalled = new AtomicInteger();
-  private final List<AuditEvent> told = new ArrayList<>();
+  private ControlPlaneRig rig;
 
   @BeforeEach
   void start() {
-    vertx = Vertx.vertx();
-    writer = vertx.createSharedWorkerExecutor("submit-batch-test", 1);
+    rig = new ControlPlaneRig(dir);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (ledger != null) {
-      ledger.close();
-    }
-    writer.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    rig.close();
   }
 
   private static ModelVersion version(int model, int v, String artifact) {
@@ -78,22 +65,18 @@ class ControlPlaneSubmitBatchTest {
         new Change.VersionRegistered(version), null, null);
   }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   @Test
   void changesSubmittedWhileTheWriterIsBusyAreRecordedAsOneBatchEachDecidedOnWhatTheOnesBeforeLeft() throws Exception {
-    RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> tablesInstalled.incrementAndGet());
-    ledger = FileLedger.open(dir);
-    ControlPlane plane = ControlPlane.open(ledger, routing, writer, declared(), Clock.systemUTC(), List.of(told::add));
-    long declaredSeq = ledger.lastSeq();
-    int tablesBefore = tablesInstalled.get();
-    told.clear();
+    RoutingState routing = rig.routing();
+    ControlPlane plane = rig.open(routing, declared());
+    long declaredSeq = rig.ledger.lastSeq();
+    int tablesBefore = rig.tablesInstalled.get();
+    rig.told.clear();
 
     // The writer is held busy, so every change below waits for it and is decided in the one batch.
     CountDownLatch busy = new CountDownLatch(1);
-    Future<Object> blocker = writer.executeBlocking(() -> busy.await(10, TimeUnit.SECONDS));
+    Future<Object> blocker = rig.writer.executeBlocking(() -> busy.await(10, TimeUnit.SECONDS));
     List<Future<AuditEvent>> registered = new ArrayList<>();
     for (int i = 0; i < MODELS; i++) {
       ModelVersion v2 = version(i, 2, "s3://models/" + i + "/v2");
@@ -122,10 +105,10 @@ class ControlPlaneSubmitBatchTest {
     assertThat(refusal.getCause()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("models.model-1.versions.v1: already registered with other content");
 
-    assertThat(tablesInstalled.get() - tablesBefore).as("tables built for the batch").isEqualTo(1);
-    assertThat(ledger.lastSeq()).isEqualTo(declaredSeq + MODELS);
-    assertThat(told).isEqualTo(events);
-    List<String> lines = Files.readAllLines(ledger.file(), UTF_8);
+    assertThat(rig.tablesInstalled.get() - tablesBefore).as("tables built for the batch").isEqualTo(1);
+    assertThat(rig.ledger.lastSeq()).isEqualTo(declaredSeq + MODELS);
+    assertThat(rig.told).isEqualTo(events);
+    List<String> lines = Files.readAllLines(rig.ledger.file(), UTF_8);
     assertThat(lines.get(lines.size() - MODELS - 1)).isEqualTo("{\"batch\":" + MODELS + "}");
     for (int i = 0; i < MODELS; i++) {
       assertThat(routing.table().registry().models().get("model-" + i).versions()).containsKey("v2");
@@ -134,13 +117,12 @@ class ControlPlaneSubmitBatchTest {
 
   @Test
   void aChangeWhoseTableIsRefusedInABatchIsRefusedAloneAndTheOthersAreRecorded() throws Exception {
-    RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> tablesInstalled.incrementAndGet());
-    ledger = FileLedger.open(dir);
-    ControlPlane plane = ControlPlane.open(ledger, routing, writer, declared(), Clock.systemUTC(), List.of(told::add));
-    long declaredSeq = ledger.lastSeq();
+    RoutingState routing = rig.routing();
+    ControlPlane plane = rig.open(routing, declared());
+    long declaredSeq = rig.ledger.lastSeq();
 
     CountDownLatch busy = new CountDownLatch(1);
-    Future<Object> blocker = writer.executeBlocking(() -> busy.await(10, TimeUnit.SECONDS));
+    Future<Object> blocker = rig.writer.executeBlocking(() -> busy.await(10, TimeUnit.SECONDS));
     Future<AuditEvent> first = plane.submit(registry -> register(5, version(5, 2, "s3://models/5/v2")));
     // The fold takes it, but no table can serve it: its backend key is not set.
     ModelVersion keyed = new ModelVersion("v2", "s3://models/6/v2", "m6", List.of("http://127.0.0.1:9002"), "UNSET_BACKEND_KEY", Map.of(), null);
@@ -155,23 +137,22 @@ class ControlPlaneSubmitBatchTest {
         () -> unservable.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS), ExecutionException.class);
     assertThat(refusal.getCause()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("models.model-6.versions.v2.api_key_env: environment variable UNSET_BACKEND_KEY is not set");
-    assertThat(ledger.lastSeq()).isEqualTo(declaredSeq + 2);
+    assertThat(rig.ledger.lastSeq()).isEqualTo(declaredSeq + 2);
     assertThat(routing.table().registry().models().get("model-6").versions()).doesNotContainKey("v2");
   }
 
   @Test
   void aChangeSubmittedAloneIsRecordedAloneAsBefore() throws Exception {
-    RoutingState routing = new RoutingState(name -> null, url -> EndpointGate.UNGUARDED, table -> tablesInstalled.incrementAndGet());
-    ledger = FileLedger.open(dir);
-    ControlPlane plane = ControlPlane.open(ledger, routing, writer, declared(), Clock.systemUTC(), List.of(told::add));
-    long declaredSeq = ledger.lastSeq();
+    RoutingState routing = rig.routing();
+    ControlPlane plane = rig.open(routing, declared());
+    long declaredSeq = rig.ledger.lastSeq();
 
     AuditEvent first = await(plane.submit(registry -> register(3, version(3, 2, "s3://models/3/v2"))));
     AuditEvent second = await(plane.submit(registry -> register(4, version(4, 2, "s3://models/4/v2"))));
 
     assertThat(first.seq()).isEqualTo(declaredSeq + 1);
     assertThat(second.seq()).isEqualTo(declaredSeq + 2);
-    List<String> lines = Files.readAllLines(ledger.file(), UTF_8);
+    List<String> lines = Files.readAllLines(rig.ledger.file(), UTF_8);
     assertThat(lines.get(lines.size() - 1)).doesNotStartWith("{\"batch\"");
     assertThat(lines.get(lines.size() - 2)).doesNotStartWith("{\"batch\"");
   }
