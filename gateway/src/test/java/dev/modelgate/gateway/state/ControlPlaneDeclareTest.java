@@ -20,27 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The config file's declarations as one batch: one event per changed model, all recorded or none. */
 class ControlPlaneDeclareTest {
   private static final int MODELS = 300;
 
-  @TempDir Path dir;
-  private ControlPlaneRig rig;
-
-  @BeforeEach
-  void start() {
-    rig = new ControlPlaneRig(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension final ControlPlaneRig rig = new ControlPlaneRig();
 
   private static Model model(int i, int versions) {
     Map<String, ModelVersion> byId = new LinkedHashMap<>();

@@ -7,29 +7,38 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * What the ControlPlane tests share: a control plane on a file ledger in {@code dir}, its one-thread
- * writer, the tables it installs (counted) and the events it tells (kept).
+ * What the ControlPlane tests share, made anew for each test ({@code @RegisterExtension}): a control
+ * plane on a file ledger in a directory of its own, its one-thread writer, the tables it installs
+ * (counted) and the events it tells (kept).
  */
-final class ControlPlaneRig implements AutoCloseable {
+final class ControlPlaneRig implements BeforeEachCallback, AfterEachCallback {
   final AtomicInteger tablesInstalled = new AtomicInteger();
   final List<AuditEvent> told = new ArrayList<>();
-  final WorkerExecutor writer;
+  WorkerExecutor writer;
   FileLedger ledger;
+  Path dir;
 
-  private final Path dir;
-  private final Vertx vertx = Vertx.vertx();
+  private Vertx vertx;
 
-  ControlPlaneRig(Path dir) {
-    this.dir = dir;
-    this.writer = vertx.createSharedWorkerExecutor("control-plane-test", 1);
+  @Override
+  public void beforeEach(ExtensionContext context) throws IOException {
+    dir = Files.createTempDirectory("control-plane-test");
+    vertx = Vertx.vertx();
+    writer = vertx.createSharedWorkerExecutor("control-plane-test", 1);
   }
 
   RoutingState routing() {
@@ -52,11 +61,16 @@ final class ControlPlaneRig implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void afterEach(ExtensionContext context) throws Exception {
     if (ledger != null) {
       ledger.close();
     }
     writer.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 }

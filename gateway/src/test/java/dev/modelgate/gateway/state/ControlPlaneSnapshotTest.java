@@ -8,29 +8,15 @@ import dev.modelgate.core.registry.Alias;
 import dev.modelgate.core.registry.Model;
 import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The writer saves a snapshot every {@link ControlPlane#SNAPSHOT_EVERY} events, and a restart starts from it. */
 class ControlPlaneSnapshotTest {
-  @TempDir Path dir;
-  private ControlPlaneRig rig;
-
-  @BeforeEach
-  void start() {
-    rig = new ControlPlaneRig(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension final ControlPlaneRig rig = new ControlPlaneRig();
 
   private static Registry registry(int models, String descriptionOfModel3) {
     Map<String, Model> byName = new LinkedHashMap<>();
@@ -55,7 +41,7 @@ class ControlPlaneSnapshotTest {
     // The writer runs in order: the snapshot queued by that batch is saved before this edit is decided.
     Registry edited = registry(ControlPlane.SNAPSHOT_EVERY, "retrained");
     assertThat(await(plane.redeclare(edited, Map.of()))).isEqualTo(1);
-    assertThat(dir.resolve("snapshot-" + ControlPlane.SNAPSHOT_EVERY + ".json")).exists();
+    assertThat(rig.dir.resolve("snapshot-" + ControlPlane.SNAPSHOT_EVERY + ".json")).exists();
     rig.closeLedger();
 
     RoutingState restarted = rig.routing();

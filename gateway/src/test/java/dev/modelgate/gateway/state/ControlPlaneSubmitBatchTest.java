@@ -14,7 +14,6 @@ import dev.modelgate.core.registry.ModelVersion;
 import dev.modelgate.core.registry.Registry;
 import io.vertx.core.Future;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,27 +22,14 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Changes submitted while the writer is busy are decided in order and recorded together: one table, one append. */
 class ControlPlaneSubmitBatchTest {
   private static final int MODELS = 20;
 
-  @TempDir Path dir;
-  private ControlPlaneRig rig;
-
-  @BeforeEach
-  void start() {
-    rig = new ControlPlaneRig(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension final ControlPlaneRig rig = new ControlPlaneRig();
 
   private static ModelVersion version(int model, int v, String artifact) {
     return new ModelVersion("v" + v, artifact, "m" + model, List.of("http://127.0.0.1:" + (9000 + v)), null, Map.of(), null);
