@@ -121,9 +121,9 @@ final class Relay implements Runnable {
 
   private void relay(HttpContent content, boolean last) {
     ByteBuf data = content.content();
-    long now = 0;
-    if (data.isReadable()) {
-      now = System.nanoTime();
+    boolean readable = data.isReadable();
+    long now = readable ? System.nanoTime() : 0;
+    if (readable) {
       attempt.active(now);
       if (firstByteNanos < 0) {
         firstByteNanos = now;
@@ -152,7 +152,7 @@ final class Relay implements Runnable {
       return;
     }
     // One clock read per chunk: the last bytes' arrival ends the exchange (their scan is then wrap-up).
-    endNanos = now != 0 ? now : System.nanoTime();
+    endNanos = readable ? now : System.nanoTime();
     exchange.relayed(content, status.code());
   }
 
